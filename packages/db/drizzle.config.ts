@@ -1,0 +1,8 @@
+/** drizzle-kit: generates the committed SQL migrations from the schema (never `push`). */
+import { defineConfig } from "drizzle-kit";
+
+export default defineConfig({
+  dialect: "postgresql",
+  schema: "./src/schema/index.ts",
+  out: "./drizzle",
+});

@@ -1,0 +1,45 @@
+/** A Drizzle database over postgres.js: the one driver and code path for the embedded and external servers. */
+import { fileURLToPath } from "node:url";
+import { drizzle } from "drizzle-orm/postgres-js";
+import { migrate as drizzleMigrate } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as schema from "./schema/index.js";
+
+export type Database = ReturnType<typeof drizzle<typeof schema>>;
+export type Sql = postgres.Sql;
+
+export interface Connection {
+  db: Database;
+  sql: Sql;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** Pool size; the relay and the API each hold their own pool. */
+  max?: number;
+}
+
+/** Opens a pool on `url`. Notices are dropped: they are noise in logs and tests. */
+export function connect(url: string, options: ConnectOptions = {}): Connection {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    // Connections are made lazily and retried per query, so a database that drops for a while and
+    // comes back needs no restart of the apps.
+    connect_timeout: 10,
+  });
+  const db = drizzle(sql, { schema });
+  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+export const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
+
+/** Applies the committed migrations; safe to run at every start-up. */
+export async function migrate(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await drizzleMigrate(drizzle(sql), { migrationsFolder });
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,4 @@
+/** The queries the apps share, each tested on a real database. */
+export * from "./history.js";
+export * from "./sessions.js";
+export * from "./users.js";

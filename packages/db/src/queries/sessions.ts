@@ -1,0 +1,109 @@
+/**
+ * Session leases: opening one per user and role atomically, heartbeats, closing, and expiring those
+ * whose heartbeat stopped (an abnormal disconnect) after the stale window.
+ */
+import type { Role } from "@tsunagi/core";
+import { and, eq, lt, sql } from "drizzle-orm";
+import type { Database } from "../client.js";
+import { accessHistory, activeSessions } from "../schema/index.js";
+
+/** After an abnormal disconnect the old session holds the user name for up to one minute. */
+export const STALE_AFTER_SECONDS = 60;
+
+export interface OpenSession {
+  contractId: string;
+  userId: string;
+  userName: string;
+  role: Role;
+  sourceAddress: string | null;
+  relayInstance: string;
+  historyId: number;
+  peerUserName?: string | null;
+}
+
+/** Drizzle wraps the driver's error; the SQLSTATE is on it or on its cause. */
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; cause?: { code?: string } } | null;
+  return e?.code === "23505" || e?.cause?.code === "23505";
+}
+
+/**
+ * Opens the session of `open.userName` in `open.role`, unless a live one holds it. A stale one
+ * (no heartbeat for the stale window, one minute unless configured) is closed first, its history row ended at its last
+ * heartbeat. Two racing opens: the unique index lets exactly one in.
+ */
+export async function openSession(db: Database, open: OpenSession, staleAfterSeconds = STALE_AFTER_SECONDS) {
+  try {
+    return await db.transaction(async (tx) => {
+      const [existing] = await tx
+        .select({
+          id: activeSessions.id,
+          historyId: activeSessions.historyId,
+          lastHeartbeatAt: activeSessions.lastHeartbeatAt,
+          stale: sql<boolean>`${activeSessions.lastHeartbeatAt} < now() - make_interval(secs => ${staleAfterSeconds})`,
+        })
+        .from(activeSessions)
+        .where(and(eq(activeSessions.userId, open.userId), eq(activeSessions.role, open.role)))
+        .for("update");
+      if (existing) {
+        if (!existing.stale) return null;
+        await tx.delete(activeSessions).where(eq(activeSessions.id, existing.id));
+        await tx
+          .update(accessHistory)
+          .set({ endedAt: existing.lastHeartbeatAt })
+          .where(eq(accessHistory.id, existing.historyId));
+      }
+      const [session] = await tx.insert(activeSessions).values(open).returning();
+      return session ?? null;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) return null;
+    throw error;
+  }
+}
+
+/**
+ * Renews a lease. Returns what the holder must know: whether the session still exists (an admin's
+ * disconnect or a takeover removes it) and whether a disconnect was requested.
+ */
+export async function heartbeat(db: Database, sessionId: string) {
+  const [row] = await db
+    .update(activeSessions)
+    .set({ lastHeartbeatAt: sql`now()` })
+    .where(eq(activeSessions.id, sessionId))
+    .returning({ disconnectRequestedAt: activeSessions.disconnectRequestedAt });
+  return row ? { alive: true, disconnectRequested: row.disconnectRequestedAt !== null } : { alive: false };
+}
+
+/** Ends a session: the lease is released and its history row gets its end time. */
+export async function closeSession(db: Database, sessionId: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [closed] = await tx
+      .delete(activeSessions)
+      .where(eq(activeSessions.id, sessionId))
+      .returning({ historyId: activeSessions.historyId });
+    if (!closed) return false;
+    await tx.update(accessHistory).set({ endedAt: sql`now()` }).where(eq(accessHistory.id, closed.historyId));
+    return true;
+  });
+}
+
+/** Removes every session whose heartbeat is older than the stale window; returns how many. */
+export async function expireStaleSessions(
+  db: Database,
+  staleAfterSeconds = STALE_AFTER_SECONDS,
+): Promise<number> {
+  return db.transaction(async (tx) => {
+    const expired = await tx
+      .delete(activeSessions)
+      .where(lt(activeSessions.lastHeartbeatAt, sql`now() - make_interval(secs => ${staleAfterSeconds})`))
+      .returning({ historyId: activeSessions.historyId, lastHeartbeatAt: activeSessions.lastHeartbeatAt });
+    for (const s of expired) {
+      await tx
+        .update(accessHistory)
+        .set({ endedAt: s.lastHeartbeatAt })
+        .where(and(eq(accessHistory.id, s.historyId), sql`${accessHistory.endedAt} is null`));
+    }
+    return expired.length;
+  });
+}

