@@ -133,6 +133,7 @@ CREATE TABLE "users" (
 	"may_store_login_password" boolean DEFAULT false NOT NULL,
 	"may_store_os_logon_password" boolean DEFAULT false NOT NULL,
 	"neo_device_limit" integer,
+	"neo_registration_open" boolean DEFAULT true NOT NULL,
 	"pc_slot_initialised_at" timestamp with time zone,
 	"mobile_slot_initialised_at" timestamp with time zone,
 	"version" integer DEFAULT 1 NOT NULL,

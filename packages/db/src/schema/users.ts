@@ -52,6 +52,8 @@ export const users = pgTable(
     mayStoreOsLogonPassword: boolean("may_store_os_logon_password").notNull().default(false),
     /** Neo: devices this user may register; null takes the contract's. */
     neoDeviceLimit: integer("neo_device_limit"),
+    /** Neo: whether new devices may register at all (closed: an unknown device fails 200300). */
+    neoRegistrationOpen: boolean("neo_registration_open").notNull().default(true),
     /** Set when an admin initialises a slot, cleared when a device registers into it again. */
     pcSlotInitialisedAt: timestamp("pc_slot_initialised_at", { withTimezone: true }),
     mobileSlotInitialisedAt: timestamp("mobile_slot_initialised_at", { withTimezone: true }),

@@ -1,0 +1,119 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { addressAllowed, macAllowed, normaliseMac, parseCidr } from "./address.js";
+
+describe("parseCidr", () => {
+  it.each([
+    ["10.0.0.0/8", "10.0.0.0/8"],
+    ["10.1.2.3/8", "10.0.0.0/8"],
+    ["203.0.113.7", "203.0.113.7/32"],
+    [" 2001:DB8::1/32 ", "2001:db8::/32"],
+    ["2001:db8::1", "2001:db8::1/128"],
+    ["::ffff:192.0.2.0/120", "192.0.2.0/24"],
+    ["::ffff:0:0/80", "::/80"],
+    ["0.0.0.0/0", "0.0.0.0/0"],
+  ])("%s → %s", (input, canonical) => {
+    expect(parseCidr(input)).toMatchObject({ ok: true, value: { text: canonical } });
+  });
+
+  it.each([
+    "",
+    "10.0.0.0/33",
+    "10.0.0/8",
+    "10.1",
+    "0x0a.0.0.1",
+    "2001:db8::/129",
+    "10.0.0.0/-1",
+    "10.0.0.0/8/8",
+    "fe80::1%eth0",
+    "example.com",
+  ])("rejects %j naming the input", (input) => {
+    const parsed = parseCidr(input);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toContain(`"${input}"`);
+  });
+
+  it("round-trips any IPv4 range to its own canonical form", () => {
+    fc.assert(
+      fc.property(fc.ipV4(), fc.integer({ min: 0, max: 32 }), (ip, prefix) => {
+        const first = parseCidr(`${ip}/${prefix}`);
+        expect(first.ok).toBe(true);
+        if (!first.ok) return;
+        expect(parseCidr(first.value.text)).toMatchObject({ ok: true, value: { text: first.value.text } });
+        // The address lies in its own range.
+        expect(addressAllowed(ip, [first.value.text])).toBe(true);
+      }),
+    );
+  });
+
+  it("puts any IPv6 address in its own /n range", () => {
+    fc.assert(
+      fc.property(fc.ipV6(), fc.integer({ min: 0, max: 128 }), (ip, prefix) => {
+        expect(addressAllowed(ip, [`${ip}/${prefix}`])).toBe(true);
+      }),
+    );
+  });
+});
+
+describe("addressAllowed", () => {
+  const list = ["203.0.113.0/24", "2001:db8::/32"];
+
+  it("matches IPv4, IPv6 and IPv4-mapped IPv6", () => {
+    expect(addressAllowed("203.0.113.200", list)).toBe(true);
+    expect(addressAllowed("203.0.114.1", list)).toBe(false);
+    expect(addressAllowed("2001:db8:ffff::1", list)).toBe(true);
+    expect(addressAllowed("2001:db9::1", list)).toBe(false);
+    expect(addressAllowed("::ffff:203.0.113.9", list)).toBe(true);
+    expect(addressAllowed("::ffff:cb00:7109", list)).toBe(true);
+  });
+
+  it("denies what doesn't parse, and everything for an empty list", () => {
+    expect(addressAllowed("not-an-ip", list)).toBe(false);
+    expect(addressAllowed("203.0.113.1", [])).toBe(false);
+  });
+});
+
+describe("normaliseMac", () => {
+  it.each([
+    "aa:bb:cc:dd:ee:ff",
+    "AA-BB-CC-DD-EE-FF",
+    "aabb.ccdd.eeff",
+    "AABBCCDDEEFF",
+    " aa-bb:cc-dd:ee-ff ",
+  ])("%j → aa:bb:cc:dd:ee:ff", (input) => {
+    expect(normaliseMac(input)).toEqual({ ok: true, value: "aa:bb:cc:dd:ee:ff" });
+  });
+
+  it.each(["", "aa:bb:cc:dd:ee", "gg:bb:cc:dd:ee:ff", "aabb.ccdd", "aa:bb:cc:dd:ee:ff:00"])(
+    "rejects %j",
+    (input) => {
+      expect(normaliseMac(input).ok).toBe(false);
+    },
+  );
+
+  it("every spelling of the same bytes normalises to one form", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 }),
+        fc.boolean(),
+        (bytes, upper) => {
+          const hex = bytes.map((b) => b.toString(16).padStart(2, "0"));
+          const canonical = hex.join(":");
+          const spellings = [
+            hex.join("-"),
+            `${hex[0]}${hex[1]}.${hex[2]}${hex[3]}.${hex[4]}${hex[5]}`,
+            hex.join(""),
+          ];
+          for (const s of spellings) {
+            expect(normaliseMac(upper ? s.toUpperCase() : s)).toEqual({ ok: true, value: canonical });
+            expect(macAllowed(s, [canonical.toUpperCase()])).toBe(true);
+          }
+        },
+      ),
+    );
+  });
+
+  it("macAllowed denies a missing MAC", () => {
+    expect(macAllowed(undefined, ["aa:bb:cc:dd:ee:ff"])).toBe(false);
+  });
+});

@@ -1,0 +1,231 @@
+/**
+ * Wire schemas shared by both ends: the relay's control messages over its WebSocket, and the admin
+ * bodies whose validation is domain knowledge (permissions, restrictions, security settings). Defined
+ * once here; the relay, the agent, the admin API and the TUI import them.
+ *
+ * Control messages are JSON text frames, one message per frame, discriminated by `type`.
+ *
+ * Binary framing convention: after pairing, tunnel data travels in binary frames whose first 4 bytes
+ * are the channel id (unsigned, big-endian) and whose rest is the channel's payload; see `encodeFrame`
+ * and `decodeFrame`. Channels are opened and closed with the `open` / `close` control messages.
+ *
+ * Keys and signatures: the install key is Ed25519; `installPublicKey` is its SubjectPublicKeyInfo in
+ * DER, base64-encoded (what `crypto.createPublicKey(...).export({ type: "spki", format: "der" })`
+ * gives, 44 bytes). The challenge nonce is 32 random bytes, base64; the proof is the Ed25519 signature
+ * of the nonce's bytes (64 bytes), base64.
+ */
+import { z } from "zod";
+import { normaliseMac, parseCidr } from "./address.js";
+import { Edition, Product, ProductType } from "./domain.js";
+import type { Lang } from "./reasons.js";
+import { type Program, personFacingFailure } from "./reference-code.js";
+
+/** The largest control message the relay accepts; larger frames get `error` / `oversize`. */
+export const MAX_CONTROL_MESSAGE_BYTES = 16 * 1024;
+
+const base64 = (label: string, maxLength: number) =>
+  z
+    .string()
+    .max(maxLength)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, `${label} must be base64`);
+
+const text = (max: number) => z.string().min(1).max(max);
+
+export const DeviceIdentityWire = z.object({
+  machineId: text(256),
+  osUser: text(256),
+  /** base64 DER SPKI of the Ed25519 install key. */
+  installPublicKey: base64("device.installPublicKey", 128),
+});
+
+const helloCommon = {
+  type: z.literal("hello"),
+  /** The relay's host part (`asp1`, `fuji`). */
+  server: text(63).regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i, "server must be a host part like asp1"),
+  user: text(128),
+  password: z.string().max(1024),
+  mac: z.string().max(32).optional(),
+  /** The program's version, for the history and for refusing ancient programs. */
+  version: text(64),
+};
+
+export const ViewerHello = z.object({
+  ...helloCommon,
+  role: z.literal("viewer"),
+  product: Product,
+  /** Omitted means standard. */
+  edition: Edition.optional(),
+  device: DeviceIdentityWire.optional(),
+  usbKeySerial: text(128).optional(),
+  /** The client user name to reach; omitted means the viewer's own user name. */
+  target: text(128).optional(),
+});
+
+export const ClientHello = z.object({ ...helloCommon, role: z.literal("client") });
+
+export const Hello = z.discriminatedUnion("role", [ViewerHello, ClientHello]);
+export type Hello = z.infer<typeof Hello>;
+
+/** Relay → viewer with a device: sign this nonce with the install key. */
+export const Challenge = z.object({ type: z.literal("challenge"), nonce: base64("nonce", 64) });
+/** Viewer → relay: the Ed25519 signature of the nonce. */
+export const Proof = z.object({ type: z.literal("proof"), signature: base64("signature", 128) });
+
+export const ViewerPolicyWire = z.object({
+  mayStoreLoginPassword: z.boolean(),
+  mayStoreOsLogonPassword: z.boolean(),
+});
+
+export const Result = z.object({
+  type: z.literal("result"),
+  ok: z.literal(true),
+  sessionId: text(128),
+  policy: ViewerPolicyWire,
+  /** Viewer only: the clients it may reach. */
+  reachableClients: z.array(text(128)).optional(),
+});
+
+/**
+ * An authentication failure, as the person sees it. Strict: the reason must never travel, so any
+ * extra key is a schema error rather than a silently forwarded field.
+ */
+export const AuthFailure = z.strictObject({
+  type: z.literal("failure"),
+  referenceCode: z.union([z.literal(283), z.literal(291), z.literal(293)]),
+  message: text(200),
+});
+
+export type AuthFailure = z.infer<typeof AuthFailure>;
+
+/** The failure message the relay sends: built from the program alone, never from the reason. */
+export function authFailureFor(program: Program, lang: Lang = "en"): AuthFailure {
+  const { referenceCode, message } = personFacingFailure(program, lang);
+  return { type: "failure", referenceCode, message };
+}
+
+export const errorCodes = ["malformed", "oversize", "unavailable", "rate-limited"] as const;
+/** A protocol-level error, not an authentication result (no reason, no reference code). */
+export const ProtocolError = z.object({
+  type: z.literal("error"),
+  code: z.enum(errorCodes),
+  message: text(500),
+});
+
+const channelId = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
+
+export const OpenChannel = z.object({ type: z.literal("open"), channelId });
+export const CloseChannel = z.object({
+  type: z.literal("close"),
+  channelId,
+  reason: z.string().max(200).optional(),
+});
+/** Heartbeats keep a session from going stale (one minute, see SESSION_STALE_MS). */
+export const Ping = z.object({ type: z.literal("ping") });
+export const Pong = z.object({ type: z.literal("pong") });
+
+/** Everything a viewer or client may send. */
+export const ToRelay = z.discriminatedUnion("type", [Hello, Proof, OpenChannel, CloseChannel, Ping, Pong]);
+export type ToRelay = z.infer<typeof ToRelay>;
+
+/** Everything the relay may send to a viewer or client. */
+export const FromRelay = z.discriminatedUnion("type", [
+  Challenge,
+  Result,
+  AuthFailure,
+  ProtocolError,
+  OpenChannel,
+  CloseChannel,
+  Ping,
+  Pong,
+]);
+export type FromRelay = z.infer<typeof FromRelay>;
+
+/** A binary tunnel frame: 4-byte big-endian channel id, then the payload. */
+export function encodeFrame(channel: number, payload: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(4 + payload.length);
+  new DataView(frame.buffer).setUint32(0, channel, false);
+  frame.set(payload, 4);
+  return frame;
+}
+
+/** The channel id and payload of a binary frame, or null for a frame shorter than its header. */
+export function decodeFrame(frame: Uint8Array): { channelId: number; payload: Uint8Array } | null {
+  if (frame.length < 4) return null;
+  const channel = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0, false);
+  return { channelId: channel, payload: frame.subarray(4) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Admin bodies. Refinements put the offending field in the message, because the TUI shows the message.
+
+/** Program permissions (DOMAIN.md user management). */
+export const PermissionsBody = z.object({
+  viewerProduct: ProductType.nullable(),
+  viewerUsable: z.boolean(),
+  mobileConcurrentUse: z.boolean(),
+  clientUsable: z.boolean(),
+  edition: Edition,
+  allowNonPlusConcurrentUse: z.boolean(),
+});
+export type PermissionsBody = z.infer<typeof PermissionsBody>;
+
+const MAX_ALLOW_ENTRIES = 256;
+
+/** One allow-list: null allows all; a list allows only those. Entries come back canonical. */
+const allowList = (
+  field: string,
+  parse: (entry: string) => { ok: true; value: string } | { ok: false; message: string },
+) =>
+  z
+    .array(z.string().max(64))
+    .max(MAX_ALLOW_ENTRIES, `${field}: at most ${MAX_ALLOW_ENTRIES} entries`)
+    .nullable()
+    .transform((entries, ctx) => {
+      if (entries === null) return null;
+      const out: string[] = [];
+      entries.forEach((entry, index) => {
+        const parsed = parse(entry);
+        if (parsed.ok) out.push(parsed.value);
+        else
+          ctx.addIssue({ code: "custom", path: [index], message: `${field}[${index}]: ${parsed.message}` });
+      });
+      return [...new Set(out)];
+    });
+
+const cidrText = (entry: string) => {
+  const parsed = parseCidr(entry);
+  return parsed.ok ? { ok: true as const, value: parsed.value.text } : parsed;
+};
+
+/** IP and MAC address restrictions, each per role. */
+export const RestrictionsBody = z.object({
+  ipAllow: z.object({
+    viewer: allowList("ipAllow.viewer", cidrText),
+    client: allowList("ipAllow.client", cidrText),
+  }),
+  macAllow: z.object({
+    viewer: allowList("macAllow.viewer", normaliseMac),
+    client: allowList("macAllow.client", normaliseMac),
+  }),
+});
+export type RestrictionsBody = z.infer<typeof RestrictionsBody>;
+
+/** Mobile-viewer password saving. */
+export const PasswordSavingBody = z.object({
+  mayStoreLoginPassword: z.boolean(),
+  mayStoreOsLogonPassword: z.boolean(),
+});
+
+/** The contract's security settings (ours): lock after `threshold` password failures for a while. */
+export const LockoutPolicyBody = z.object({
+  threshold: z.number().int().min(1, "threshold: at least 1").max(100, "threshold: at most 100"),
+  durationSeconds: z
+    .number()
+    .int()
+    .min(60, "durationSeconds: at least 60")
+    .max(86_400, "durationSeconds: at most 86400 (one day)"),
+});

@@ -1,0 +1,42 @@
+/**
+ * `pnpm psql`: opens psql on the platform's database (the embedded server, started for the
+ * session, or DATABASE_URL), or prints the URL with --url for other tools.
+ */
+import { spawn } from "node:child_process";
+import { parseArgs } from "node:util";
+import { openPlatformDatabase } from "../platform.js";
+import { DatabaseStartError } from "../server.js";
+
+const { values, positionals } = parseArgs({
+  options: { url: { type: "boolean", default: false } },
+  allowPositionals: true,
+});
+
+try {
+  const platform = await openPlatformDatabase({
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    dataDir: process.env.TSUNAGI_DATA_DIR || undefined,
+  });
+  if (values.url) {
+    console.log(platform.url);
+    console.error("(the embedded server runs until you press Ctrl-C)");
+    await new Promise((resolve) => process.once("SIGINT", resolve));
+  } else {
+    const psql = spawn("psql", [platform.url, ...positionals], { stdio: "inherit" });
+    const code = await new Promise<number>((resolve) => {
+      psql.on("error", () => {
+        console.error(`psql was not found on the PATH; connect any client to ${platform.url}`);
+        resolve(1);
+      });
+      psql.on("exit", (c) => resolve(c ?? 0));
+    });
+    process.exitCode = code;
+  }
+  await platform.server.stop();
+} catch (error) {
+  if (error instanceof DatabaseStartError) {
+    console.error(`tsunagi: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}
