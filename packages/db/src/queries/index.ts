@@ -1,4 +1,5 @@
 /** The queries the apps share, each tested on a real database. */
+export * from "./attempts.js";
 export * from "./history.js";
 export * from "./sessions.js";
 export * from "./users.js";

@@ -32,6 +32,12 @@ export default async function setup(project: TestProject) {
   }
   const template = `${prefix}_template`;
   const admin = postgres(server.adminUrl, { max: 1, onnotice: () => {} });
+  const [{ version } = { version: "?" }] = await admin`select current_setting('server_version') as version`;
+  const where = new URL(server.adminUrl);
+  // One line in the log says which server the run used: CI runs the suite on both.
+  process.stderr.write(
+    `test database: ${server.embedded ? "embedded" : "external"} PostgreSQL ${version} at ${where.hostname}:${where.port}\n`,
+  );
   await admin.unsafe(`create database "${template}"`);
   await migrate(server.urlFor(template));
   project.provide("tsunagiDbAdminUrl", server.adminUrl);
