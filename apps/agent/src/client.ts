@@ -1,0 +1,115 @@
+/**
+ * The client: authenticate as a client and stay connected; every channel the relay opens (a viewer's
+ * local connection) is dialled to the forwarded service (HOST:PORT on the target PC). A lost connection
+ * is retried with exponential backoff and jitter; an authentication failure or an account manager's
+ * disconnect is not, since retrying a wrong password only ends in a lockout.
+ */
+import { connect } from "node:net";
+import { AuthenticationError, type CommonOptions, connectAndAuthenticate } from "./connection.js";
+import { RelayCloseCode, runSession, type SessionEnd } from "./session.js";
+
+export interface ClientOptions extends CommonOptions {
+  /** The local service viewers reach (e.g. 127.0.0.1:3389). */
+  readonly forward: { readonly host: string; readonly port: number };
+  readonly reconnect?: { readonly initialMs?: number; readonly maxMs?: number } | false;
+  readonly onNotice?: (text: string) => void;
+  /** Each time a session opens (first connect and every reconnect). */
+  readonly onConnected?: (sessionId: string) => void;
+}
+
+export interface Client {
+  /** Resolves with the first session, or rejects with the first connection's error. */
+  readonly ready: Promise<{ sessionId: string }>;
+  /** Resolves when the client has stopped for good: why, and the error if it was one. */
+  readonly stopped: Promise<{
+    reason: "stopped" | "authentication" | "disconnected-by-admin" | "gave-up";
+    error?: Error;
+  }>;
+  stop(): Promise<void>;
+}
+
+export function startClient(options: ClientOptions): Client {
+  const notice = options.onNotice ?? (() => {});
+  const retry = options.reconnect === false ? null : { initialMs: 500, maxMs: 30_000, ...options.reconnect };
+  let stopping = false;
+  let current: { close(): void; closed: Promise<SessionEnd> } | undefined;
+  let wake: (() => void) | undefined;
+  let markReady: (value: { sessionId: string }) => void = () => {};
+  let failReady: (error: Error) => void = () => {};
+  const ready = new Promise<{ sessionId: string }>((resolve, reject) => {
+    markReady = resolve;
+    failReady = reject;
+  });
+  ready.catch(() => {});
+
+  const stopped = (async () => {
+    let delay = retry?.initialMs ?? 0;
+    let first = true;
+    while (!stopping) {
+      try {
+        const connected = await connectAndAuthenticate(options, { role: "client" });
+        delay = retry?.initialMs ?? 0;
+        const session = runSession(connected, {
+          onOpen: (channelId) => {
+            const socket = connect({
+              host: options.forward.host,
+              port: options.forward.port,
+              allowHalfOpen: true,
+            });
+            session.mux.attach(channelId, socket);
+          },
+          onChannelClosed: (id, reason) => {
+            if (reason) notice(`connection ${id} closed: ${reason}`);
+          },
+          onNotice: notice,
+        });
+        current = session;
+        options.onConnected?.(connected.result.sessionId);
+        if (first) markReady({ sessionId: connected.result.sessionId });
+        first = false;
+        const end = await session.closed;
+        current = undefined;
+        if (stopping) break;
+        if (end.code === RelayCloseCode.disconnectedByAdmin) {
+          notice("disconnected by the account manager");
+          return { reason: "disconnected-by-admin" as const };
+        }
+        notice(`connection to the relay lost (${end.code}${end.reason ? ` ${end.reason}` : ""})`);
+      } catch (error) {
+        const err = error instanceof Error ? error : new Error(String(error));
+        if (first) failReady(err);
+        if (error instanceof AuthenticationError) return { reason: "authentication" as const, error: err };
+        notice(err.message);
+        if (first && !retry) return { reason: "gave-up" as const, error: err };
+      }
+      if (!retry || stopping) break;
+      // Full jitter: many clients cut off by one relay restart don't all come back in the same instant.
+      const wait = Math.round(delay / 2 + Math.random() * (delay / 2));
+      notice(`reconnecting in ${(wait / 1000).toFixed(1)} s`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      delay = Math.min(retry.maxMs, Math.max(retry.initialMs, delay * 2));
+    }
+    return { reason: "stopped" as const };
+  })();
+
+  return {
+    ready,
+    stopped,
+    async stop() {
+      stopping = true;
+      wake?.();
+      const session = current;
+      if (session) {
+        session.close();
+        await session.closed;
+      }
+      await stopped;
+    },
+  };
+}

@@ -1,0 +1,249 @@
+/**
+ * One control connection to the relay: connect, say hello, answer the challenge with the install key,
+ * and come back with the result — or with what the person is told. An authentication failure becomes
+ * `AuthenticationError` whose message is built here from what the program knows about itself (core's
+ * `personFacingFailure`), never from anything the relay says about the reason.
+ */
+import {
+  type Edition,
+  FromRelay,
+  type Hello,
+  type Product,
+  personFacingFailure,
+  programFaultCodes,
+  type Result,
+} from "@tsunagi/core";
+import WebSocket from "ws";
+import type { z } from "zod";
+import { type LoadedIdentity, signChallenge } from "./identity.js";
+
+export const AGENT_VERSION = "0.1.0";
+
+/** Authentication failed; `message` is "Authentication error (reference code 293)". */
+export class AuthenticationError extends Error {
+  override name = "AuthenticationError";
+  constructor(
+    readonly referenceCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The relay refused for another reason (unavailable, rate-limited, malformed): worth retrying later. */
+export class RelayError extends Error {
+  override name = "RelayError";
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The relay could not be reached or its TLS certificate is not trusted. */
+export class ConnectionError extends Error {
+  override name = "ConnectionError";
+  constructor(
+    message: string,
+    /** 431 / 433 when the relay's certificate can't be trusted (see core's programFaultCodes). */
+    readonly referenceCode?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface CommonOptions {
+  /** The relay's URL: wss://asp1.example.net, or ws://127.0.0.1:8443 on loopback. */
+  readonly server: string;
+  /** The relay's host part (asp1); by default the first label of the URL's host name. */
+  readonly serverHost?: string;
+  readonly user: string;
+  readonly password: string;
+  readonly mac?: string;
+  /** Extra HTTP headers on the upgrade (tests: X-Forwarded-For through a trusted proxy). */
+  readonly headers?: Record<string, string>;
+  /** Extra CA certificates (PEM) to trust, for a relay with its own certificate. */
+  readonly ca?: string | Buffer;
+  readonly handshakeTimeoutMs?: number;
+}
+
+export interface ViewerHelloOptions {
+  readonly product: Product;
+  readonly edition?: Edition;
+  readonly target?: string;
+  readonly usbKeySerial?: string;
+  readonly identity?: LoadedIdentity;
+}
+
+export type Program = { role: "client" } | ({ role: "viewer" } & ViewerHelloOptions);
+
+export interface Connected {
+  readonly ws: WebSocket;
+  readonly result: z.infer<typeof Result>;
+  /**
+   * Hands the connection's further messages to `handler`, starting with any that arrived right behind
+   * the result (several frames can arrive in one read, before the caller has attached).
+   */
+  attach(handler: (data: WebSocket.RawData, isBinary: boolean) => void): void;
+}
+
+/** The control WebSocket URL for a relay URL given as ws(s):// or http(s)://, with or without a path. */
+export function connectUrl(server: string): string {
+  const url = new URL(server.includes("://") ? server : `wss://${server}`);
+  if (url.protocol === "http:") url.protocol = "ws:";
+  if (url.protocol === "https:") url.protocol = "wss:";
+  if (url.pathname === "/" || url.pathname === "") url.pathname = "/v1/connect";
+  return url.toString();
+}
+
+/** The host part (asp1 of asp1.example.net); an address or localhost has none, so it must be given. */
+export function serverHostOf(server: string, given?: string): string {
+  if (given) return given;
+  const host = new URL(connectUrl(server)).hostname;
+  if (host === "localhost" || /^[\d.]+$/.test(host) || host.startsWith("[")) {
+    throw new Error(`--server-host is needed: ${host} has no host part such as asp1`);
+  }
+  return host.split(".")[0] ?? host;
+}
+
+const UNTRUSTED_CA = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+]);
+const INVALID_CERT = new Set(["CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_NOT_YET_VALID"]);
+
+/** (ours) Which TLS fault shows which of the sources' codes: 431 an unknown CA, 433 an invalid certificate. */
+function connectionError(error: Error & { code?: string }): ConnectionError {
+  const code = error.code ?? "";
+  if (UNTRUSTED_CA.has(code)) {
+    const ref = programFaultCodes.untrustedCertificate[0];
+    return new ConnectionError(
+      `Connection error (reference code ${ref}): the relay's certificate is not trusted`,
+      ref,
+    );
+  }
+  if (INVALID_CERT.has(code)) {
+    const ref = programFaultCodes.untrustedCertificate[1];
+    return new ConnectionError(
+      `Connection error (reference code ${ref}): the relay's certificate is not valid for it`,
+      ref,
+    );
+  }
+  return new ConnectionError(`Cannot reach the relay: ${error.message}`);
+}
+
+/** Connects and authenticates; resolves once the relay's result says the session is open. */
+export function connectAndAuthenticate(options: CommonOptions, program: Program): Promise<Connected> {
+  const hello = helloOf(options, program);
+  const ws = new WebSocket(connectUrl(options.server), {
+    headers: options.headers,
+    ca: options.ca,
+    perMessageDeflate: false,
+    handshakeTimeout: options.handshakeTimeoutMs ?? 15_000,
+    maxPayload: 1024 * 1024,
+  });
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      ws.terminate();
+      reject(error);
+    };
+    const timer = setTimeout(
+      () => fail(new ConnectionError("The relay did not answer in time")),
+      options.handshakeTimeoutMs ?? 30_000,
+    );
+    const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
+      if (isBinary) return fail(new RelayError("malformed", "binary frame during authentication"));
+      let message: FromRelay;
+      try {
+        message = FromRelay.parse(JSON.parse(data.toString()));
+      } catch {
+        return fail(new RelayError("malformed", "the relay sent a malformed message"));
+      }
+      switch (message.type) {
+        case "challenge": {
+          if (program.role !== "viewer" || !program.identity)
+            return fail(new RelayError("malformed", "unexpected challenge"));
+          ws.send(
+            JSON.stringify({
+              type: "proof",
+              signature: signChallenge(program.identity.privateKey, message.nonce),
+            }),
+          );
+          return;
+        }
+        case "failure": {
+          const own = personFacingFailure(
+            program.role === "client" ? { role: "client" } : { role: "viewer", product: program.product },
+          );
+          return fail(new AuthenticationError(own.referenceCode, own.message));
+        }
+        case "error":
+          return fail(new RelayError(message.code, message.message));
+        case "result": {
+          if (settled) return;
+          settled = true;
+          cleanup();
+          const early: [WebSocket.RawData, boolean][] = [];
+          const queue = (d: WebSocket.RawData, b: boolean) => early.push([d, b]);
+          ws.on("message", queue);
+          return resolve({
+            ws,
+            result: message,
+            attach(handler) {
+              ws.off("message", queue);
+              for (const [d, b] of early) handler(d, b);
+              ws.on("message", handler);
+            },
+          });
+        }
+        default:
+          return;
+      }
+    };
+    const onError = (error: Error) => fail(connectionError(error));
+    const onClose = (code: number, reason: Buffer) =>
+      fail(
+        new ConnectionError(
+          `The relay closed the connection (${code}${reason.length ? ` ${reason.toString()}` : ""})`,
+        ),
+      );
+    const cleanup = () => {
+      clearTimeout(timer);
+      ws.off("message", onMessage);
+      ws.off("error", onError);
+      ws.off("close", onClose);
+    };
+    ws.on("message", onMessage);
+    ws.on("error", onError);
+    ws.on("close", onClose);
+    ws.once("open", () => ws.send(JSON.stringify(hello)));
+  });
+}
+
+function helloOf(options: CommonOptions, program: Program): Hello {
+  const common = {
+    type: "hello" as const,
+    server: serverHostOf(options.server, options.serverHost),
+    user: options.user,
+    password: options.password,
+    version: AGENT_VERSION,
+    ...(options.mac ? { mac: options.mac } : {}),
+  };
+  if (program.role === "client") return { ...common, role: "client" };
+  return {
+    ...common,
+    role: "viewer",
+    product: program.product,
+    ...(program.edition ? { edition: program.edition } : {}),
+    ...(program.target ? { target: program.target } : {}),
+    ...(program.usbKeySerial ? { usbKeySerial: program.usbKeySerial } : {}),
+    ...(program.identity ? { device: program.identity.identity } : {}),
+  };
+}

@@ -1,0 +1,23 @@
+/** @tsunagi/agent: the reference viewer and client as a library (the CLIs, tests and benchmarks use it). */
+export { type Client, type ClientOptions, startClient } from "./client.js";
+export {
+  AGENT_VERSION,
+  AuthenticationError,
+  type CommonOptions,
+  ConnectionError,
+  connectAndAuthenticate,
+  connectUrl,
+  RelayError,
+  serverHostOf,
+} from "./connection.js";
+export {
+  configDir,
+  IDENTITY_FILE_NAME,
+  type LoadedIdentity,
+  loadOrCreateIdentity,
+  signChallenge,
+} from "./identity.js";
+export { primaryMac } from "./machine.js";
+export { RelayCloseCode, type SessionEnd } from "./session.js";
+export { CHANNEL_WINDOW, MAX_FRAME_PAYLOAD, WINDOW_CHANNEL, WINDOW_FRAME_BYTES } from "./tunnel/frames.js";
+export { startViewer, type Viewer, type ViewerOptions } from "./viewer.js";

@@ -1,0 +1,79 @@
+/**
+ * An authenticated connection at work: relay messages dispatched to the channel multiplexer, a
+ * keep-alive that notices a relay gone silent, and one promise for the end with the relay's close code.
+ */
+import { FromRelay } from "@tsunagi/core";
+import type WebSocket from "ws";
+import type { Connected } from "./connection.js";
+import { Mux, type MuxEvents } from "./tunnel/mux.js";
+
+export interface SessionEnd {
+  readonly code: number;
+  readonly reason: string;
+}
+
+export interface Session {
+  readonly mux: Mux;
+  readonly ws: WebSocket;
+  readonly closed: Promise<SessionEnd>;
+  close(): void;
+}
+
+/** Close codes the relay sends (docs/protocol.md); the client does not reconnect after an admin's disconnect. */
+export const RelayCloseCode = {
+  authenticationFailed: 4000,
+  disconnectedByAdmin: 4003,
+  sessionEnded: 4004,
+} as const;
+
+export function runSession(
+  connected: Connected,
+  events: MuxEvents & { onNotice?: (text: string) => void },
+  keepAliveMs = 15_000,
+): Session {
+  const { ws } = connected;
+  const mux = new Mux(ws, events);
+  let heard = true;
+  const keepAlive = setInterval(() => {
+    if (!heard) {
+      events.onNotice?.("the relay stopped answering; closing the connection");
+      ws.terminate();
+      return;
+    }
+    heard = false;
+    mux.sendControl({ type: "ping" });
+  }, keepAliveMs);
+  keepAlive.unref();
+  const alive = () => {
+    heard = true;
+  };
+  ws.on("ping", alive);
+  ws.on("pong", alive);
+  connected.attach((data, isBinary) => {
+    heard = true;
+    if (isBinary) return mux.onBinary(data as Buffer);
+    const parsed = FromRelay.safeParse(JSON.parse(data.toString()));
+    if (!parsed.success) return;
+    const message = parsed.data;
+    switch (message.type) {
+      case "open":
+      case "close":
+        return mux.onControl(message);
+      case "ping":
+        return mux.sendControl({ type: "pong" });
+      case "error":
+        return events.onNotice?.(`relay: ${message.message}`);
+      default:
+        return;
+    }
+  });
+  const closed = new Promise<SessionEnd>((resolve) => {
+    ws.on("error", () => {});
+    ws.on("close", (code, reason) => {
+      clearInterval(keepAlive);
+      mux.closeAll();
+      resolve({ code, reason: reason.toString() });
+    });
+  });
+  return { mux, ws, closed, close: () => ws.close(1000, "closed by the agent") };
+}

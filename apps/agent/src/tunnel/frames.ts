@@ -1,0 +1,26 @@
+/**
+ * Tunnel framing on the agents' side (docs/protocol.md "Framing"): core's 4-byte channel id + payload;
+ * an empty payload ends the sender's data (half-close); WINDOW_CHANNEL carries window updates
+ * (channel id, bytes granted). The relay holds the same constants (apps/relay/src/frames.ts).
+ */
+export const WINDOW_CHANNEL = 0xffff_ffff;
+export const WINDOW_FRAME_BYTES = 12;
+/** Most payload bytes per data frame: the relay accepts 256 KiB frames; smaller ones interleave channels fairly. */
+export const MAX_FRAME_PAYLOAD = 64 * 1024;
+/** Bytes a sender may have in flight per channel before the receiver's local socket has taken them. */
+export const CHANNEL_WINDOW = 512 * 1024;
+
+export function dataFrame(channelId: number, payload: Buffer, start = 0, end = payload.length): Buffer {
+  const frame = Buffer.allocUnsafe(4 + end - start);
+  frame.writeUInt32BE(channelId, 0);
+  payload.copy(frame, 4, start, end);
+  return frame;
+}
+
+export function windowFrame(channelId: number, bytes: number): Buffer {
+  const frame = Buffer.allocUnsafe(WINDOW_FRAME_BYTES);
+  frame.writeUInt32BE(WINDOW_CHANNEL, 0);
+  frame.writeUInt32BE(channelId, 4);
+  frame.writeUInt32BE(bytes, 8);
+  return frame;
+}

@@ -1,0 +1,298 @@
+/**
+ * One authentication attempt against the database: look the user up, verify the password (bounded by
+ * the hash semaphore), let core's rules decide, and write what they decide — the history row, the
+ * failure counter, a device registration, the session lease. The person-facing side never sees the
+ * reason; this module returns only success, failure, or "the service is unavailable".
+ */
+import {
+  type Account,
+  type ClientAttempt,
+  type DeviceIdentity,
+  type Evaluation,
+  evaluateAttempt,
+  type Hello,
+  identityMismatch,
+  normaliseMac,
+  type ReasonKey,
+  reasonEntry,
+  type State,
+  type ViewerAttempt,
+  verifyAgainstDummy,
+  verifySecret,
+} from "@tsunagi/core";
+import {
+  attachSession,
+  type Database,
+  failRecordedAttempt,
+  findUserForAttempt,
+  openSession,
+  recordAttempt,
+  registerDevice,
+  sessionsOfUser,
+  storeFailureCounter,
+  type UserForAttempt,
+} from "@tsunagi/db";
+import type { Semaphore } from "./semaphore.js";
+
+export interface AuthDeps {
+  readonly db: Database;
+  readonly hashes: Semaphore;
+  readonly staleAfterSeconds: number;
+  readonly relayInstance: string;
+  readonly now: () => Date;
+  readonly onDatabaseError?: (error: unknown) => void;
+}
+
+export interface AuthRequest {
+  readonly hello: Hello;
+  /** The device identity, only when its install key signed the challenge. */
+  readonly provenDevice: DeviceIdentity | undefined;
+  readonly sourceAddress: string;
+}
+
+export interface AuthSuccess {
+  readonly kind: "success";
+  readonly sessionId: string;
+  readonly historyId: number;
+  readonly contractId: string;
+  readonly userId: string;
+  readonly reachableClients: readonly string[];
+  readonly policy: { mayStoreLoginPassword: boolean; mayStoreOsLogonPassword: boolean };
+}
+
+export type AuthOutcome =
+  | AuthSuccess
+  | { readonly kind: "failure" }
+  /** The database could not be reached: not an authentication result, nothing recorded. */
+  | { readonly kind: "unavailable" }
+  /** The verification queue is full. */
+  | { readonly kind: "busy" };
+
+/** Runs one attempt; database errors become "unavailable" so a blip never reads as a wrong password. */
+export async function authenticate(deps: AuthDeps, request: AuthRequest): Promise<AuthOutcome> {
+  try {
+    return await attempt(deps, request);
+  } catch (error) {
+    if (error instanceof HashQueueFull) return { kind: "busy" };
+    deps.onDatabaseError?.(error);
+    return { kind: "unavailable" };
+  }
+}
+
+class HashQueueFull extends Error {}
+
+async function attempt(deps: AuthDeps, request: AuthRequest): Promise<AuthOutcome> {
+  const { db } = deps;
+  const { hello } = request;
+  const found = await findUserForAttempt(db, hello.server, hello.user);
+  // Verify before anything else is decided, and for an unknown user too: the time taken must not
+  // tell which user names exist, nor whether an account is locked.
+  const verified = await deps.hashes.run(() =>
+    found ? verifySecret(found.user.passwordHash, hello.password) : verifyAgainstDummy(hello.password),
+  );
+  if (verified === null) throw new HashQueueFull();
+  if (!found) return { kind: "failure" };
+  // The verification may have waited in the queue: decide on the account as it is now (a device
+  // registered or a session opened meanwhile), not as it was when the attempt arrived.
+  const current = (await findUserForAttempt(db, hello.server, hello.user)) ?? found;
+
+  const now = deps.now();
+  const sessions = await sessionsOfUser(db, current.user.id, deps.staleAfterSeconds);
+  const state = stateOf(current, sessions, now);
+  const attemptData = attemptOf(request, verified.value);
+  const evaluation: Evaluation = evaluateAttempt(attemptData, accountOf(current), state);
+
+  const row = historyBase(current, request);
+  if (!evaluation.ok) {
+    if (evaluation.failures) await storeFailureCounter(db, current.user.id, evaluation.failures);
+    if (evaluation.recordHistory) await recordFailure(db, row, evaluation.reason, now);
+    return { kind: "failure" };
+  }
+
+  const { record } = evaluation;
+  if (current.user.failedCount !== 0 || current.user.lockedUntil !== null) {
+    await storeFailureCounter(db, current.user.id, record.failures);
+  }
+
+  if (record.registerSlot) {
+    const limit =
+      current.contract.model === "neo" ? (current.user.neoDeviceLimit ?? current.contract.neoDeviceLimit) : 1;
+    const registered = await registerDevice(
+      db,
+      current.user.id,
+      record.registerSlot.kind,
+      record.registerSlot.identity,
+      limit,
+    );
+    if (registered === null) {
+      // Another device took the last place between our read and our write: decide again as the
+      // rules would have, had it been there already.
+      const reason = await lostRegistrationReason(deps, current, request, record.registerSlot);
+      await recordFailure(db, row, reason, now);
+      return { kind: "failure" };
+    }
+    if (record.info) await recordFailure(db, row, record.info, now);
+  }
+
+  const success = await recordAttempt(db, { ...row, result: "success", startedAt: now });
+  const session = await openSession(
+    db,
+    {
+      contractId: current.contract.id,
+      userId: current.user.id,
+      userName: current.user.userName,
+      role: hello.role,
+      sourceAddress: request.sourceAddress,
+      relayInstance: deps.relayInstance,
+      historyId: success.id,
+      peerUserName: row.peerUserName ?? null,
+    },
+    deps.staleAfterSeconds,
+  );
+  if (session === null) {
+    // A racing login of the same user and role won the lease: this one is the second viewer/client.
+    const reason: ReasonKey = hello.role === "viewer" ? "duplicate-viewer" : "duplicate-client";
+    await failRecordedAttempt(db, success.id, reason, reasonEntry(reason).code);
+    return { kind: "failure" };
+  }
+  await attachSession(db, success.id, session.id);
+  return {
+    kind: "success",
+    sessionId: session.id,
+    historyId: success.id,
+    contractId: current.contract.id,
+    userId: current.user.id,
+    reachableClients: record.reachableClients ?? [],
+    policy: record.viewerPolicy,
+  };
+}
+
+type HistoryBase = Parameters<typeof recordAttempt>[1];
+
+function historyBase(found: UserForAttempt, request: AuthRequest): HistoryBase {
+  const { hello } = request;
+  const mac = hello.mac === undefined ? null : macText(hello.mac);
+  const common = {
+    contractId: found.contract.id,
+    userId: found.user.id,
+    userName: found.user.userName,
+    role: hello.role,
+    sourceAddress: request.sourceAddress,
+    mac,
+    result: "failure" as const,
+  };
+  if (hello.role === "client") return common;
+  return {
+    ...common,
+    product: hello.product,
+    edition: hello.edition ?? "standard",
+    // Extended display: the target client of a viewer row.
+    peerUserName: hello.target ?? hello.user,
+  };
+}
+
+function macText(mac: string): string {
+  const normalised = normaliseMac(mac);
+  return normalised.ok ? normalised.value : mac.slice(0, 32);
+}
+
+async function recordFailure(db: Database, row: HistoryBase, reason: ReasonKey, at: Date): Promise<void> {
+  const entry = reasonEntry(reason);
+  await recordAttempt(db, {
+    ...row,
+    // A failed attempt starts and ends at once; the 200200 registration row is "info", not an error.
+    result: entry.severity === "info" ? "info" : "failure",
+    reasonKey: reason,
+    reasonCode: entry.code,
+    startedAt: at,
+    endedAt: at,
+    // Only a success has a peer: a failed viewer reached nobody.
+    peerUserName: null,
+  });
+}
+
+/** The reason for a device that lost the race for the last free place. */
+async function lostRegistrationReason(
+  deps: AuthDeps,
+  found: UserForAttempt,
+  request: AuthRequest,
+  wanted: { kind: "pc" | "mobile"; identity: DeviceIdentity },
+): Promise<ReasonKey> {
+  if (found.contract.model === "neo") return "device-limit-reached";
+  const again = await findUserForAttempt(deps.db, request.hello.server, request.hello.user);
+  const winner = again?.registrations.find((r) => r.slot === wanted.kind && r.seq === 0);
+  const mismatch = winner ? identityMismatch(identityOf(winner), wanted.identity) : null;
+  // The same identity winning twice cannot happen (one install key, one login); the fallback is defensive.
+  return mismatch ?? "terminal-auth-mismatch-machine";
+}
+
+function attemptOf(request: AuthRequest, passwordOk: boolean): ViewerAttempt | ClientAttempt {
+  const { hello } = request;
+  const common = { passwordOk, sourceAddress: request.sourceAddress, mac: hello.mac };
+  if (hello.role === "client") return { ...common, role: "client" };
+  return {
+    ...common,
+    role: "viewer",
+    product: hello.product,
+    edition: hello.edition,
+    device: request.provenDevice,
+    usbKeySerial: hello.usbKeySerial,
+    target: hello.target,
+  };
+}
+
+export function accountOf(found: UserForAttempt): Account {
+  const { user, contract } = found;
+  return {
+    model: contract.model,
+    userName: user.userName,
+    userType: user.userType,
+    permissions: {
+      viewerProduct: user.viewerProduct,
+      viewerUsable: user.viewerUsable,
+      mobileConcurrentUse: user.mobileConcurrentUse,
+      clientUsable: user.clientUsable,
+      edition: user.edition,
+      allowNonPlusConcurrentUse: user.allowNonPlusConcurrentUse,
+    },
+    boundUsbKeySerial: user.usbKeySerial,
+    ipAllow: { viewer: user.ipAllowViewer, client: user.ipAllowClient },
+    macAllow: { viewer: user.macAllowViewer, client: user.macAllowClient },
+    neoDeviceLimit: user.neoDeviceLimit ?? contract.neoDeviceLimit,
+    // The schema has no "registration closed" setting yet: registration is open up to the limit.
+    neoRegistrationOpen: true,
+    mayStoreLoginPassword: user.mayStoreLoginPassword,
+    mayStoreOsLogonPassword: user.mayStoreOsLogonPassword,
+  };
+}
+
+function identityOf(r: { machineId: string; osUser: string; installPublicKey: string }): DeviceIdentity {
+  return { machineId: r.machineId, osUser: r.osUser, installPublicKey: r.installPublicKey };
+}
+
+function stateOf(
+  found: UserForAttempt,
+  sessions: { id: string; role: "viewer" | "client"; stale: boolean }[],
+  now: Date,
+): State {
+  const slot = (kind: "pc" | "mobile") => {
+    const r = found.registrations.find((reg) => reg.slot === kind && reg.seq === 0);
+    return r ? identityOf(r) : null;
+  };
+  return {
+    slots: { pc: slot("pc"), mobile: slot("mobile") },
+    neoDevices: found.registrations.map(identityOf),
+    // The stale window is the relay's (configurable), not core's fixed minute: sessions stale by our
+    // window are left out (the lease query takes them over), the rest are live as of now.
+    sessions: sessions
+      .filter((s) => !s.stale)
+      .map((s) => ({ sessionId: s.id, role: s.role, lastHeartbeatAt: now })),
+    failures: { count: found.user.failedCount, lockedUntil: found.user.lockedUntil },
+    lockoutPolicy: {
+      threshold: found.contract.lockoutThreshold,
+      durationSeconds: found.contract.lockoutSeconds,
+    },
+    groupLinks: found.linkedClients.map((client) => ({ viewer: found.user.userName, client })),
+    now,
+  };
+}

@@ -1,0 +1,51 @@
+/** The relay's tunables, with the production defaults; tests shorten the windows and loosen the limits. */
+import { availableParallelism } from "node:os";
+import { STALE_AFTER_SECONDS } from "@tsunagi/db";
+
+export interface RateLimit {
+  /** Attempts allowed at once (bucket size). */
+  readonly burst: number;
+  /** Attempts regained per second. */
+  readonly perSecond: number;
+}
+
+export interface RelayConfig {
+  /** A session whose heartbeat is this old is stale: it no longer holds the user name (one minute). */
+  readonly staleAfterSeconds: number;
+  /** How often each open session renews its lease and checks for an admin's disconnect request. */
+  readonly heartbeatIntervalMs: number;
+  /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
+  readonly trustedProxies: readonly string[];
+  readonly rateLimitPerAddress: RateLimit;
+  readonly rateLimitPerUser: RateLimit;
+  /** Concurrent argon2 verifications; more attempts queue. */
+  readonly maxConcurrentHashes: number;
+  /** Attempts allowed to wait for a verification slot; beyond that the relay answers "rate-limited". */
+  readonly maxQueuedHashes: number;
+  /** A connection must send its hello (and proof) within this time. */
+  readonly handshakeTimeoutMs: number;
+  /** Largest binary (tunnel) frame accepted; agents send at most 64 KiB of payload per frame. */
+  readonly maxBinaryFrameBytes: number;
+  /**
+   * Bytes queued towards one peer before the relay stops reading from the sender (a safety net under
+   * the agents' per-channel windows, for senders that ignore them).
+   */
+  readonly peerHighWaterBytes: number;
+}
+
+export const defaultConfig: RelayConfig = {
+  staleAfterSeconds: STALE_AFTER_SECONDS,
+  heartbeatIntervalMs: 15_000,
+  trustedProxies: [],
+  rateLimitPerAddress: { burst: 30, perSecond: 0.5 },
+  rateLimitPerUser: { burst: 10, perSecond: 0.2 },
+  maxConcurrentHashes: availableParallelism(),
+  maxQueuedHashes: 1_000,
+  handshakeTimeoutMs: 15_000,
+  maxBinaryFrameBytes: 256 * 1024,
+  peerHighWaterBytes: 8 * 1024 * 1024,
+};
+
+export function resolveConfig(overrides: Partial<RelayConfig> = {}): RelayConfig {
+  return { ...defaultConfig, ...overrides };
+}

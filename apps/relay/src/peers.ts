@@ -1,0 +1,104 @@
+/**
+ * The relay's live state: the authenticated connections (peers), which clients are online under which
+ * user name, and the channels that join a viewer's connection to a client's. Channel ids are per
+ * connection — the relay renumbers them on the way through, because several viewers may reach one
+ * client (N:1 grouping) and each numbers its own channels.
+ *
+ * Backpressure: every frame sent to a peer is counted until the socket has taken it; past the high
+ * water mark the sender's connection is paused until the receiver drains. The agents' per-channel
+ * windows keep this from ever engaging in normal use; it is the bound for senders that ignore them.
+ */
+import type { Role } from "@tsunagi/core";
+import type { WebSocket } from "ws";
+
+export interface ChannelEnd {
+  readonly peer: Peer;
+  readonly id: number;
+}
+
+export class Peer {
+  readonly channels = new Map<number, ChannelEnd>();
+  /** Client only: the next channel id the relay gives out on this connection. */
+  nextChannelId = 1;
+  /** Bytes handed to ws.send and not yet written to the socket. */
+  pendingBytes = 0;
+  paused = false;
+  /** Senders paused until this peer drains. */
+  readonly blocked = new Set<Peer>();
+  /** Client only: the viewers already recorded as this session's peer. */
+  readonly recordedViewers = new Set<string>();
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly role: Role,
+    readonly serverHost: string,
+    readonly userName: string,
+    readonly sessionId: string,
+    /** Viewer only: the client it reaches and the clients it may reach. */
+    readonly target: string,
+    readonly reachable: ReadonlySet<string>,
+  ) {}
+}
+
+export const peerKey = (serverHost: string, userName: string) => `${serverHost}\u0000${userName}`;
+
+export class Peers {
+  readonly clients = new Map<string, Peer>();
+  readonly all = new Set<Peer>();
+
+  constructor(private readonly highWater: number) {}
+
+  add(peer: Peer): Peer | undefined {
+    this.all.add(peer);
+    if (peer.role !== "client") return undefined;
+    const key = peerKey(peer.serverHost, peer.userName);
+    const previous = this.clients.get(key);
+    this.clients.set(key, peer);
+    return previous;
+  }
+
+  remove(peer: Peer): void {
+    this.all.delete(peer);
+    const key = peerKey(peer.serverHost, peer.userName);
+    if (this.clients.get(key) === peer) this.clients.delete(key);
+    for (const [id, end] of peer.channels) {
+      end.peer.channels.delete(end.id);
+      this.sendControl(end.peer, { type: "close", channelId: end.id, reason: `${peer.role} disconnected` });
+      peer.channels.delete(id);
+    }
+    this.release(peer);
+  }
+
+  client(serverHost: string, userName: string): Peer | undefined {
+    return this.clients.get(peerKey(serverHost, userName));
+  }
+
+  sendControl(to: Peer, message: object): void {
+    this.send(undefined, to, JSON.stringify(message), false);
+  }
+
+  /** Sends towards `to`, pausing `from` (when given) while `to` has too much queued. */
+  send(from: Peer | undefined, to: Peer, data: Buffer | string, binary: boolean): void {
+    if (to.ws.readyState !== to.ws.OPEN) return;
+    const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.length;
+    to.pendingBytes += bytes;
+    to.ws.send(data, { binary }, () => {
+      to.pendingBytes -= bytes;
+      if (to.pendingBytes <= this.highWater / 2) this.release(to);
+    });
+    if (from && to.pendingBytes > this.highWater && !from.paused) {
+      from.paused = true;
+      from.ws.pause();
+      to.blocked.add(from);
+    }
+  }
+
+  /** Resumes every sender waiting on `to`. */
+  private release(to: Peer): void {
+    for (const sender of to.blocked) {
+      sender.paused = false;
+      sender.ws.resume();
+    }
+    to.blocked.clear();
+  }
+}

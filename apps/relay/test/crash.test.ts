@@ -1,0 +1,70 @@
+/**
+ * A relay killed mid-session (SIGKILL: no chance to close anything): once the stale window has passed,
+ * a relay on the same database has ended every session and every history row has its end time.
+ */
+import { connect } from "node:net";
+import { startClient, startViewer } from "@tsunagi/agent";
+import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
+import { seedDemo } from "@tsunagi/fixtures";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { agentBase, echoServer, eventually, historyOf, openSessions, startRelay } from "./helpers.js";
+import { relayDir, spawnNode } from "./spawn.js";
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await seedDemo(t.db);
+});
+afterAll(() => t.close());
+
+it("ends the sessions of a killed relay after the stale window", async () => {
+  const relay = spawnNode(relayDir, ["--import", "tsx", "src/main.ts"], {
+    DATABASE_URL: t.url,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    TSUNAGI_STALE_AFTER_SECONDS: "2",
+    TSUNAGI_HEARTBEAT_SECONDS: "0.3",
+    LOG_LEVEL: "silent",
+  });
+  const [, url] = await relay.waitFor(/relay listening on (ws:\/\/\S+)/);
+  const echo = await echoServer();
+  const client = startClient({
+    ...agentBase(url as string, "usb.ndl"),
+    forward: { host: "127.0.0.1", port: echo.port },
+    reconnect: false,
+  });
+  await client.ready;
+  const viewer = await startViewer({
+    ...agentBase(url as string, "usb.ndl"),
+    product: "usb-ndl",
+    usbKeySerial: "NDL-0001-0001",
+    listen: { host: "127.0.0.1", port: 0 },
+  });
+  // A channel in use when the relay dies.
+  const socket = connect({ host: "127.0.0.1", port: viewer.listening.port });
+  socket.on("error", () => {});
+  await new Promise<void>((r) => socket.once("connect", () => r()));
+  expect(await openSessions(t)).toHaveLength(2);
+
+  relay.child.kill("SIGKILL");
+  await relay.exited;
+  const closed = await viewer.closed;
+  expect(closed.code).not.toBe(1000);
+  // The killed relay left its leases behind, as a crash would.
+  expect(await openSessions(t)).toHaveLength(2);
+
+  const successor = await startRelay(t, { staleAfterSeconds: 1, heartbeatIntervalMs: 300 });
+  try {
+    await eventually(async () => (await openSessions(t)).length === 0, 6_000);
+    const rows = (await historyOf(t, "usb.ndl")).filter((r) => r.result === "success");
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      expect(row.endedAt).not.toBeNull();
+      expect(row.endedAt?.getTime()).toBeGreaterThanOrEqual(row.startedAt.getTime());
+    }
+  } finally {
+    await client.stop();
+    await successor.relay.close();
+    await echo.close();
+  }
+});

@@ -1,0 +1,116 @@
+/** Test harness: a real relay on 127.0.0.1:0 over a fresh, seeded database, plus echo servers and history reads. */
+import { mkdtemp } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { schema } from "@tsunagi/db";
+import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
+import { DEMO, seedDemo } from "@tsunagi/fixtures";
+import { and, asc, eq } from "drizzle-orm";
+import type { RelayConfig } from "../src/config.js";
+import { silentLog } from "../src/log.js";
+import { createRelay, type Relay } from "../src/relay.js";
+
+/** Short windows and loose limits, so tests needn't wait a minute nor trip the rate limits by accident. */
+export const testConfig: Partial<RelayConfig> = {
+  staleAfterSeconds: 2,
+  heartbeatIntervalMs: 300,
+  rateLimitPerAddress: { burst: 10_000, perSecond: 1_000 },
+  rateLimitPerUser: { burst: 10_000, perSecond: 1_000 },
+};
+
+export interface Stack {
+  t: TestDatabase;
+  relay: Relay;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startRelay(
+  t: TestDatabase,
+  config: Partial<RelayConfig> = {},
+): Promise<{ relay: Relay; url: string }> {
+  const relay = createRelay({ db: t.db, config: { ...testConfig, ...config }, log: silentLog });
+  const { url } = await relay.listen(0, "127.0.0.1");
+  return { relay, url };
+}
+
+export async function startStack(config: Partial<RelayConfig> = {}): Promise<Stack> {
+  const t = await createTestDatabase();
+  await seedDemo(t.db);
+  const { relay, url } = await startRelay(t, config);
+  return {
+    t,
+    relay,
+    url,
+    async close() {
+      await relay.close();
+      await t.close();
+    },
+  };
+}
+
+/** Options every agent in the tests shares: the relay's URL, the demo server and password. */
+export const agentBase = (url: string, user: string, password: string = DEMO.userPassword) => ({
+  server: url,
+  serverHost: DEMO.serverHost,
+  user,
+  password,
+});
+
+export async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), "tsunagi-relay-test-"));
+}
+
+export async function identityPath(): Promise<string> {
+  return join(await tempDir(), "device-identity.json");
+}
+
+/** An echo server on loopback: every byte comes back; a half-close is answered by a half-close. */
+export async function echoServer(): Promise<{ port: number; server: Server; close(): Promise<void> }> {
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    socket.on("error", () => {});
+    socket.pipe(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return { port, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** The user's history rows, oldest first. */
+export function historyOf(t: TestDatabase, userName: string, role?: "viewer" | "client") {
+  const h = schema.accessHistory;
+  return t.db
+    .select()
+    .from(h)
+    .where(role ? and(eq(h.userName, userName), eq(h.role, role)) : eq(h.userName, userName))
+    .orderBy(asc(h.id));
+}
+
+export async function userId(
+  t: TestDatabase,
+  userName: string,
+  serverHost: string = DEMO.serverHost,
+): Promise<string> {
+  const [row] = await t.db
+    .select({ id: schema.users.id })
+    .from(schema.users)
+    .where(and(eq(schema.users.userName, userName), eq(schema.users.serverHost, serverHost)));
+  if (!row) throw new Error(`no user ${userName}`);
+  return row.id;
+}
+
+export function openSessions(t: TestDatabase) {
+  return t.db.select().from(schema.activeSessions);
+}
+
+/** Polls `check` until it returns true (or throws after `ms`): for what settles asynchronously. */
+export async function eventually(check: () => Promise<boolean> | boolean, ms = 5_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("condition not met in time");
+}
