@@ -259,8 +259,7 @@ export function accountOf(found: UserForAttempt): Account {
     ipAllow: { viewer: user.ipAllowViewer, client: user.ipAllowClient },
     macAllow: { viewer: user.macAllowViewer, client: user.macAllowClient },
     neoDeviceLimit: user.neoDeviceLimit ?? contract.neoDeviceLimit,
-    // The schema has no "registration closed" setting yet: registration is open up to the limit.
-    neoRegistrationOpen: true,
+    neoRegistrationOpen: user.neoRegistrationOpen,
     mayStoreLoginPassword: user.mayStoreLoginPassword,
     mayStoreOsLogonPassword: user.mayStoreOsLogonPassword,
   };
