@@ -4,9 +4,10 @@
  * turned into a failure when its session lost a race, and the peer of a paired session.
  */
 import type { Role } from "@tsunagi/core";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { accessHistory, activeSessions, users } from "../schema/index.js";
+import { isStaleSql } from "./sessions.js";
 
 /** The user's open sessions, each with whether it is stale after `staleAfterSeconds` without a heartbeat. */
 export function sessionsOfUser(db: Database, userId: string, staleAfterSeconds: number) {
@@ -15,7 +16,7 @@ export function sessionsOfUser(db: Database, userId: string, staleAfterSeconds: 
       id: activeSessions.id,
       role: activeSessions.role,
       lastHeartbeatAt: activeSessions.lastHeartbeatAt,
-      stale: sql<boolean>`${activeSessions.lastHeartbeatAt} < now() - make_interval(secs => ${staleAfterSeconds})`,
+      stale: isStaleSql(staleAfterSeconds),
     })
     .from(activeSessions)
     .where(eq(activeSessions.userId, userId));

@@ -3,12 +3,17 @@
  * whose heartbeat stopped (an abnormal disconnect) after the stale window.
  */
 import type { Role } from "@tsunagi/core";
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { accessHistory, activeSessions } from "../schema/index.js";
 
 /** After an abnormal disconnect the old session holds the user name for up to one minute. */
 export const STALE_AFTER_SECONDS = 60;
+
+/** Whether a lease's last heartbeat is older than the stale window, computed on the database clock. */
+export function isStaleSql(staleAfterSeconds: number) {
+  return sql<boolean>`${activeSessions.lastHeartbeatAt} < now() - make_interval(secs => ${staleAfterSeconds})`;
+}
 
 export interface OpenSession {
   contractId: string;
@@ -40,7 +45,7 @@ export async function openSession(db: Database, open: OpenSession, staleAfterSec
           id: activeSessions.id,
           historyId: activeSessions.historyId,
           lastHeartbeatAt: activeSessions.lastHeartbeatAt,
-          stale: sql<boolean>`${activeSessions.lastHeartbeatAt} < now() - make_interval(secs => ${staleAfterSeconds})`,
+          stale: isStaleSql(staleAfterSeconds),
         })
         .from(activeSessions)
         .where(and(eq(activeSessions.userId, open.userId), eq(activeSessions.role, open.role)))
@@ -96,7 +101,7 @@ export async function expireStaleSessions(
   return db.transaction(async (tx) => {
     const expired = await tx
       .delete(activeSessions)
-      .where(lt(activeSessions.lastHeartbeatAt, sql`now() - make_interval(secs => ${staleAfterSeconds})`))
+      .where(isStaleSql(staleAfterSeconds))
       .returning({ historyId: activeSessions.historyId, lastHeartbeatAt: activeSessions.lastHeartbeatAt });
     for (const s of expired) {
       await tx
