@@ -1,0 +1,117 @@
+/**
+ * What the operator command does, as functions over a database: provision a contract with its admin
+ * account (temporary password), add a user, and render the account sheet (ユーザアカウント一覧表).
+ */
+import { randomBytes } from "node:crypto";
+import { hashSecret, type Model } from "@tsunagi/core";
+import { type Database, schema } from "@tsunagi/db";
+
+/** A temporary password an operator can read out: no look-alike characters. */
+export function temporaryPassword(length = 14): string {
+  const alphabet = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
+  const bytes = randomBytes(length);
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
+}
+
+export interface ProvisionInput {
+  serverHost: string;
+  contractCode: string;
+  name: string;
+  model: Model;
+  adminLogin?: string;
+}
+
+export interface AccountSheet {
+  contractCode: string;
+  name: string;
+  model: Model;
+  serverHost: string;
+  serverFqdn: string;
+  adminLogin: string;
+  temporaryPassword: string;
+}
+
+export async function provisionContract(
+  db: Database,
+  input: ProvisionInput,
+  domain: string,
+): Promise<AccountSheet> {
+  const password = temporaryPassword();
+  const passwordHash = await hashSecret(password);
+  const adminLogin = input.adminLogin ?? `${input.contractCode}.admin`;
+  await db.transaction(async (tx) => {
+    const [contract] = await tx
+      .insert(schema.contracts)
+      .values({
+        contractCode: input.contractCode,
+        name: input.name,
+        model: input.model,
+        serverHost: input.serverHost,
+      })
+      .returning();
+    if (!contract) throw new Error("contract not inserted");
+    await tx.insert(schema.adminAccounts).values({
+      contractId: contract.id,
+      serverHost: input.serverHost,
+      loginName: adminLogin,
+      passwordHash,
+      temporaryPassword: true,
+    });
+  });
+  return {
+    contractCode: input.contractCode,
+    name: input.name,
+    model: input.model,
+    serverHost: input.serverHost,
+    serverFqdn: `${input.serverHost}.${domain}`,
+    adminLogin,
+    temporaryPassword: password,
+  };
+}
+
+export async function addUser(
+  db: Database,
+  input: { contractCode: string; userName: string; password: string; viewerProduct?: string; memo?: string },
+) {
+  const { eq } = await import("drizzle-orm");
+  const [contract] = await db
+    .select()
+    .from(schema.contracts)
+    .where(eq(schema.contracts.contractCode, input.contractCode));
+  if (!contract) throw new Error(`no contract ${input.contractCode}`);
+  const [user] = await db
+    .insert(schema.users)
+    .values({
+      contractId: contract.id,
+      serverHost: contract.serverHost,
+      userName: input.userName,
+      passwordHash: await hashSecret(input.password),
+      viewerProduct: (input.viewerProduct ??
+        "terminal-ndl-s") as typeof schema.users.$inferInsert.viewerProduct,
+      memo: input.memo ?? "",
+    })
+    .returning();
+  return { contract, user };
+}
+
+/** The account sheet as the operator hands it over (DOMAIN.md: server information, admin account). */
+export function renderAccountSheet(sheet: AccountSheet): string {
+  return [
+    `Tsunagi user account sheet (ユーザアカウント一覧表)        Contract ID: ${sheet.contractCode}`,
+    `Customer: ${sheet.name}    Model: ${sheet.model}`,
+    "",
+    "■ Server information (サーバ情報)",
+    `  For target PCs (対象装置用)            ${sheet.serverFqdn}    port: 443`,
+    "      the server the client on each target PC connects to",
+    `  For remote devices (手元端末用)  Windows / Mac   ${sheet.serverFqdn}:443`,
+    `                                  iOS / Android   ${sheet.serverFqdn}`,
+    "      the server set in the viewer on PCs, tablets and phones",
+    "",
+    "■ Admin account / temporary password (管理者用アカウント／仮パスワード)",
+    `  Server (host part)   ${sheet.serverHost}`,
+    `  Admin account        ${sheet.adminLogin}`,
+    `  Temporary password   ${sheet.temporaryPassword}`,
+    "  The temporary password must be changed at the first login.",
+    "",
+  ].join("\n");
+}

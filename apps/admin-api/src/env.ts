@@ -1,0 +1,30 @@
+/** The admin API's environment, read and checked in this one place. */
+import { z } from "zod";
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /** An external PostgreSQL; unset: the embedded one in TSUNAGI_DATA_DIR (what `pnpm start` uses). */
+  DATABASE_URL: z.string().url().optional(),
+  TSUNAGI_DATA_DIR: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Only behind a proxy that sets X-Forwarded-For; see AdminApiConfig.trustProxy. */
+  TRUST_PROXY: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
+  /** The domain after the host part on account sheets: asp1 → asp1.<domain>. */
+  TSUNAGI_SERVER_DOMAIN: z.string().min(1).default("tsunagi.example"),
+});
+export type Env = z.infer<typeof Env>;
+
+/** Parses `source` (process.env by default); a bad value stops start-up naming the variable. */
+export function readEnv(source: Record<string, string | undefined> = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ""));
+  const parsed = Env.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`environment: ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  return parsed.data;
+}

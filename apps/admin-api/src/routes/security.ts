@@ -1,0 +1,113 @@
+/**
+ * The contract's security settings: the admin login address allow-list, the lockout policy for
+ * users and admins, and the admin session idle timeout. A new allow-list must include the address
+ * of the admin saving it, or the admin would lock the whole contract out of its own administration.
+ */
+import { createRoute } from "@hono/zod-openapi";
+import { addressAllowed } from "@tsunagi/core";
+import { schema } from "@tsunagi/db";
+import { eq } from "drizzle-orm";
+import { writeAudit } from "../audit.js";
+import { router, type Services } from "../context.js";
+import { authErrors, badRequest, notFound } from "../errors.js";
+import { SecurityPatchBody, SecuritySettings } from "../schemas.js";
+
+const tags = ["Security"];
+type Contract = typeof schema.contracts.$inferSelect;
+
+function settingsOf(c: Contract) {
+  return {
+    adminAllowCidrs: c.adminAllowCidrs,
+    lockout: { threshold: c.lockoutThreshold, durationSeconds: c.lockoutSeconds },
+    adminIdleTimeoutSeconds: c.adminIdleTimeoutSeconds,
+  };
+}
+
+export function securityRoutes(services: Services) {
+  const { db, clock } = services;
+  return router()
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/security",
+        tags,
+        summary: "The contract's security settings",
+        security: [{ bearer: [] }],
+        responses: {
+          200: { description: "The settings", content: { "application/json": { schema: SecuritySettings } } },
+          ...authErrors,
+        },
+      }),
+      async (c) => {
+        const [contract] = await db
+          .select()
+          .from(schema.contracts)
+          .where(eq(schema.contracts.id, c.get("admin").contractId));
+        if (!contract) throw notFound("Contract");
+        return c.json(settingsOf(contract), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "patch",
+        path: "/security",
+        tags,
+        summary: "Change security settings (what is absent stays)",
+        security: [{ bearer: [] }],
+        request: { body: { required: true, content: { "application/json": { schema: SecurityPatchBody } } } },
+        responses: {
+          200: {
+            description: "The settings after the change",
+            content: { "application/json": { schema: SecuritySettings } },
+          },
+          ...authErrors,
+        },
+      }),
+      async (c) => {
+        const body = c.req.valid("json");
+        const admin = c.get("admin");
+        const address = c.get("clientAddress");
+        if (
+          body.adminAllowCidrs &&
+          (address === undefined || !addressAllowed(address, body.adminAllowCidrs))
+        ) {
+          throw badRequest(
+            "adminAllowCidrs",
+            `adminAllowCidrs: must include your own address (${address ?? "unknown"}), or you could not log in again`,
+          );
+        }
+        const after = await db.transaction(async (tx) => {
+          const [before] = await tx
+            .select()
+            .from(schema.contracts)
+            .where(eq(schema.contracts.id, admin.contractId))
+            .for("update");
+          if (!before) throw notFound("Contract");
+          const [updated] = await tx
+            .update(schema.contracts)
+            .set({
+              ...(body.adminAllowCidrs !== undefined ? { adminAllowCidrs: body.adminAllowCidrs } : {}),
+              ...(body.lockout
+                ? { lockoutThreshold: body.lockout.threshold, lockoutSeconds: body.lockout.durationSeconds }
+                : {}),
+              ...(body.adminIdleTimeoutSeconds !== undefined
+                ? { adminIdleTimeoutSeconds: body.adminIdleTimeoutSeconds }
+                : {}),
+              updatedAt: clock(),
+            })
+            .where(eq(schema.contracts.id, admin.contractId))
+            .returning();
+          if (!updated) throw notFound("Contract");
+          await writeAudit(tx, admin, {
+            action: "security.update",
+            targetType: "contract",
+            targetId: before.contractCode,
+            before: settingsOf(before),
+            after: settingsOf(updated),
+          });
+          return updated;
+        });
+        return c.json(settingsOf(after), 200);
+      },
+    );
+}

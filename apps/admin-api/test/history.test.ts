@@ -1,0 +1,114 @@
+import iconv from "iconv-lite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, type Harness, harness, readyAdmin } from "./helpers.js";
+
+let h: Harness;
+let token: string;
+beforeAll(async () => {
+  h = await harness();
+  token = await readyAdmin(h.app);
+});
+afterAll(() => h.close());
+
+describe("access history", () => {
+  it("groups rows by user with the cumulative connection time, and explains each failure", async () => {
+    const res = await call(h.app, "GET", "/history?user=user1&result=all&role=viewer", { token });
+    expect(res.status).toBe(200);
+    const [group] = res.json.groups;
+    expect(group.userName).toBe("user1");
+    expect(group.connectedSeconds).toBe(33 * 60 + 36);
+    expect(group.rows.map((r: { reason: { code: number } | null }) => r.reason?.code ?? null)).toEqual([
+      190500,
+      null,
+      200200,
+      110200,
+      null,
+      110200,
+    ]);
+    const failure = group.rows.at(-1);
+    expect(failure).toMatchObject({
+      result: "failure",
+      durationSeconds: null,
+      reason: { key: "password-mismatch-viewer", code: 110200, fix: "password" },
+    });
+    expect(failure.startedAt).toBe(failure.endedAt);
+    expect(group.rows[1].durationSeconds).toBe(21 * 60 + 13);
+  });
+
+  it("gives the reason in Japanese on request", async () => {
+    const res = await call(h.app, "GET", "/history?user=user1&result=failure&lang=ja", { token });
+    const messages = res.json.groups[0].rows.map((r: { reason: { message: string } }) => r.reason.message);
+    expect(messages).toContain(
+      "ビューアから送信されたパスワードと、サーバに登録されているパスワードが異なります。",
+    );
+  });
+
+  it("pages with an opaque keyset cursor, covering every row exactly once", async () => {
+    const ids: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = cursor ? `&cursor=${cursor}` : "";
+      const res = await call(h.app, "GET", `/history?limit=2${q}`, { token });
+      expect(res.status).toBe(200);
+      for (const g of res.json.groups) for (const r of g.rows) ids.push(r.id);
+      cursor = res.json.nextCursor;
+    } while (cursor);
+    expect(ids).toHaveLength(6); // asp1 only: fuji's row never shows
+    expect(new Set(ids).size).toBe(6);
+    const bad = await call(h.app, "GET", "/history?cursor=not-a-cursor", { token });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.field).toBe("cursor");
+  });
+
+  it("filters by result and period", async () => {
+    const success = await call(h.app, "GET", "/history?result=success", { token });
+    expect(success.json.groups[0].rows.every((r: { result: string }) => r.result === "success")).toBe(true);
+    const period = await call(
+      h.app,
+      "GET",
+      "/history?from=2026-11-16T00:00:00%2B09:00&to=2026-11-17T00:00:00%2B09:00",
+      { token },
+    );
+    expect(period.json.groups[0].rows.map((r: { reason: { code: number } }) => r.reason.code)).toEqual([
+      190500,
+    ]);
+  });
+
+  it("downloads CSV: UTF-8 with BOM, CRLF, English message ending in its code", async () => {
+    const res = await call(h.app, "GET", "/history/csv?user=user1", { token });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect([...res.bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = res.text.split("\r\n"); // TextDecoder drops the BOM
+    expect(lines[0]).toBe("User name,Type,Start,End,Duration (s),Source address,MAC address,Result");
+    expect(lines).toContain(
+      "user1,Viewer,2026-11-15T01:16:55.000Z,2026-11-15T01:16:55.000Z,,203.0.113.25,00:1b:44:11:3a:b7,Failure: The password sent from the viewer does not match the password registered with the server. (110200)",
+    );
+    expect(lines.at(-1)).toBe("");
+    expect(lines).toHaveLength(8);
+  });
+
+  it("downloads CSV in Japanese as Shift_JIS, with the peer column on request", async () => {
+    const res = await call(h.app, "GET", "/history/csv?user=user1&lang=ja&encoding=shift_jis&extended=true", {
+      token,
+    });
+    expect(res.headers.get("content-type")).toBe("text/csv; charset=Shift_JIS");
+    expect(res.bytes[0]).not.toBe(0xef);
+    const text = iconv.decode(Buffer.from(res.bytes), "Shift_JIS");
+    expect(text.split("\r\n")[0]).toContain("認証結果");
+    expect(text).toContain(
+      "失敗：サーバに登録されている端末認証情報と接続元端末の当該情報が異なるので接続できません。 (190500)",
+    );
+    expect(text).toContain(",成功,user1");
+  });
+
+  it("quotes fields per RFC 4180 and defuses spreadsheet formulas", async () => {
+    const [contract] = await h.t.sql`select id from contracts where server_host = 'asp1'`;
+    await h.t
+      .sql`insert into access_history (contract_id, user_name, role, started_at, ended_at, result, peer_user_name)
+      values (${contract?.id}, 'odd,"name"', 'client', '2026-11-17T00:00:00Z', '2026-11-17T00:01:00Z', 'success', '=cmd()')`;
+    const res = await call(h.app, "GET", "/history/csv?role=client&extended=1", { token });
+    expect(res.text).toContain(`"odd,""name""",Client,`);
+    expect(res.text).toContain(",'=cmd()\r\n");
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * Login timing: an unknown admin must cost what a wrong password costs. Asserted by counting argon2
+ * verifications (one per attempt on every path), not by timing, which flakes on a loaded machine.
+ */
+import { DEMO } from "@tsunagi/fixtures";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type Harness, harness, login } from "./helpers.js";
+
+const verifies = vi.hoisted(() => ({ count: 0 }));
+vi.mock("argon2", async (importOriginal) => {
+  const original = (await importOriginal()) as {
+    default: Record<string, unknown> & { verify: (...a: unknown[]) => Promise<boolean> };
+  };
+  const verify = (...args: unknown[]) => {
+    verifies.count++;
+    return original.default.verify(...args);
+  };
+  return { ...original, default: { ...original.default, verify } };
+});
+
+let h: Harness;
+beforeAll(async () => {
+  h = await harness();
+});
+afterAll(() => h.close());
+
+async function verificationsFor(attempt: () => Promise<unknown>) {
+  const before = verifies.count;
+  await attempt();
+  return verifies.count - before;
+}
+
+describe("login timing", () => {
+  it("spends exactly one argon2 verification for an unknown admin, an unknown server and a wrong password", async () => {
+    const unknownAdmin = await verificationsFor(() => login(h.app, "asp1", "no.such.admin", "some-password"));
+    const unknownServer = await verificationsFor(() =>
+      login(h.app, "nowhere", DEMO.adminLogin, "some-password"),
+    );
+    const wrongPassword = await verificationsFor(() =>
+      login(h.app, "asp1", DEMO.adminLogin, "some-password"),
+    );
+    const right = await verificationsFor(() =>
+      login(h.app, "asp1", DEMO.adminLogin, DEMO.adminTemporaryPassword),
+    );
+    expect([unknownAdmin, unknownServer, wrongPassword, right]).toEqual([1, 1, 1, 1]);
+  });
+
+  it("takes comparable wall time for an unknown admin and a wrong password (coarse: within 3x)", async () => {
+    const time = async (f: () => Promise<unknown>) => {
+      const start = performance.now();
+      await f();
+      return performance.now() - start;
+    };
+    // Warm the dummy hash first: it is made once per process.
+    await login(h.app, "asp1", "warm.up", "x-password");
+    const unknown = await time(() => login(h.app, "asp1", "no.such.admin", "some-password"));
+    const wrong = await time(() => login(h.app, "fuji", DEMO.fuji.adminLogin, "some-password"));
+    expect(unknown / wrong).toBeGreaterThan(1 / 3);
+    expect(unknown / wrong).toBeLessThan(3);
+  });
+});
