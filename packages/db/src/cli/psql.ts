@@ -4,6 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
+import { readDbEnv } from "../env.js";
 import { openPlatformDatabase } from "../platform.js";
 import { DatabaseStartError } from "../server.js";
 
@@ -13,9 +14,10 @@ const { values, positionals } = parseArgs({
 });
 
 try {
+  const env = readDbEnv();
   const platform = await openPlatformDatabase({
-    databaseUrl: process.env.DATABASE_URL || undefined,
-    dataDir: process.env.TSUNAGI_DATA_DIR || undefined,
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.TSUNAGI_DATA_DIR,
   });
   if (values.url) {
     console.log(platform.url);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import type { TestProject } from "vitest/node";
 import { migrate } from "../client.js";
+import { readDbEnv } from "../env.js";
 import { type DatabaseServer, external, startEmbedded } from "../server.js";
 
 declare module "vitest" {
@@ -23,7 +24,7 @@ export default async function setup(project: TestProject) {
   const prefix = `t_${randomBytes(4).toString("hex")}`;
   let server: DatabaseServer;
   let dataDir: string | undefined;
-  const url = process.env.DATABASE_URL;
+  const url = readDbEnv().DATABASE_URL;
   if (url) {
     server = external(url);
   } else {
