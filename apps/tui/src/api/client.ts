@@ -1,0 +1,123 @@
+/**
+ * The admin API as the TUI's containers use it: one method per thing an account manager does, each
+ * answering a `Result` instead of throwing, because a wrong password or an unreachable server is an
+ * expected outcome that the screen shows. Built on the API's typed `hono/client`.
+ */
+import {
+  type BatchPatchResponse,
+  type ChangePasswordBody,
+  createAdminClient,
+  type ErrorCode,
+  type GroupChangeResponse,
+  type GroupLink,
+  type GroupsResponse,
+  type HistoryPage,
+  type HistoryQueryInput,
+  type LoginBody,
+  type LoginResponse,
+  type SecurityPatchBody,
+  type SecuritySettings,
+  type UserChange,
+  type UserDetail,
+  type UsersPage,
+} from "./types.js";
+
+export type ApiFailure =
+  | { kind: "unreachable"; message: string }
+  | { kind: "api"; status: number; code: ErrorCode | "unknown"; message: string; field?: string };
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiFailure };
+
+export interface AdminApiPort {
+  readonly baseUrl: string;
+  login(body: LoginBody): Promise<Result<LoginResponse>>;
+  /** A port that sends the session token on every call. */
+  withToken(token: string): AdminApiPort;
+  logout(): Promise<Result<null>>;
+  changePassword(body: ChangePasswordBody): Promise<Result<null>>;
+  history(query: HistoryQueryInput): Promise<Result<HistoryPage>>;
+  historyCsv(query: Omit<HistoryQueryInput, "limit" | "cursor">): Promise<Result<string>>;
+  users(q: string, cursor?: string): Promise<Result<UsersPage>>;
+  user(userName: string): Promise<Result<UserDetail>>;
+  patchUser(userName: string, version: number, change: UserChange): Promise<Result<UserDetail>>;
+  batchPatch(
+    items: (UserChange & { userName: string; version: number })[],
+  ): Promise<Result<BatchPatchResponse>>;
+  groups(): Promise<Result<GroupsResponse>>;
+  addLinks(links: GroupLink[]): Promise<Result<GroupChangeResponse>>;
+  removeLinks(links: GroupLink[]): Promise<Result<GroupChangeResponse>>;
+  security(): Promise<Result<SecuritySettings>>;
+  patchSecurity(body: SecurityPatchBody): Promise<Result<SecuritySettings>>;
+}
+
+async function run<T>(
+  request: () => Promise<Response>,
+  parse: "json" | "text" | "none" = "json",
+): Promise<Result<T>> {
+  let res: Response;
+  try {
+    res = await request();
+  } catch (error) {
+    return {
+      ok: false,
+      error: { kind: "unreachable", message: error instanceof Error ? error.message : String(error) },
+    };
+  }
+  if (res.ok) {
+    if (parse === "none" || res.status === 204) return { ok: true, value: null as T };
+    return { ok: true, value: (parse === "json" ? await res.json() : await res.text()) as T };
+  }
+  // A proxy or a wrong URL answers with something else than the API's error shape; say so plainly.
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {}
+  const error = (body as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+  return {
+    ok: false,
+    error: {
+      kind: "api",
+      status: res.status,
+      code: (error?.code as ErrorCode | undefined) ?? "unknown",
+      message: error?.message ?? `HTTP ${res.status}`,
+      ...(error?.field ? { field: error.field } : {}),
+    },
+  };
+}
+
+/** Query values travel as strings; absent ones are left out rather than sent as "undefined". */
+function queryOf(query: Record<string, string | number | boolean | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") out[k] = String(v);
+  return out;
+}
+
+export interface HttpPortOptions {
+  token?: string;
+  fetch?: typeof fetch;
+}
+
+export function createHttpPort(baseUrl: string, options: HttpPortOptions = {}): AdminApiPort {
+  const api = createAdminClient(baseUrl, options);
+  return {
+    baseUrl,
+    withToken: (token) => createHttpPort(baseUrl, { ...options, token }),
+    login: (body) => run(() => api.sessions.$post({ json: body })),
+    logout: () => run(() => api.sessions.current.$delete(), "none"),
+    changePassword: (body) => run(() => api.sessions.current.password.$put({ json: body }), "none"),
+    history: (query) => run(() => api.history.$get({ query: queryOf(query) as never })),
+    historyCsv: (query) => run(() => api.history.csv.$get({ query: queryOf(query) as never }), "text"),
+    users: (q, cursor) => run(() => api.users.$get({ query: queryOf({ q, cursor }) as never })),
+    user: (userName) => run(() => api.users[":userName"].$get({ param: { userName } })),
+    patchUser: (userName, version, change) =>
+      run(() =>
+        api.users[":userName"].$patch({ param: { userName }, header: {}, json: { ...change, version } }),
+      ),
+    batchPatch: (items) => run(() => api.users.$patch({ json: { users: items } })),
+    groups: () => run(() => api.groups.$get()),
+    addLinks: (links) => run(() => api.groups.links.$post({ json: { links } })),
+    removeLinks: (links) => run(() => api.groups.links.remove.$post({ json: { links } })),
+    security: () => run(() => api.security.$get()),
+    patchSecurity: (body) => run(() => api.security.$patch({ json: body })),
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The admin API's types as the TUI uses them: z.infer of the API's own schemas, so a schema change
+ * reaches every screen at compile time.
+ */
+
+import type * as S from "@tsunagi/admin-api/client";
+import type { z } from "zod";
+
+export { createAdminClient, type ErrorCode } from "@tsunagi/admin-api/client";
+
+export type LoginBody = z.input<typeof S.LoginBody>;
+export type LoginResponse = z.infer<typeof S.LoginResponse>;
+export type ChangePasswordBody = z.input<typeof S.ChangePasswordBody>;
+export type Reason = z.infer<typeof S.Reason>;
+export type HistoryQueryInput = Partial<Omit<z.infer<typeof S.HistoryQuery>, "lang">> & {
+  lang?: z.infer<typeof S.HistoryQuery>["lang"];
+};
+export type HistoryPage = z.infer<typeof S.HistoryPage>;
+export type HistoryGroup = HistoryPage["groups"][number];
+export type HistoryRow = z.infer<typeof S.HistoryRow>;
+export type UsersPage = z.infer<typeof S.UsersPage>;
+export type UserSummary = z.infer<typeof S.UserSummary>;
+export type UserDetail = z.infer<typeof S.UserDetail>;
+export type SlotState = z.infer<typeof S.SlotState>;
+export type UserChange = z.input<typeof S.UserChange>;
+export type BatchPatchResponse = z.infer<typeof S.BatchPatchResponse>;
+export type GroupLink = z.infer<typeof S.GroupLink>;
+export type GroupsResponse = z.infer<typeof S.GroupsResponse>;
+export type GroupChangeResponse = z.infer<typeof S.GroupChangeResponse>;
+export type SecuritySettings = z.infer<typeof S.SecuritySettings>;
+export type SecurityPatchBody = z.input<typeof S.SecurityPatchBody>;

@@ -1,0 +1,46 @@
+/**
+ * `pnpm tui --api URL`: the TUI against any admin API. Also takes --server and --login to fill the
+ * login form, and --no-color.
+ */
+import { parseArgs } from "node:util";
+import { readEnv } from "./env.js";
+import { runTui } from "./run.js";
+
+const { values } = parseArgs({
+  options: {
+    api: { type: "string" },
+    server: { type: "string" },
+    login: { type: "string" },
+    "no-color": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+  allowPositionals: false,
+});
+
+if (values.help) {
+  process.stdout.write(
+    "Usage: pnpm tui --api http://127.0.0.1:8787 [--server asp1] [--login account.admin] [--no-color]\n",
+  );
+  process.exit(0);
+}
+
+const apiUrl = values.api ?? readEnv().apiUrl;
+if (!apiUrl) {
+  process.stderr.write("tsunagi tui: give the admin API's address: pnpm tui --api http://127.0.0.1:8787\n");
+  process.exit(2);
+}
+try {
+  new URL(apiUrl);
+} catch {
+  process.stderr.write(`tsunagi tui: not a URL: ${apiUrl}\n`);
+  process.exit(2);
+}
+
+await runTui({
+  apiUrl,
+  prefill: {
+    ...(values.server ? { server: values.server } : {}),
+    ...(values.login ? { login: values.login } : {}),
+  },
+  ...(values["no-color"] ? { noColor: true } : {}),
+});

@@ -1,0 +1,59 @@
+/** The account-management menu (seed 002 step 4): ↑↓ and Enter, or the item's number. */
+
+import { Box, Text } from "ink";
+import { useState } from "react";
+import { sessionContext, useSession } from "../app/session.js";
+import { useUi } from "../app/ui-context.js";
+import { Frame, type FrameStatus } from "../components/Frame.js";
+import { Menu } from "../components/Menu.js";
+import { useKeys } from "../hooks/use-keys.js";
+
+export type MenuId = "history" | "troubleshoot" | "users" | "grouping" | "security" | "password" | "logout";
+
+export interface MenuScreenProps {
+  status?: FrameStatus | null;
+  onChoose(id: MenuId): void;
+}
+
+export function MenuScreen({ status, onChoose }: MenuScreenProps) {
+  const { m } = useUi();
+  const { login } = useSession();
+  const items: { id: MenuId; label: string }[] = [
+    { id: "history", label: m.menuHistory },
+    { id: "troubleshoot", label: m.menuTroubleshoot },
+    { id: "users", label: m.menuUsers },
+    { id: "grouping", label: m.menuGrouping },
+    { id: "security", label: m.menuSecurity },
+    { id: "password", label: m.menuChangePassword },
+    { id: "logout", label: m.menuLogout },
+  ];
+  const [selected, setSelected] = useState(0);
+  useKeys((input, key) => {
+    if (key.upArrow) setSelected((s) => (s + items.length - 1) % items.length);
+    else if (key.downArrow || key.tab) setSelected((s) => (s + 1) % items.length);
+    else if (key.return) {
+      const item = items[selected];
+      if (item) onChoose(item.id);
+    } else if (/^[1-7]$/.test(input)) {
+      const item = items[Number(input) - 1];
+      if (item) onChoose(item.id);
+    }
+  });
+  return (
+    <Frame
+      title={m.menuIntro}
+      context={sessionContext(m, login)}
+      status={status}
+      keys={[m.keyMove, m.keyOpen, "1-7"]}
+    >
+      <Box flexDirection="column" paddingX={1}>
+        <Text>{m.welcome(login.admin.login)}</Text>
+        <Text>
+          {m.contractId}: {login.contract.code} ({login.contract.name})
+        </Text>
+        <Text> </Text>
+        <Menu items={items} selected={selected} />
+      </Box>
+    </Frame>
+  );
+}

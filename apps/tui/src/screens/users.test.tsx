@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { keys, loggedIn, serveDemo, useMswServer } from "../test-utils/render.js";
+
+useMswServer();
+
+async function openUsers(options: Parameters<typeof loggedIn>[0] = {}) {
+  const t = await loggedIn(options);
+  await t.press("3");
+  await t.waitFor("office.pc");
+  return t;
+}
+
+describe("user management", () => {
+  it("searches by memo and shows every field of a user", async () => {
+    serveDemo();
+    const t = await openUsers({ columns: 120 });
+    await t.press("/");
+    await t.type("Sales");
+    await t.press(keys.enter);
+    await t.waitFor("Sales PC");
+    expect(t.frame()).not.toContain("office.pc");
+    await t.press(keys.enter);
+    const f = await t.waitFor("Relay server");
+    for (const label of [
+      "User name",
+      "General user",
+      "Terminal-auth type NDL.S usable",
+      "Terminal-auth info",
+      "IP address restriction",
+      "MAC address restriction",
+      "Mobile viewer password saving",
+      "Memo",
+    ]) {
+      expect(f).toContain(label);
+    }
+    expect(f).toMatch(/Terminal-auth info\s+PC\s+Registered/);
+    expect(f).toMatch(/Mobile\s+Registered/);
+    expect(f).toMatch(/Viewer\s+Terminal-auth type NDL\.S usable\n\s+Mobile\s+\[Allowed\]/);
+  });
+
+  it("initialises the mobile slot after the confirmation and shows it unregistered (was initialised)", async () => {
+    const state = serveDemo();
+    const t = await openUsers({ rows: 30 });
+    await t.press("/");
+    await t.type("user1");
+    await t.press(keys.enter);
+    await t.waitFor("Sales PC");
+    await t.press("e");
+    await t.waitFor("Edit user1");
+    // Down to the mobile slot's tick.
+    for (let i = 0; i < 8; i++) await t.press(keys.down);
+    expect(t.frame()).toMatch(/› Mobile: Registered\s+\[ \] Initialise/);
+    await t.press(keys.space);
+    expect(t.frame()).toMatch(/› Mobile: Registered \(will be initialised\)\s+\[x\] Initialise/);
+    await t.press(keys.enter);
+    await t.waitFor("The changes will be committed to the system. Proceed?");
+    await t.press("y");
+    const f = await t.waitFor("User was successfully updated.");
+    expect(f).toMatch(/Mobile\s+Unregistered \(was initialised\)/);
+    expect(f).toMatch(/PC\s+Registered/);
+    expect(state.users.get("user1")?.slots.mobile.state).toBe("unregistered-initialised");
+    expect(state.requests.at(-1)?.body).toEqual({ initialise: { mobile: true }, version: 1 });
+  });
+
+  it("cancelling the confirmation changes nothing", async () => {
+    const state = serveDemo();
+    const t = await openUsers();
+    await t.press("/");
+    await t.type("user1");
+    await t.press(keys.enter, "e");
+    await t.waitFor("Edit user1");
+    for (let i = 0; i < 7; i++) await t.press(keys.down);
+    await t.press(keys.space, keys.enter);
+    await t.waitFor("Proceed?");
+    await t.press("n");
+    await t.waitFor("Edit user1");
+    expect(state.users.get("user1")?.slots.pc.state).toBe("registered");
+    expect(state.requests).toHaveLength(1); // the login only
+  });
+
+  it("applies one change to many users at once (batch management)", async () => {
+    const state = serveDemo();
+    const t = await openUsers({ rows: 40 });
+    await t.press("/");
+    await t.type("mobile.");
+    await t.press(keys.enter);
+    await t.waitFor("mobile.android");
+    await t.press(keys.space, keys.down, keys.space);
+    await t.waitFor("2 selected");
+    await t.press("b");
+    await t.waitFor("Batch management");
+    // Down to "May save the login password" and set it to Yes.
+    for (let i = 0; i < 5; i++) await t.press(keys.down);
+    await t.press(keys.space);
+    await t.press(keys.enter);
+    await t.waitFor("Proceed?");
+    await t.press("y");
+    await t.waitFor("2 users were successfully updated.");
+    const body = state.requests.at(-1)?.body as { users: { userName: string; passwordSaving: unknown }[] };
+    expect(body.users.map((u) => u.userName)).toEqual(["mobile.android", "mobile.ios"]);
+    expect(body.users[0]?.passwordSaving).toEqual({ mayStoreLoginPassword: true });
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * Renders the TUI for tests: ink-testing-library with the providers (language, colour, size, time
+ * zone, a fake clock, an in-memory config), an msw-backed admin API, and helpers that press keys
+ * inside act() and wait for text to appear.
+ */
+import { stripVTControlCharacters } from "node:util";
+import {
+  createAdminHandlers,
+  createMswState,
+  MSW_ADMIN_API,
+  type MswState,
+  type MswStateOptions,
+} from "@tsunagi/fixtures/msw";
+import { render as inkRender } from "ink-testing-library";
+import { setupServer } from "msw/node";
+import { act, type ReactElement } from "react";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { createHttpPort } from "../api/client.js";
+import { App } from "../app/App.js";
+import { UiProvider } from "../app/ui-context.js";
+import { type ConfigStore, memoryConfigStore } from "../lib/config.js";
+
+export const keys = {
+  up: "\x1b[A",
+  down: "\x1b[B",
+  right: "\x1b[C",
+  left: "\x1b[D",
+  enter: "\r",
+  escape: "\x1b",
+  tab: "\t",
+  backspace: "\x7f",
+  f2: "\x1bOQ",
+  space: " ",
+} as const;
+
+/** One msw server per test file, reset between tests; unhandled requests fail the test. */
+export const server = setupServer();
+export function useMswServer(): void {
+  beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+  afterEach(() => server.resetHandlers());
+  afterAll(() => server.close());
+}
+
+/** Fresh demo state for one test, served by the msw server. */
+export function serveDemo(options: MswStateOptions = {}): MswState {
+  const { handlers, state } = createAdminHandlers({ state: createMswState(options) });
+  server.use(...handlers);
+  return state;
+}
+
+export interface RenderOptions {
+  columns?: number;
+  rows?: number;
+  noColor?: boolean;
+  config?: ConfigStore;
+  /** "Now" for the screens (troubleshoot's "today"): the demo's day by default. */
+  now?: Date;
+}
+
+export const DEMO_NOW = new Date("2026-11-16T10:00:00+09:00");
+
+export interface RenderedTui {
+  stdin: { write(data: string): void };
+  unmount(): void;
+  config: ConfigStore;
+  /** The last frame as written, colour escapes included. */
+  raw(): string;
+  /** The last frame as the admin reads it. */
+  frame(): string;
+  resize(columns: number, rows: number): Promise<void>;
+  press(...inputs: string[]): Promise<void>;
+  type(text: string): Promise<void>;
+  waitUntil(check: (frame: string) => boolean, timeoutMs?: number): Promise<string>;
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<string>;
+}
+
+export async function renderTui(ui: ReactElement, options: RenderOptions = {}): Promise<RenderedTui> {
+  const config = options.config ?? memoryConfigStore();
+  const now = options.now ?? DEMO_NOW;
+  let result!: ReturnType<typeof inkRender>;
+  await act(async () => {
+    result = inkRender(
+      <UiProvider config={config} noColor={options.noColor ?? false} timeZone="Asia/Tokyo" now={() => now}>
+        {ui}
+      </UiProvider>,
+    );
+  });
+  // ink-testing-library's stdout is 100 columns and has no rows; give it the size under test.
+  const stdout = result.stdout as unknown as NodeJS.EventEmitter & { columns: number; rows: number };
+  const resize = async (columns: number, rows: number) => {
+    Object.defineProperty(stdout, "columns", { value: columns, configurable: true });
+    Object.defineProperty(stdout, "rows", { value: rows, configurable: true });
+    await act(async () => {
+      stdout.emit("resize");
+    });
+  };
+  await resize(options.columns ?? 80, options.rows ?? 24);
+
+  const raw = () => result.lastFrame() ?? "";
+  const frame = () => stripVTControlCharacters(raw());
+  return {
+    stdin: result.stdin,
+    unmount: result.unmount,
+    config,
+    raw,
+    frame,
+    resize,
+    /** Presses keys (each string is one key press, or a paste) inside act(). */
+    async press(...inputs: string[]) {
+      for (const input of inputs) {
+        await act(async () => {
+          result.stdin.write(input);
+        });
+      }
+    },
+    /** Types text one character at a time, as a person would. */
+    async type(text: string) {
+      for (const ch of text) {
+        await act(async () => {
+          result.stdin.write(ch);
+        });
+      }
+    },
+    /** Waits (inside act) until `check(frame)` holds. */
+    async waitUntil(check: (frame: string) => boolean, timeoutMs = 3000) {
+      const start = Date.now();
+      while (!check(frame())) {
+        if (Date.now() - start > timeoutMs) throw new Error(`Timed out waiting in:\n${frame()}`);
+        await act(async () => {
+          await new Promise((r) => setTimeout(r, 10));
+        });
+      }
+      return frame();
+    },
+    /** Waits (inside act) until the frame contains `text`; fails with the frame if it never does. */
+    async waitFor(text: string | RegExp, timeoutMs = 3000) {
+      const start = Date.now();
+      for (;;) {
+        const f = frame();
+        if (typeof text === "string" ? f.includes(text) : text.test(f)) return f;
+        if (Date.now() - start > timeoutMs)
+          throw new Error(`Timed out waiting for ${String(text)} in:\n${f}`);
+        await act(async () => {
+          await new Promise((r) => setTimeout(r, 10));
+        });
+      }
+    },
+  };
+}
+
+/** The whole app against the msw demo, at the login screen. */
+export function renderApp(
+  options: RenderOptions & {
+    prefill?: { server?: string; login?: string };
+    demoHint?: string;
+    apiUrl?: string;
+  } = {},
+): Promise<RenderedTui> {
+  const api = createHttpPort(options.apiUrl ?? MSW_ADMIN_API);
+  return renderTui(<App api={api} prefill={options.prefill} demoHint={options.demoHint} />, options);
+}
+
+/** Renders the app and logs in as the demo admin (temporary password already changed unless asked). */
+export async function loggedIn(options: RenderOptions = {}): Promise<RenderedTui> {
+  const t = await renderApp({ ...options, prefill: { server: "asp1", login: "account.admin" } });
+  await t.waitFor(/Password|パスワード/);
+  await t.type("demo-temp-1234");
+  await t.press(keys.enter);
+  await t.waitFor(/Welcome, account.admin.|ようこそ account.admin さん。/);
+  return t;
+}
