@@ -9,10 +9,18 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { createApp } from "@tsunagi/admin-api";
-import { connect, DatabaseStartError, defaultDataDir, openPlatformDatabase, schema } from "@tsunagi/db";
+import {
+  connect,
+  DatabaseStartError,
+  defaultDataDir,
+  openPlatformDatabase,
+  readDbEnv,
+  schema,
+} from "@tsunagi/db";
 import { DEMO, seedDemo } from "@tsunagi/fixtures";
 import { createRelay, type Log } from "@tsunagi/relay";
 import { pino } from "pino";
+import { readEnv } from "../env.js";
 import { runTui } from "../run.js";
 
 const USAGE = `usage: pnpm start [--headless] [--relay-port N] [--api-port N] [--host H]
@@ -68,12 +76,14 @@ async function main() {
     return;
   }
   const host = values.host;
-  const relayPort = port(values["relay-port"] ?? process.env.RELAY_PORT, 7410, "--relay-port");
-  const apiPort = port(values["api-port"] ?? process.env.ADMIN_API_PORT, 7420, "--api-port");
+  const env = readEnv();
+  const dbEnv = readDbEnv();
+  const relayPort = port(values["relay-port"] ?? env.relayPort, 7410, "--relay-port");
+  const apiPort = port(values["api-port"] ?? env.apiPort, 7420, "--api-port");
   await ensureFree(host, relayPort, "relay");
   await ensureFree(host, apiPort, "api");
 
-  const dataDir = process.env.TSUNAGI_DATA_DIR || defaultDataDir();
+  const dataDir = dbEnv.TSUNAGI_DATA_DIR ?? defaultDataDir();
   // With the TUI on screen, server logs go to a file: a log line would tear the terminal UI.
   const logDir = join(dataDir, "logs");
   mkdirSync(logDir, { recursive: true });
@@ -82,12 +92,12 @@ async function main() {
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
   say(
-    process.env.DATABASE_URL
+    dbEnv.DATABASE_URL
       ? "tsunagi: using DATABASE_URL"
       : `tsunagi: starting the embedded database in ${dataDir}`,
   );
   const platform = await openPlatformDatabase({
-    databaseUrl: process.env.DATABASE_URL || undefined,
+    databaseUrl: dbEnv.DATABASE_URL,
     dataDir,
   });
   const { db, close } = connect(platform.url);
@@ -101,7 +111,7 @@ async function main() {
     logStream.write(`${JSON.stringify({ at: new Date().toISOString(), app: "relay", ...entry })}\n`);
   const relay = createRelay({ db, log: relayLog });
   const relayUrl = (await relay.listen(relayPort, host)).url;
-  const logger = pino({ level: process.env.LOG_LEVEL || "info", base: { app: "admin-api" } }, logStream);
+  const logger = pino({ level: env.logLevel, base: { app: "admin-api" } }, logStream);
   const app = createApp({ db, logger, config: {} });
   const api = await new Promise<{ close(): void; url: string }>((resolve) => {
     const server = serve({ fetch: app.fetch, port: apiPort, hostname: host }, (info) =>
