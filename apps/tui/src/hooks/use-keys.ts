@@ -10,8 +10,32 @@ export type { Key };
 /** F2 as xterm, VT220 and the Linux console send it. */
 const F2 = new Set(["\x1bOQ", "\x1b[12~", "\x1b[[B"]);
 
-export function useKeys(handler: (input: string, key: Key) => void, active = true): void {
-  useInput(handler, { isActive: active });
+type Handler = (input: string, key: Key) => void;
+
+/**
+ * Calls `handler` for each key press. Over SSH, or on a paste, typed text and the Enter after it can
+ * arrive as one chunk ("password\r"), which Ink hands over as text with no Enter. Such a chunk is
+ * split: the text now, the Enter on the next turn of the event loop, after React has re-rendered
+ * with the text, so the handler that sees the Enter (read from a ref set at render) sees the text.
+ */
+export function useKeys(handler: Handler, active = true): void {
+  const ref = useRef(handler);
+  ref.current = handler;
+  useInput((input, key) => deliver(ref, input, key), { isActive: active });
+}
+
+function deliver(ref: { current: Handler }, input: string, key: Key): void {
+  const at = input.search(/[\r\n]/);
+  if (at < 0 || input.length === 1 || key.ctrl || key.meta) {
+    ref.current(input, key);
+    return;
+  }
+  if (at > 0) ref.current(input.slice(0, at), { ...key, return: false });
+  const rest = input.slice(at + 1).replace(/^\n/, "");
+  setImmediate(() => {
+    ref.current("\r", { ...key, return: true });
+    if (rest) setImmediate(() => deliver(ref, rest, { ...key, return: false }));
+  });
 }
 
 /** Calls `onF2` on the F2 key, whatever screen is active. */

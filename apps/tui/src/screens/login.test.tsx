@@ -46,6 +46,14 @@ describe("login", () => {
     expect(f).toContain("http://admin-api.test");
   });
 
+  it("submits when the password and its Enter arrive as one chunk (a paste, or typing over SSH)", async () => {
+    serveDemo();
+    const t = await renderApp({ prefill: { server: "asp1", login: "account.admin" } });
+    await t.waitFor("Password");
+    await t.press("demo-temp-1234\r");
+    await t.waitFor("Welcome, account.admin.");
+  });
+
   it("asks for a missing field instead of sending the request", async () => {
     serveDemo();
     const t = await renderApp();
