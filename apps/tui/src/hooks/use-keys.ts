@@ -3,7 +3,7 @@
  * switches the language), and the text editing of the TUI's input fields.
  */
 import { type Key, useInput, useStdin } from "ink";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 
 export type { Key };
 
@@ -12,30 +12,55 @@ const F2 = new Set(["\x1bOQ", "\x1b[12~", "\x1b[[B"]);
 
 type Handler = (input: string, key: Key) => void;
 
+/** Keys that can hide inside a chunk of typed text; each becomes its own key press. */
+const EMBEDDED_KEY = /[\r\n\t\x7f\b]/;
+
+function keyFor(ch: string, base: Key): Key {
+  return {
+    ...base,
+    return: ch === "\r" || ch === "\n",
+    tab: ch === "\t",
+    backspace: ch === "\x7f" || ch === "\b",
+  };
+}
+
 /**
- * Calls `handler` for each key press. Over SSH, or on a paste, typed text and the Enter after it can
- * arrive as one chunk ("password\r"), which Ink hands over as text with no Enter. Such a chunk is
- * split: the text now, the Enter on the next turn of the event loop, after React has re-rendered
- * with the text, so the handler that sees the Enter (read from a ref set at render) sees the text.
+ * Calls `handler` for each key press. Over SSH, on a paste, or from tmux send-keys, typed text and the
+ * keys between it (Tab, Enter, Backspace) can arrive as one chunk ("asp1\tadmin\tpassword\r"), which
+ * Ink hands over as one piece of text. Such a chunk is split: the text before the first key at once,
+ * the key and the rest after React has committed the render the text caused, so the handler that
+ * sees the key, read from a ref set at render, sees the text before it.
  */
 export function useKeys(handler: Handler, active = true): void {
   const ref = useRef(handler);
   ref.current = handler;
-  useInput((input, key) => deliver(ref, input, key), { isActive: active });
-}
-
-function deliver(ref: { current: Handler }, input: string, key: Key): void {
-  const at = input.search(/[\r\n]/);
-  if (at < 0 || input.length === 1 || key.ctrl || key.meta) {
-    ref.current(input, key);
-    return;
-  }
-  if (at > 0) ref.current(input.slice(0, at), { ...key, return: false });
-  const rest = input.slice(at + 1).replace(/^\n/, "");
-  setImmediate(() => {
-    ref.current("\r", { ...key, return: true });
-    if (rest) setImmediate(() => deliver(ref, rest, { ...key, return: false }));
+  const queue = useRef<[string, Key][]>([]);
+  const [, setTurn] = useState(0);
+  useEffect(() => {
+    const next = queue.current.shift();
+    if (!next) return;
+    deliver(next[0], next[1]);
+    if (queue.current.length) setTurn((n) => n + 1);
   });
+
+  function deliver(input: string, key: Key): void {
+    const at = input.search(EMBEDDED_KEY);
+    if (at < 0 || input.length === 1 || key.ctrl || key.meta) {
+      ref.current(input, key);
+      return;
+    }
+    const plain = keyFor("", key);
+    if (at > 0) ref.current(input.slice(0, at), plain);
+    const ch = input.charAt(at);
+    queue.current.push([ch === "\n" ? "\r" : ch, keyFor(ch, key)]);
+    // A Windows-style "\r\n" is one Enter.
+    const rest = input.slice(at + 1).replace(ch === "\r" ? /^\n/ : /^$/, "");
+    if (rest) queue.current.push([rest, plain]);
+    // A render is what lets the effect above run; this one is certain even when the text changed nothing.
+    setTurn((n) => n + 1);
+  }
+
+  useInput((input, key) => deliver(input, key), { isActive: active });
 }
 
 /** Calls `onF2` on the F2 key, whatever screen is active. */

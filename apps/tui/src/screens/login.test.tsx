@@ -46,11 +46,11 @@ describe("login", () => {
     expect(f).toContain("http://admin-api.test");
   });
 
-  it("submits when the password and its Enter arrive as one chunk (a paste, or typing over SSH)", async () => {
+  it("takes fields, Tabs and the Enter arriving as one chunk (a paste, typing over SSH)", async () => {
     serveDemo();
-    const t = await renderApp({ prefill: { server: "asp1", login: "account.admin" } });
-    await t.waitFor("Password");
-    await t.press("demo-temp-1234\r");
+    const t = await renderApp();
+    await t.waitFor("Account manager login");
+    await t.press("asp1\taccount.admin\tdemo-temp-1234\r");
     await t.waitFor("Welcome, account.admin.");
   });
 
