@@ -138,7 +138,8 @@ function connectionError(error: Error & { code?: string }): ConnectionError {
 /** Connects and authenticates; resolves once the relay's result says the session is open. */
 export function connectAndAuthenticate(options: CommonOptions, program: Program): Promise<Connected> {
   const hello = helloOf(options, program);
-  const ws = new WebSocket(connectUrl(options.server), {
+  const url = connectUrl(options.server);
+  const ws = new WebSocket(url, {
     headers: options.headers,
     ca: options.ca,
     perMessageDeflate: false,

@@ -2,29 +2,108 @@
  * Benchmarks, run on demand (`pnpm --filter @tsunagi/relay bench`), each against its baseline measured
  * in the same run on the same machine:
  *   - handshakes per second vs this machine's argon2id verify ceiling at the same parameters and the
- *     same concurrency bound (ratio), and p50 / p99 handshake latency at 50 concurrent;
+ *     same concurrency bound (ratio), and p50 / p99 handshake latency at 50 concurrent, next to one
+ *     verification alone and to the wait that queueing alone explains (50 in flight / the ceiling);
  *   - tunnel throughput vs a plain Node TCP pipe proxy (ratio), and the latency a round trip gains.
+ *
+ * As in production, the relay, the client and the viewer each run in a process of their own
+ * (`bench/proc.ts`), and so does the baseline's pipe proxy; this process only pushes bytes in and
+ * counts them out (the same pusher and sink for both paths). Throughput rounds alternate between the
+ * tunnel and the proxy and the median of each is compared, so a noisy neighbour hits both alike.
+ *
+ * `BENCH_CPU_PROF=DIR` runs every child with `--cpu-prof` and leaves the profiles in DIR;
+ * `BENCH_MIB=N` sets the bytes per throughput round (default 256 MiB), `BENCH_ROUNDS` the rounds (3),
+ * `BENCH_ONLY=tunnel` skips the handshake part.
  * An embedded PostgreSQL in a temporary directory holds the data; nothing is left behind.
  */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectAndAuthenticate, startClient, startViewer } from "@tsunagi/agent";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { connectAndAuthenticate } from "@tsunagi/agent";
 import { hashSecret, verifySecret } from "@tsunagi/core";
 import { connect, ensureDatabase, migrate, schema, startEmbedded } from "@tsunagi/db";
-import { silentLog } from "../src/log.js";
-import { createRelay } from "../src/relay.js";
 
 const PASSWORD = "bench-password";
+const USB_KEY = "BENCH-KEY";
 const CONCURRENCY = 50;
 const HANDSHAKES = 600;
-const THROUGHPUT_BYTES = 256 * 1024 * 1024;
+const THROUGHPUT_BYTES = Number(process.env.BENCH_MIB ?? 256) * 1024 * 1024;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ROUND_TRIPS = 2000;
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
+const ONLY_TUNNEL = process.env.BENCH_ONLY === "tunnel";
 
+const relayDir = fileURLToPath(new URL("..", import.meta.url));
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 const listenPort = (server: Server) => (server.address() as { port: number }).port;
+const listen = (server: Server) => new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+
+interface Child {
+  readonly info: Record<string, unknown>;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+
+/** Starts one `bench/proc.ts` role in its own process; resolves with what it printed when ready. */
+function startProcess(role: string, args: object): Promise<Child> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(PROFILE_DIR
+        ? ["--cpu-prof", "--cpu-prof-dir", PROFILE_DIR, "--cpu-prof-name", `${role}.${Date.now()}.cpuprofile`]
+        : []),
+      "--import",
+      "tsx",
+      "bench/proc.ts",
+      role,
+      JSON.stringify(args),
+    ],
+    { cwd: relayDir, stdio: ["pipe", "pipe", "inherit"] },
+  );
+  children.add(child);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void exited.then(() => children.delete(child));
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on("line", (line) => {
+      if (!line.startsWith("ready ")) return;
+      resolve({
+        info: JSON.parse(line.slice("ready ".length)) as Record<string, unknown>,
+        pid: child.pid ?? 0,
+        async stop() {
+          child.kill("SIGTERM");
+          await exited;
+        },
+      });
+    });
+    void exited.then(() => reject(new Error(`bench ${role} exited before it was ready`)));
+  });
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 elsewhere. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+const cpuNow = (pids: number[]) => pids.map(cpuSeconds);
 
 async function argonCeiling(hash: string, seconds: number): Promise<number> {
   const until = performance.now() + seconds * 1000;
@@ -38,6 +117,17 @@ async function argonCeiling(hash: string, seconds: number): Promise<number> {
     }),
   );
   return done / seconds;
+}
+
+/** One verification at a time: the floor of a single handshake's latency. */
+async function singleVerifyMs(hash: string, count: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await verifySecret(hash, PASSWORD);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
 }
 
 async function handshakes(url: string, users: string[]) {
@@ -67,23 +157,31 @@ async function handshakes(url: string, users: string[]) {
   };
 }
 
-/** A server that counts and discards; resolves `done` once `bytes` arrived. */
-function sink(bytes: number) {
+/** A server that counts and discards; `expect(bytes)` resolves once that many more arrived. */
+function sink() {
   let received = 0;
+  let wanted = Number.POSITIVE_INFINITY;
   let finish: () => void = () => {};
-  const done = new Promise<void>((r) => {
-    finish = r;
-  });
   const server = createServer((s) => {
     s.on("data", (d: Buffer) => {
       received += d.length;
-      if (received >= bytes) finish();
+      if (received >= wanted) finish();
     });
     s.on("error", () => {});
   });
-  return { server, done, reset: () => (received = 0) };
+  return {
+    server,
+    expect(bytes: number): Promise<void> {
+      received = 0;
+      wanted = bytes;
+      return new Promise<void>((r) => {
+        finish = r;
+      });
+    },
+  };
 }
 
+/** MiB/s from the first byte written to the last byte counted by the sink. */
 async function pushThrough(port: number, bytes: number, until: Promise<void>): Promise<number> {
   const socket = tcpConnect({ host: "127.0.0.1", port });
   await new Promise<void>((r) => socket.once("connect", () => r()));
@@ -118,24 +216,19 @@ async function roundTrip(port: number): Promise<number> {
   return perTrip;
 }
 
-function pipeProxy(targetPort: number): Server {
-  return createServer((inbound) => {
-    const outbound = tcpConnect({ host: "127.0.0.1", port: targetPort });
-    inbound.on("error", () => {});
-    outbound.on("error", () => {});
-    inbound.pipe(outbound).pipe(inbound);
-  });
-}
-
-const listen = (server: Server) => new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-
 async function main() {
   const dataDir = await mkdtemp(join(tmpdir(), "tsunagi-bench-"));
   const pg = await startEmbedded({ dataDir, ephemeral: true });
   await ensureDatabase(pg.adminUrl, "bench");
   const url = pg.urlFor("bench");
   await migrate(url);
-  const { db, close } = connect(url, { max: 20 });
+  const { db, close } = connect(url, { max: 5 });
+  const running: Child[] = [];
+  const start = async (role: string, args: object) => {
+    const child = await startProcess(role, args);
+    running.push(child);
+    return child;
+  };
   try {
     const hash = await hashSecret(PASSWORD);
     const [contract] = await db
@@ -151,99 +244,108 @@ async function main() {
         userName,
         passwordHash: hash,
         viewerProduct: "usb-ndl" as const,
-        usbKeySerial: "BENCH-KEY",
+        usbKeySerial: USB_KEY,
       })),
     );
 
-    const relay = createRelay({
-      db,
-      log: silentLog,
-      config: {
-        rateLimitPerAddress: { burst: 1e9, perSecond: 1e9 },
-        rateLimitPerUser: { burst: 1e9, perSecond: 1e9 },
-      },
-    });
-    const { url: relayUrl } = await relay.listen(0);
-
+    const relay = await start("relay", { databaseUrl: url });
+    const relayUrl = String(relay.info.url);
+    const bound = Number(relay.info.maxConcurrentHashes);
     console.log(
-      `cores: ${availableParallelism()}, argon2id m=19456 KiB t=2 p=1, concurrency bound ${relay.config.maxConcurrentHashes}`,
+      `cores: ${availableParallelism()}, argon2id m=19456 KiB t=2 p=1, concurrency bound ${bound}; relay, client, viewer and pipe proxy each in their own process`,
     );
-    const ceiling = await argonCeiling(hash, 4);
-    const hs = await handshakes(relayUrl, names.slice(1));
-    console.log(`argon2id verify ceiling:   ${ceiling.toFixed(1)} /s`);
-    console.log(
-      `handshakes (client, ${CONCURRENCY} concurrent): ${hs.perSecond.toFixed(1)} /s  ratio ${(hs.perSecond / ceiling).toFixed(2)}`,
-    );
-    console.log(`handshake latency:         p50 ${hs.p50.toFixed(0)} ms, p99 ${hs.p99.toFixed(0)} ms`);
 
-    // Tunnel: the viewer's port → relay → client → sink, vs a plain pipe proxy → sink.
-    const tunnelSink = sink(THROUGHPUT_BYTES);
+    if (!ONLY_TUNNEL) {
+      const oneVerify = await singleVerifyMs(hash, 20);
+      const ceiling = await argonCeiling(hash, 4);
+      const hs = await handshakes(relayUrl, names.slice(1));
+      // 50 handshakes in flight, served at (at best) the verify ceiling: by Little's law each waits
+      // about 50 / ceiling, however fast one verification alone is.
+      const queueing = (CONCURRENCY / ceiling) * 1000;
+      console.log(
+        `argon2id verify, one at a time: ${oneVerify.toFixed(1)} ms (the floor of one handshake's latency)`,
+      );
+      console.log(`argon2id verify ceiling:   ${ceiling.toFixed(1)} /s (${bound} at once)`);
+      console.log(
+        `handshakes (client, ${CONCURRENCY} concurrent): ${hs.perSecond.toFixed(1)} /s  ratio ${(hs.perSecond / ceiling).toFixed(2)}`,
+      );
+      console.log(
+        `handshake latency:         p50 ${hs.p50.toFixed(0)} ms, p99 ${hs.p99.toFixed(0)} ms  (queueing alone: ${CONCURRENCY} in flight / ${ceiling.toFixed(1)} per s = ${queueing.toFixed(0)} ms; p50 / that ${(hs.p50 / queueing).toFixed(2)})`,
+      );
+    }
+
+    // Tunnel: pusher → viewer's port → relay → client → sink, vs pusher → pipe proxy → sink.
+    const tunnelSink = sink();
+    const plainSink = sink();
     const echo = createServer((s) => {
       s.on("error", () => {});
       s.pipe(s);
     });
-    await Promise.all([listen(tunnelSink.server), listen(echo)]);
-    const user = names[0] as string;
-    const client = startClient({
+    await Promise.all([listen(tunnelSink.server), listen(plainSink.server), listen(echo)]);
+    const agent = {
       server: relayUrl,
       serverHost: "bench",
-      user,
+      user: names[0],
       password: PASSWORD,
-      forward: { host: "127.0.0.1", port: listenPort(tunnelSink.server) },
-    });
-    await client.ready;
-    const viewer = await startViewer({
-      server: relayUrl,
-      serverHost: "bench",
-      user,
-      password: PASSWORD,
-      product: "usb-ndl",
-      usbKeySerial: "BENCH-KEY",
-      listen: { host: "127.0.0.1", port: 0 },
-    });
-    const tunnelMiBs = await pushThrough(viewer.listening.port, THROUGHPUT_BYTES, tunnelSink.done);
-    const plainSink = sink(THROUGHPUT_BYTES);
-    await listen(plainSink.server);
-    const proxy = pipeProxy(listenPort(plainSink.server));
-    await listen(proxy);
-    const plainMiBs = await pushThrough(listenPort(proxy), THROUGHPUT_BYTES, plainSink.done);
+    };
+    const client = await start("client", { ...agent, forwardPort: listenPort(tunnelSink.server) });
+    const viewer = await start("viewer", { ...agent, usbKeySerial: USB_KEY });
+    const proxy = await start("proxy", { targetPort: listenPort(plainSink.server) });
+    const tunnelRuns: number[] = [];
+    const plainRuns: number[] = [];
+    // CPU seconds per GiB carried, for each process on each path (this one pushes and counts for both).
+    const tunnelPids = [process.pid, viewer.pid, relay.pid, client.pid];
+    const plainPids = [process.pid, proxy.pid];
+    const tunnelCpu = [0, 0, 0, 0];
+    const plainCpu = [0, 0];
+    const addCpu = (into: number[], before: number[], after: number[]) => {
+      for (let i = 0; i < into.length; i++) into[i] = (into[i] ?? 0) + (after[i] ?? 0) - (before[i] ?? 0);
+    };
+    // One short unmeasured round each: JIT, TCP buffer autotuning and the first window grants settle.
+    const warmUp = 32 * 1024 * 1024;
+    await pushThrough(Number(viewer.info.port), warmUp, tunnelSink.expect(warmUp));
+    await pushThrough(Number(proxy.info.port), warmUp, plainSink.expect(warmUp));
+    for (let round = 0; round < ROUNDS; round++) {
+      let before = cpuNow(tunnelPids);
+      tunnelRuns.push(
+        await pushThrough(Number(viewer.info.port), THROUGHPUT_BYTES, tunnelSink.expect(THROUGHPUT_BYTES)),
+      );
+      addCpu(tunnelCpu, before, cpuNow(tunnelPids));
+      before = cpuNow(plainPids);
+      plainRuns.push(
+        await pushThrough(Number(proxy.info.port), THROUGHPUT_BYTES, plainSink.expect(THROUGHPUT_BYTES)),
+      );
+      addCpu(plainCpu, before, cpuNow(plainPids));
+    }
+    const tunnelMiBs = median(tunnelRuns);
+    const plainMiBs = median(plainRuns);
     console.log(
-      `throughput: tunnel ${tunnelMiBs.toFixed(0)} MiB/s, plain pipe proxy ${plainMiBs.toFixed(0)} MiB/s  ratio ${(tunnelMiBs / plainMiBs).toFixed(2)}`,
+      `throughput (${THROUGHPUT_BYTES / 1024 / 1024} MiB, median of ${ROUNDS}): tunnel ${tunnelMiBs.toFixed(0)} MiB/s [${tunnelRuns.map((r) => r.toFixed(0)).join(", ")}], plain pipe proxy ${plainMiBs.toFixed(0)} MiB/s [${plainRuns.map((r) => r.toFixed(0)).join(", ")}]  ratio ${(tunnelMiBs / plainMiBs).toFixed(2)}`,
     );
-    await viewer.close();
+    const gib = (ROUNDS * THROUGHPUT_BYTES) / 1024 ** 3;
+    const perGib = (cpu: number[], names: string[]) =>
+      names.map((name, i) => `${name} ${((cpu[i] ?? 0) / gib).toFixed(2)}`).join(", ");
+    console.log(
+      `CPU s per GiB: tunnel [${perGib(tunnelCpu, ["pusher+sink", "viewer", "relay", "client"])}], pipe proxy [${perGib(plainCpu, ["pusher+sink", "proxy"])}]`,
+    );
+    await viewer.stop();
     await client.stop();
+    await proxy.stop();
 
     // Round trips: for latency, the client forwards to the echo server.
-    const echoClient = startClient({
-      server: relayUrl,
-      serverHost: "bench",
-      user,
-      password: PASSWORD,
-      forward: { host: "127.0.0.1", port: listenPort(echo) },
-    });
-    await echoClient.ready;
-    const echoViewer = await startViewer({
-      server: relayUrl,
-      serverHost: "bench",
-      user,
-      password: PASSWORD,
-      product: "usb-ndl",
-      usbKeySerial: "BENCH-KEY",
-      listen: { host: "127.0.0.1", port: 0 },
-    });
-    const echoProxy = pipeProxy(listenPort(echo));
-    await listen(echoProxy);
+    await start("client", { ...agent, forwardPort: listenPort(echo) }); // stopped with the others at the end
+    const echoViewer = await start("viewer", { ...agent, usbKeySerial: USB_KEY });
+    const echoProxy = await start("proxy", { targetPort: listenPort(echo) });
     const direct = await roundTrip(listenPort(echo));
-    const viaProxy = await roundTrip(listenPort(echoProxy));
-    const viaTunnel = await roundTrip(echoViewer.listening.port);
+    const viaProxy = await roundTrip(Number(echoProxy.info.port));
+    const viaTunnel = await roundTrip(Number(echoViewer.info.port));
     console.log(
       `round trip (1 byte): direct ${(direct * 1000).toFixed(0)} µs, pipe proxy ${(viaProxy * 1000).toFixed(0)} µs, tunnel ${(viaTunnel * 1000).toFixed(0)} µs  added by the tunnel ${((viaTunnel - direct) * 1000).toFixed(0)} µs`,
     );
-    await echoViewer.close();
-    await echoClient.stop();
-    for (const s of [tunnelSink.server, plainSink.server, proxy, echo, echoProxy]) s.close();
-    await relay.close();
+    for (const s of [tunnelSink.server, plainSink.server, echo]) s.close();
   } finally {
+    // Agents first, then the relay (it ends their sessions in the database), then the database.
+    for (const child of running.reverse()) await child.stop();
     await close();
     await pg.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -254,6 +356,7 @@ main().then(
   () => process.exit(0),
   (error) => {
     console.error(error);
+    for (const child of children) child.kill("SIGKILL");
     process.exit(1);
   },
 );

@@ -6,7 +6,8 @@
  *
  * Backpressure: every frame sent to a peer is counted until the socket has taken it; past the high
  * water mark the sender's connection is paused until the receiver drains. The agents' per-channel
- * windows keep this from ever engaging in normal use; it is the bound for senders that ignore them.
+ * windows (4 MiB) keep this from engaging unless a peer is slower than several channels streaming
+ * to it at once; it is the bound for senders that ignore windows.
  */
 import type { Role } from "@tsunagi/core";
 import type { WebSocket } from "ws";

@@ -7,8 +7,12 @@ export const WINDOW_CHANNEL = 0xffff_ffff;
 export const WINDOW_FRAME_BYTES = 12;
 /** Most payload bytes per data frame: the relay accepts 256 KiB frames; smaller ones interleave channels fairly. */
 export const MAX_FRAME_PAYLOAD = 64 * 1024;
-/** Bytes a sender may have in flight per channel before the receiver's local socket has taken them. */
-export const CHANNEL_WINDOW = 512 * 1024;
+/**
+ * Bytes a sender may have in flight per channel before the receiver's local socket has taken them.
+ * A channel's throughput is at most window / round trip, and a loaded relay's round trip is
+ * milliseconds, not microseconds: 4 MiB keeps one channel from waiting on credit at a few hundred MiB/s.
+ */
+export const CHANNEL_WINDOW = 4 * 1024 * 1024;
 
 export function dataFrame(channelId: number, payload: Buffer, start = 0, end = payload.length): Buffer {
   const frame = Buffer.allocUnsafe(4 + end - start);

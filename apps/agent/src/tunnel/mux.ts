@@ -19,6 +19,8 @@ import {
   windowFrame,
 } from "./frames.js";
 
+const uncork = (socket: Socket) => socket.uncork();
+
 interface Channel {
   readonly id: number;
   readonly socket: Socket;
@@ -113,7 +115,13 @@ export class Mux {
     }
     const payload = frame.subarray(4);
     const length = payload.length;
-    channel.socket.write(payload, (error) => {
+    const socket = channel.socket;
+    // Frames that arrived in one read go to the local socket in one write (writev) instead of one each.
+    if (socket.writableCorked === 0) {
+      socket.cork();
+      process.nextTick(uncork, socket);
+    }
+    socket.write(payload, (error) => {
       if (error || this.channels.get(id) !== channel) return;
       channel.consumed += length;
       // Grant in batches: a window update per quarter window keeps the control traffic small.
