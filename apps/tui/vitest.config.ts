@@ -2,10 +2,27 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.{ts,tsx}"],
-    setupFiles: ["./src/test-utils/setup.ts"],
-    // Colour escapes on, so the NO_COLOR test has something to take away; frames are compared stripped.
-    env: { FORCE_COLOR: "1", TZ: "Asia/Tokyo" },
-    testTimeout: 15_000,
+    projects: [
+      {
+        test: {
+          name: "components",
+          include: ["src/**/*.test.{ts,tsx}"],
+          setupFiles: ["./src/test-utils/setup.ts"],
+          // Colour escapes on, so the NO_COLOR test has something to take away; frames are compared stripped.
+          env: { FORCE_COLOR: "1", TZ: "Asia/Tokyo" },
+          testTimeout: 15_000,
+        },
+      },
+      {
+        // The real TUI in a pseudo-terminal against the real admin API and database.
+        test: {
+          name: "e2e",
+          include: ["test/**/*.test.ts"],
+          globalSetup: ["@tsunagi/db/testing/global-setup"],
+          testTimeout: 90_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

@@ -1,0 +1,150 @@
+/**
+ * The TUI end to end, as an account manager meets it: the real program in a pseudo-terminal at 80×24,
+ * against the real admin API on loopback and a real database with the demo loaded. Log in as
+ * account.admin, change the temporary password, find user1's 190500 failure, initialise the PC slot
+ * from its details, and see the slot unregistered in the database.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { serve } from "@hono/node-server";
+import { type IPty, spawn } from "@lydell/node-pty";
+import { createApp } from "@tsunagi/admin-api";
+import { schema } from "@tsunagi/db";
+import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
+import { seedDemo } from "@tsunagi/fixtures";
+import { Terminal } from "@xterm/headless";
+import { and, eq } from "drizzle-orm";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const tuiDir = fileURLToPath(new URL("..", import.meta.url));
+const COLS = 80;
+const ROWS = 24;
+
+let t: TestDatabase;
+let api: { url: string; close(): void };
+let configDir: string;
+let pty: IPty | undefined;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await seedDemo(t.db);
+  const app = createApp({ db: t.db, logger: pino({ level: "silent" }), config: {} });
+  api = await new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) =>
+      resolve({ url: `http://127.0.0.1:${info.port}`, close: () => server.close() }),
+    );
+  });
+  configDir = await mkdtemp(join(tmpdir(), "tsunagi-tui-e2e-"));
+});
+
+afterAll(async () => {
+  pty?.kill();
+  api?.close();
+  await t?.close();
+  if (configDir) await rm(configDir, { recursive: true, force: true });
+});
+
+/** The TUI in a pseudo-terminal, its output fed to a headless xterm: `screen()` is what a person sees. */
+function startTui(): { screen(): string; type(keys: string): void; waitFor(text: string): Promise<string> } {
+  const term = new Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
+  pty = spawn(
+    process.execPath,
+    ["--import", "tsx", "src/cli.tsx", "--api", api.url, "--server", "asp1", "--login", "account.admin"],
+    {
+      name: "xterm-256color",
+      cols: COLS,
+      rows: ROWS,
+      cwd: tuiDir,
+      env: {
+        ...process.env,
+        TSUNAGI_TUI_CONFIG: join(configDir, "tui.json"),
+        TZ: "Asia/Tokyo",
+        FORCE_COLOR: "1",
+      },
+    },
+  );
+  pty.onData((data) => term.write(data));
+  const screen = () => {
+    const lines: string[] = [];
+    const buffer = term.buffer.active;
+    for (let y = 0; y < ROWS; y++)
+      lines.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? "");
+    return lines.join("\n");
+  };
+  return {
+    screen,
+    type: (keys) => pty?.write(keys),
+    async waitFor(text) {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const now = screen();
+        if (now.includes(text)) return now;
+        if (Date.now() > deadline) throw new Error(`"${text}" never appeared; the screen was:\n${now}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
+}
+
+/** Lets the TUI settle after a key press that changes nothing on screen yet (field focus moves). */
+const pause = (ms = 150) => new Promise((r) => setTimeout(r, ms));
+
+describe("the TUI in a terminal, against the real admin API and database", () => {
+  it("finds user1's 190500 failure, initialises the PC slot, and the slot is unregistered", async () => {
+    const tui = startTui();
+    await tui.waitFor("Account manager login");
+    await tui.waitFor("account.admin");
+    tui.type("demo-temp-1234\r");
+
+    // The demo admin has a temporary password: it must be changed before anything else.
+    await tui.waitFor("temporary password");
+    for (const field of [
+      "demo-temp-1234",
+      "\t",
+      "a-new-admin-password",
+      "\t",
+      "a-new-admin-password",
+      "\r",
+    ]) {
+      tui.type(field);
+      await pause(80);
+    }
+    let screen = await tui.waitFor("1. Access history");
+    expect(screen).toContain("Contract ID: 000000");
+
+    tui.type("\r");
+    screen = await tui.waitFor("Cumulative connection time");
+    expect(screen).toContain("user1");
+    // Newest first: the reinstalled viewer's failure of 11/16 heads the list.
+    expect(screen).toMatch(/11\/16 09:05:12 +09:05:12 +- +Failure/);
+
+    tui.type("\r");
+    screen = await tui.waitFor("190500");
+    expect(screen).toContain("Initialise the terminal-auth slot (PC)");
+
+    tui.type("g");
+    screen = await tui.waitFor("PC: Registered (will be initialised)");
+    expect(screen).toMatch(/PC: Registered \(will be initialised\) +\[x\] Initialise/);
+
+    tui.type("\r");
+    await tui.waitFor("The changes will be committed to the system. Proceed?");
+    tui.type("y");
+    screen = await tui.waitFor("User was successfully updated");
+    expect(screen).toContain("Unregistered (was initialised)");
+
+    const [user1] = await t.db
+      .select()
+      .from(schema.users)
+      .where(and(eq(schema.users.serverHost, "asp1"), eq(schema.users.userName, "user1")));
+    const slots = await t.db
+      .select({ slot: schema.deviceRegistrations.slot })
+      .from(schema.deviceRegistrations)
+      .where(eq(schema.deviceRegistrations.userId, user1?.id ?? ""));
+    expect(slots.map((s) => s.slot)).toEqual(["mobile"]);
+    expect(user1?.pcSlotInitialisedAt).toBeInstanceOf(Date);
+  }, 90_000);
+});
