@@ -72,10 +72,6 @@ const cursor = z
   .max(200)
   .optional()
   .openapi({ description: "nextCursor of the previous page" });
-const queryBool = z
-  .enum(["true", "false", "1", "0"])
-  .transform((v) => v === "true" || v === "1")
-  .optional();
 
 export const ContractInfo = z
   .object({
@@ -159,6 +155,15 @@ export const ReasonsResponse = z.object({ reasons: z.array(CatalogueReason) }).o
 // ---------------------------------------------------------------------------------------------------
 // Access history
 
+/**
+ * Extended display (DOMAIN.md): `target` lists viewer rows, each with the client it reached;
+ * `source` lists client rows, each with the viewer that reached it. (ours) It implies the type
+ * filter, so a contradicting `role` is refused.
+ */
+export const Extended = z.enum(["target", "source"]);
+const extendedDoc =
+  "extended display: `target` = viewer rows, each with its target client (`targetClient`); `source` = client rows, each with its source viewer (`sourceViewer`). Implies role; a contradicting role is a 400.";
+
 export const HistoryQuery = z.object({
   role: Role.optional().openapi({ description: "viewer only / client only; omitted: both" }),
   result: z.enum(["success", "failure", "all"]).default("all"),
@@ -166,6 +171,7 @@ export const HistoryQuery = z.object({
   from: z.iso.datetime({ offset: true }).optional().openapi({ description: "start time, inclusive" }),
   to: z.iso.datetime({ offset: true }).optional().openapi({ description: "start time, exclusive" }),
   lang: Lang.default("en"),
+  extended: Extended.optional().openapi({ description: extendedDoc }),
   limit: limit(500, 100),
   cursor,
 });
@@ -188,6 +194,10 @@ export const HistoryRow = z
     edition: Edition.nullable(),
     /** Extended display: the target client of a viewer row, the source viewer of a client row. */
     peerUserName: z.string().nullable(),
+    /** Extended display `target` only: the client this viewer row reached (null if it reached none). */
+    targetClient: z.string().nullable().optional(),
+    /** Extended display `source` only: the viewer that reached this client row (null if none). */
+    sourceViewer: z.string().nullable().optional(),
   })
   .openapi("HistoryRow");
 export type HistoryRow = z.infer<typeof HistoryRow>;
@@ -204,13 +214,20 @@ export const HistoryPage = z
       }),
     ),
     nextCursor: z.string().nullable(),
+    /** The extended display these rows carry, if any. */
+    extended: Extended.nullable(),
   })
   .openapi("HistoryPage");
 export type HistoryPage = z.infer<typeof HistoryPage>;
 
-export const HistoryCsvQuery = HistoryQuery.omit({ limit: true, cursor: true }).extend({
+export const HistoryCsvQuery = HistoryQuery.omit({ limit: true, cursor: true, extended: true }).extend({
   encoding: z.enum(["utf-8", "shift_jis"]).default("utf-8"),
-  extended: queryBool.openapi({ description: "add the peer column (target client / source viewer)" }),
+  extended: z
+    .enum(["target", "source", "true", "false", "1", "0"])
+    .optional()
+    .openapi({
+      description: `${extendedDoc} Adds the column "Target client" or "Source viewer". \`true\`/\`1\`: rows of both types with one peer column.`,
+    }),
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -253,6 +270,8 @@ export const UserDetail = z
       macAllow: z.object({ viewer: z.array(z.string()).nullable(), client: z.array(z.string()).nullable() }),
     }),
     passwordSaving: PasswordSavingBody,
+    /** Neo model: the devices this user may register (null: the contract's limit) and whether it may register more. */
+    neo: z.object({ deviceLimit: z.number().int().nullable(), registrationOpen: z.boolean() }),
     slots: z.object({ pc: SlotState, mobile: SlotState }),
     lockout: z.object({
       failedCount: z.number().int(),
@@ -279,6 +298,9 @@ export const UserPassword = z.string().min(8, "password: at least 8 characters")
 
 const { ipAllow, macAllow } = RestrictionsBody.shape;
 
+/** (ours) An upper bound on a neo user's device limit, so a typo can't open registration wide. */
+export const NEO_DEVICE_LIMIT_MAX = 100;
+
 /**
  * A change to one user. Every part is optional; what is absent is left as it is. `initialise` and
  * `unlock` are actions, done in the same transaction as the rest.
@@ -299,6 +321,24 @@ export const UserChange = z
       })
       .optional(),
     passwordSaving: PasswordSavingBody.partial().optional(),
+    /** Neo contracts only (400 on a legacy contract). */
+    neo: z
+      .object({
+        deviceLimit: z
+          .number()
+          .int("neo.deviceLimit: a whole number")
+          .min(1, "neo.deviceLimit: at least 1")
+          .max(NEO_DEVICE_LIMIT_MAX, `neo.deviceLimit: at most ${NEO_DEVICE_LIMIT_MAX}`)
+          .nullable()
+          .optional()
+          .openapi({ description: "devices this user may register; null: the contract's limit" }),
+        registrationOpen: z
+          .boolean()
+          .optional()
+          .openapi({ description: "closed: an unregistered device fails with 200300" }),
+      })
+      .strict()
+      .optional(),
     password: UserPassword.optional(),
     initialise: z.object({ pc: z.boolean().optional(), mobile: z.boolean().optional() }).optional(),
     unlock: z.boolean().optional(),

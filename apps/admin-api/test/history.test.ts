@@ -112,3 +112,72 @@ describe("access history", () => {
     expect(res.text).toContain(",'=cmd()\r\n");
   });
 });
+
+describe("access history: extended display", () => {
+  it("target: viewer rows only, each with the client it reached", async () => {
+    const res = await call(h.app, "GET", "/history?user=user1&extended=target", { token });
+    expect(res.status).toBe(200);
+    expect(res.json.extended).toBe("target");
+    const rows = res.json.groups.flatMap((g: { rows: unknown[] }) => g.rows);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r: { role: string }) => r.role === "viewer")).toBe(true);
+    for (const r of rows) expect(r).toHaveProperty("targetClient", r.peerUserName);
+    expect(rows.some((r: { targetClient: string | null }) => r.targetClient === "user1")).toBe(true);
+    expect(rows.every((r: object) => !("sourceViewer" in r))).toBe(true);
+  });
+
+  it("source: client rows only, each with the viewer that reached it", async () => {
+    const res = await call(h.app, "GET", "/history?extended=source&role=client", { token });
+    expect(res.status).toBe(200);
+    expect(res.json.extended).toBe("source");
+    const rows = res.json.groups.flatMap((g: { rows: unknown[] }) => g.rows);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r: { role: string }) => r.role === "client")).toBe(true);
+    for (const r of rows) expect(r).toHaveProperty("sourceViewer", r.peerUserName);
+    expect(rows.every((r: object) => !("targetClient" in r))).toBe(true);
+  });
+
+  it("without it, rows carry neither column and the page says so", async () => {
+    const res = await call(h.app, "GET", "/history", { token });
+    expect(res.json.extended).toBeNull();
+    const rows = res.json.groups.flatMap((g: { rows: object[] }) => g.rows);
+    expect(rows.some((r: { role: string }) => r.role === "client")).toBe(true);
+    expect(rows.every((r: object) => !("targetClient" in r) && !("sourceViewer" in r))).toBe(true);
+  });
+
+  it("refuses a role that contradicts it, or an unknown value, naming extended", async () => {
+    const clash = await call(h.app, "GET", "/history?extended=target&role=client", { token });
+    expect(clash.status).toBe(400);
+    expect(clash.json.error.field).toBe("extended");
+    const csvClash = await call(h.app, "GET", "/history/csv?extended=source&role=viewer", { token });
+    expect(csvClash.status).toBe(400);
+    expect(csvClash.json.error.field).toBe("extended");
+    const unknown = await call(h.app, "GET", "/history?extended=both", { token });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error.field).toBe("extended");
+  });
+
+  it("CSV: target adds the 'Target client' column to viewer rows only", async () => {
+    const res = await call(h.app, "GET", "/history/csv?user=user1&extended=target", { token });
+    const lines = res.text.split("\r\n");
+    expect(lines[0]).toBe(
+      "User name,Type,Start,End,Duration (s),Source address,MAC address,Result,Target client",
+    );
+    const records = lines.slice(1, -1);
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.every((l) => l.split(",")[1] === "Viewer")).toBe(true);
+    expect(records.some((l) => l.endsWith(",Success,user1"))).toBe(true);
+    const ja = await call(h.app, "GET", "/history/csv?extended=source&lang=ja", { token });
+    expect(ja.text.split("\r\n")[0]).toMatch(/,接続元ビューア$/);
+  });
+
+  it("is in the OpenAPI document", async () => {
+    const doc = await call(h.app, "GET", "/openapi.json");
+    const params = doc.json.paths["/history"].get.parameters as {
+      name: string;
+      schema: { enum?: string[] };
+    }[];
+    expect(params.find((p) => p.name === "extended")?.schema.enum).toEqual(["target", "source"]);
+    expect(doc.json.components.schemas.HistoryRow.properties).toHaveProperty("targetClient");
+  });
+});

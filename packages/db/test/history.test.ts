@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { historyPage, historyRows, recordAttempt } from "../src/queries/index.js";
+import {
+  type HistoryFilter,
+  historyPage,
+  historyPageQuery,
+  historyRows,
+  recordAttempt,
+} from "../src/queries/index.js";
 import { createTestDatabase, type TestDatabase } from "../src/testing/index.js";
 import { makeContract, makeUser } from "./helpers.js";
 
@@ -136,5 +142,54 @@ describe("access history", () => {
     } while (cursor);
     expect(seen).toHaveLength(7);
     expect(new Set(seen).size).toBe(7);
+  });
+});
+
+describe("access history plans", () => {
+  // Every filter the screen offers must be served in page order by an index: with sorting priced out,
+  // a plan that still sorts means no index gives (started_at desc, id desc) for that filter, and a
+  // page costs a scan of the whole filter (as it did while the indexes were DESC NULLS LAST).
+  const filters: HistoryFilter[] = [];
+  for (const role of [undefined, "viewer", "client"] as const)
+    for (const result of [undefined, "success", "failure"] as const)
+      for (const userName of [undefined, "user1"])
+        filters.push({
+          ...(role ? { role } : {}),
+          ...(result ? { result } : {}),
+          ...(userName ? { userName } : {}),
+        });
+
+  it.each(filters.map((f) => [JSON.stringify(f), f] as const))(
+    "pages %s from an index, first and deep",
+    async (_, filter) => {
+      const c = await makeContract(t.db);
+      for (const cursor of [null, { startedAt: at("10:00:00"), id: 1000 }]) {
+        const query = historyPageQuery(t.db, c.id, { ...filter, from: at("00:00:00") }, cursor, 101).toSQL();
+        const plan = await t.db.$client.begin(async (tx) => {
+          await tx`set local enable_seqscan = off`;
+          await tx`set local enable_bitmapscan = off`;
+          await tx`set local enable_sort = off`;
+          return tx.unsafe(`explain ${query.sql}`, query.params as never[]);
+        });
+        const text = plan.map((r) => String(r["QUERY PLAN"])).join("\n");
+        expect(text).toMatch(/Index Scan/);
+        expect(text).not.toMatch(/Sort/);
+        if (cursor) expect(text).toMatch(/Index Cond: .*ROW\(started_at, id\) </);
+      }
+    },
+  );
+
+  it("sums connection time from the covering index alone", async () => {
+    const c = await makeContract(t.db);
+    const plan = await t.db.$client.begin(async (tx) => {
+      await tx`set local enable_seqscan = off`;
+      await tx`set local enable_bitmapscan = off`;
+      return tx`explain select user_name, sum(coalesce(ended_at, now()) - started_at) from access_history
+        where contract_id = ${c.id} and role = 'viewer' and result = 'success' and user_name in ('user1', 'user2')
+        group by user_name`;
+    });
+    expect(plan.map((r) => String(r["QUERY PLAN"])).join("\n")).toMatch(
+      /Index Only Scan using access_history_connected_time/,
+    );
   });
 });

@@ -5,11 +5,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { csvMessage, type Lang, type ReasonKey, type RecordedReasonKey, reasonKeys } from "@tsunagi/core";
 import { type Database, type HistoryFilter, historyPage, type schema } from "@tsunagi/db";
-import { stringify } from "csv-stringify/sync";
 import iconv from "iconv-lite";
 import { router, type Services } from "../context.js";
 import { decodeCursor, encodeCursor, HistoryCursorShape } from "../cursor.js";
-import { authErrors } from "../errors.js";
+import { authErrors, badRequest } from "../errors.js";
 import { reasonFor } from "../reasons.js";
 import {
   HistoryCsvQuery,
@@ -22,15 +21,25 @@ import {
 type Row = typeof schema.accessHistory.$inferSelect;
 const tags = ["Access history"];
 
+/** The filter of a query; an extended display implies its row type and refuses the other one. */
 function filterOf(q: {
   role?: "viewer" | "client";
   result: string;
   user?: string;
   from?: string;
   to?: string;
+  extended?: string;
 }): HistoryFilter {
+  const implied = q.extended === "target" ? "viewer" : q.extended === "source" ? "client" : undefined;
+  if (implied && q.role && q.role !== implied) {
+    throw badRequest(
+      "extended",
+      `extended: ${q.extended} shows ${implied} rows; role=${q.role} contradicts it (omit role, or use extended=${q.extended === "target" ? "source" : "target"})`,
+    );
+  }
+  const role = q.role ?? implied;
   return {
-    ...(q.role ? { role: q.role } : {}),
+    ...(role ? { role } : {}),
     ...(q.result === "success" || q.result === "failure" ? { result: q.result } : {}),
     ...(q.user ? { userName: q.user } : {}),
     ...(q.from ? { from: new Date(q.from) } : {}),
@@ -43,9 +52,11 @@ function knownKey(key: string | null): ReasonKey | null {
   return key !== null && (reasonKeys as readonly string[]).includes(key) ? (key as ReasonKey) : null;
 }
 
-function toRow(row: Row, lang: Lang): HistoryRow {
+function toRow(row: Row, lang: Lang, extended: "target" | "source" | undefined): HistoryRow {
   const key = knownKey(row.reasonKey);
   return {
+    ...(extended === "target" ? { targetClient: row.peerUserName } : {}),
+    ...(extended === "source" ? { sourceViewer: row.peerUserName } : {}),
     id: row.id,
     userName: row.userName,
     role: row.role,
@@ -78,9 +89,11 @@ const csvHeaders = {
     "認証結果",
   ],
 } as const;
+/** The extra column: the target client of viewer rows, the source viewer of client rows, or both. */
 const peerHeader = {
-  en: "Peer (target client / source viewer)",
-  ja: "接続先クライアント／接続元ビューア",
+  target: { en: "Target client", ja: "接続先クライアント" },
+  source: { en: "Source viewer", ja: "接続元ビューア" },
+  both: { en: "Peer (target client / source viewer)", ja: "接続先クライアント／接続元ビューア" },
 } as const;
 const roleLabel = {
   en: { viewer: "Viewer", client: "Client" },
@@ -91,10 +104,16 @@ const resultLabel = {
   ja: { success: "成功", failure: "失敗：" },
 } as const;
 
+/** RFC 4180: a field holding a comma, quote or line break is quoted, its quotes doubled. */
+const needsQuotes = /[",\r\n]/;
+function field(text: string): string {
+  return needsQuotes.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
 /** Spreadsheets run a cell that starts with = + - @ as a formula; user names come from the wire. */
 function cell(text: string | null): string {
   if (text === null) return "";
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return field(/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
 }
 
 /** The columns the CSV needs. */
@@ -103,18 +122,21 @@ type CsvRow = Pick<
   "userName" | "role" | "sourceAddress" | "mac" | "result" | "reasonKey" | "reasonCode" | "peerUserName"
 > & { startedAt: string; endedAt: string | null; durationSeconds: number | null };
 
+// Times as the JSON API gives them (toISOString), formatted by the database to spare a Date per cell.
+const ISO = `YYYY-MM-DD"T"HH24:MI:SS.MS"Z"`;
+
+/** Rows per fetch: large enough that round trips don't dominate, small enough to bound memory. */
+const BATCH = 5000;
+
 /**
  * Every row of the filter in page order through one server-side cursor: a single query streamed in
  * batches, rather than a keyset query per batch, which is what makes a million-row CSV take seconds.
  * Same filter semantics as @tsunagi/db's historyPage; the contract condition always comes first.
  */
-// Times as the JSON API gives them (toISOString), formatted by the database to spare a Date per cell.
-const ISO = `YYYY-MM-DD"T"HH24:MI:SS.MS"Z"`;
-
-async function* csvRows(db: Database, contractId: string, filter: HistoryFilter): AsyncGenerator<CsvRow[]> {
+function csvQuery(db: Database, contractId: string, filter: HistoryFilter) {
   const sql = db.$client;
   const none = sql``;
-  const query = sql<CsvRow[]>`
+  return sql<CsvRow[]>`
     select user_name as "userName", role,
       to_char(started_at at time zone 'UTC', ${ISO}) as "startedAt",
       to_char(ended_at at time zone 'UTC', ${ISO}) as "endedAt",
@@ -130,51 +152,84 @@ async function* csvRows(db: Database, contractId: string, filter: HistoryFilter)
       ${filter.from ? sql`and started_at >= ${filter.from}` : none}
       ${filter.to ? sql`and started_at < ${filter.to}` : none}
     order by started_at desc, id desc`;
-  for await (const batch of query.cursor(BATCH)) yield batch;
 }
 
-function csvRecord(row: CsvRow, lang: Lang, extended: boolean): string[] {
-  const key = knownKey(row.reasonKey);
-  const result =
-    row.result === "success"
-      ? resultLabel[lang].success
-      : `${resultLabel[lang].failure}${key && key !== "unknown-user" ? csvMessage(key as RecordedReasonKey, lang) : `(${row.reasonCode ?? "?"})`}`;
-  const record = [
-    cell(row.userName),
-    roleLabel[lang][row.role],
-    row.startedAt,
-    row.endedAt ?? "",
-    row.durationSeconds === null ? "" : String(row.durationSeconds),
-    row.sourceAddress ?? "",
-    row.mac ?? "",
-    result,
-  ];
-  if (extended) record.push(cell(row.peerUserName));
-  return record;
+/**
+ * Batches from `source`, asking for the next one before handing out the current: the database
+ * produces batch n+1 while batch n is formatted, instead of each side waiting for the other.
+ */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = it.next();
+      yield current.value;
+    }
+  } finally {
+    // Let the pending fetch settle before closing the cursor; its rows are dropped.
+    await next.catch(() => undefined);
+    await it.return?.(undefined);
+  }
 }
 
-const BATCH = 2000;
+/**
+ * Formats a batch of rows into one CSV chunk. The result cell of each reason, the labels and the
+ * separators are built once per download, not once per row.
+ */
+function csvFormatter(lang: Lang, peer: "target" | "source" | "both" | null) {
+  const roles = { viewer: field(roleLabel[lang].viewer), client: field(roleLabel[lang].client) };
+  const success = field(resultLabel[lang].success);
+  const failures = new Map<string, string>();
+  const failureCell = (row: CsvRow): string => {
+    const id = `${row.reasonKey}\u0000${row.reasonCode}`;
+    let text = failures.get(id);
+    if (text === undefined) {
+      const key = knownKey(row.reasonKey);
+      text = field(
+        `${resultLabel[lang].failure}${key && key !== "unknown-user" ? csvMessage(key as RecordedReasonKey, lang) : `(${row.reasonCode ?? "?"})`}`,
+      );
+      failures.set(id, text);
+    }
+    return text;
+  };
+  return (rows: readonly CsvRow[]): string => {
+    let out = "";
+    for (const row of rows) {
+      out += `${cell(row.userName)},${roles[row.role]},${row.startedAt},${row.endedAt ?? ""},${row.durationSeconds ?? ""},${row.sourceAddress === null ? "" : field(row.sourceAddress)},${row.mac === null ? "" : field(row.mac)},${row.result === "success" ? success : failureCell(row)}`;
+      out += peer ? `,${cell(row.peerUserName)}\r\n` : "\r\n";
+    }
+    return out;
+  };
+}
 
-/** The CSV as a byte stream: BOM + UTF-8, or Shift_JIS; CRLF records and RFC 4180 quoting. */
+/**
+ * The CSV as a byte stream: BOM + UTF-8, or Shift_JIS; CRLF records and RFC 4180 quoting. One chunk
+ * per batch of rows, encoded as a whole.
+ */
 export function historyCsvStream(
   services: Services,
   contractId: string,
   filter: HistoryFilter,
-  options: { lang: Lang; encoding: "utf-8" | "shift_jis"; extended: boolean },
+  options: { lang: Lang; encoding: "utf-8" | "shift_jis"; peer: "target" | "source" | "both" | null },
 ): ReadableStream<Uint8Array> {
-  const { lang, encoding, extended } = options;
+  const { lang, encoding, peer } = options;
   const encode = (text: string): Uint8Array =>
     encoding === "shift_jis" ? iconv.encode(text, "Shift_JIS") : Buffer.from(text, "utf8");
-  const batches = csvRows(services.db, contractId, filter);
+  const format = csvFormatter(lang, peer);
+  const batches = readAhead(csvQuery(services.db, contractId, filter).cursor(BATCH));
   let started = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         if (!started) {
           started = true;
-          const header = extended ? [...csvHeaders[lang], peerHeader[lang]] : [...csvHeaders[lang]];
-          const text = stringify([header], { record_delimiter: "\r\n" });
-          controller.enqueue(encode(encoding === "utf-8" ? `\uFEFF${text}` : text));
+          const header = [...csvHeaders[lang], ...(peer ? [peerHeader[peer][lang]] : [])]
+            .map(field)
+            .join(",");
+          controller.enqueue(encode(`${encoding === "utf-8" ? "\uFEFF" : ""}${header}\r\n`));
           return;
         }
         const next = await batches.next();
@@ -182,8 +237,7 @@ export function historyCsvStream(
           controller.close();
           return;
         }
-        const records = next.value.map((row) => csvRecord(row, lang, extended));
-        controller.enqueue(encode(stringify(records, { record_delimiter: "\r\n" })));
+        controller.enqueue(encode(format(next.value)));
       } catch (error) {
         // Headers are gone by now; the client sees a cut stream, the log sees why.
         services.logger.error({ err: error }, "history CSV stream failed");
@@ -228,13 +282,14 @@ export function historyRoutes(services: Services) {
             group = { userName: row.userName, connectedSeconds: seconds.get(row.userName) ?? 0, rows: [] };
             groups.set(row.userName, group);
           }
-          group.rows.push(toRow(row, q.lang));
+          group.rows.push(toRow(row, q.lang, q.extended));
         }
         const next = page.nextCursor;
         return c.json(
           {
             groups: [...groups.values()],
             nextCursor: next ? encodeCursor({ t: next.startedAt.toISOString(), i: next.id }) : null,
+            extended: q.extended ?? null,
           },
           200,
         );
@@ -259,7 +314,12 @@ export function historyRoutes(services: Services) {
         const body = historyCsvStream(services, admin.contractId, filterOf(q), {
           lang: q.lang,
           encoding: q.encoding,
-          extended: q.extended ?? false,
+          peer:
+            q.extended === "target" || q.extended === "source"
+              ? q.extended
+              : q.extended === "true" || q.extended === "1"
+                ? "both"
+                : null,
         });
         const charset = q.encoding === "shift_jis" ? "Shift_JIS" : "utf-8";
         return new Response(body, {

@@ -87,6 +87,7 @@ export function userDetail(user: User, regs: Registration[], now: Date): UserDet
       mayStoreLoginPassword: user.mayStoreLoginPassword,
       mayStoreOsLogonPassword: user.mayStoreOsLogonPassword,
     },
+    neo: { deviceLimit: user.neoDeviceLimit, registrationOpen: user.neoRegistrationOpen },
     slots: { pc: slotState(user, regs, "pc"), mobile: slotState(user, regs, "mobile") },
     lockout: {
       failedCount: user.failedCount,
@@ -109,6 +110,8 @@ function toPatch(change: UserChange, passwordHash: string | undefined): UserPatc
   if (r?.ipAllow?.client !== undefined) patch.ipAllowClient = r.ipAllow.client;
   if (r?.macAllow?.viewer !== undefined) patch.macAllowViewer = r.macAllow.viewer;
   if (r?.macAllow?.client !== undefined) patch.macAllowClient = r.macAllow.client;
+  if (change.neo?.deviceLimit !== undefined) patch.neoDeviceLimit = change.neo.deviceLimit;
+  if (change.neo?.registrationOpen !== undefined) patch.neoRegistrationOpen = change.neo.registrationOpen;
   if (passwordHash !== undefined) patch.passwordHash = passwordHash;
   if (change.unlock) {
     patch.failedCount = 0;
@@ -149,6 +152,10 @@ async function applyChange(
   passwordHash: string | undefined,
   field: string,
 ): Promise<UserDetail> {
+  if (change.neo !== undefined && admin.contract.model !== "neo") {
+    const at = field.startsWith("users[") ? `${field.slice(0, field.indexOf("]") + 1)}.neo` : "neo";
+    throw badRequest(at, `${at}: this contract uses the legacy model; neo device settings don't apply`);
+  }
   const beforeRegs = await registrationsOf(tx, user.id);
   const result = await updateUser(
     asDb(tx),

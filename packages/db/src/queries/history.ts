@@ -1,6 +1,6 @@
 /** The access history: recording attempts, and the filtered, keyset-paged page the admin tools show. */
 import type { Role } from "@tsunagi/core";
-import { and, desc, eq, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { type AccessHistoryRow, accessHistory, type NewAccessHistoryRow } from "../schema/index.js";
 
@@ -39,12 +39,33 @@ function conditions(contractId: string, filter: HistoryFilter): SQL[] {
   return where;
 }
 
-/** Keyset condition: strictly after the cursor in (started_at desc, id desc) order. */
+/**
+ * Keyset condition: strictly after the cursor in (started_at desc, id desc) order. A row comparison,
+ * so the index bounds the scan at the cursor instead of filtering every newer row on the way there.
+ */
 function after(cursor: HistoryCursor): SQL {
-  return or(
-    lt(accessHistory.startedAt, cursor.startedAt),
-    and(eq(accessHistory.startedAt, cursor.startedAt), lt(accessHistory.id, cursor.id)),
-  ) as SQL;
+  return sql`(${accessHistory.startedAt}, ${accessHistory.id}) < (${cursor.startedAt.toISOString()}::timestamptz, ${cursor.id})`;
+}
+
+/**
+ * The statement behind a page: up to `limit` rows of the filter after `cursor`, newest first.
+ * Exported for the test that proves an index gives this order for every filter.
+ */
+export function historyPageQuery(
+  db: Database,
+  contractId: string,
+  filter: HistoryFilter,
+  cursor: HistoryCursor | null,
+  limit: number,
+) {
+  const where = conditions(contractId, filter);
+  if (cursor) where.push(after(cursor));
+  return db
+    .select()
+    .from(accessHistory)
+    .where(and(...where))
+    .orderBy(desc(accessHistory.startedAt), desc(accessHistory.id))
+    .limit(limit);
 }
 
 /** Up to `limit` rows after `cursor`, and the cursor after them when more follow. */
@@ -55,14 +76,7 @@ async function rowsAfter(
   cursor: HistoryCursor | null,
   limit: number,
 ) {
-  const where = conditions(contractId, filter);
-  if (cursor) where.push(after(cursor));
-  const rows = await db
-    .select()
-    .from(accessHistory)
-    .where(and(...where))
-    .orderBy(desc(accessHistory.startedAt), desc(accessHistory.id))
-    .limit(limit + 1);
+  const rows = await historyPageQuery(db, contractId, filter, cursor, limit + 1);
   const more = rows.length > limit;
   if (more) rows.pop();
   const last = rows.at(-1);
@@ -92,7 +106,8 @@ export async function historyPage(
     ? await db
         .select({
           userName: accessHistory.userName,
-          connectedSeconds: sql<number>`coalesce(sum(extract(epoch from (coalesce(${accessHistory.endedAt}, now()) - ${accessHistory.startedAt}))), 0)::float8`,
+          // Summing intervals and converting once is several times cheaper per row than converting each.
+          connectedSeconds: sql<number>`coalesce(extract(epoch from sum(coalesce(${accessHistory.endedAt}, now()) - ${accessHistory.startedAt})), 0)::float8`,
         })
         .from(accessHistory)
         .where(

@@ -19,7 +19,9 @@ export const adminAudit = pgTable(
     before: jsonb("before"),
     after: jsonb("after"),
   },
-  (t) => [index("admin_audit_contract_at").on(t.contractId, t.at.desc(), t.id.desc())],
+  // The log pages newest first by id (GET /audit); read backwards. (.desc() would emit DESC NULLS
+  // LAST, which an ORDER BY … DESC cannot use.)
+  (t) => [index("admin_audit_contract_id").on(t.contractId, t.id)],
 );
 
 export type AdminAuditRow = typeof adminAudit.$inferSelect;

@@ -31,16 +31,19 @@ export const accessHistory = pgTable(
     sessionId: uuid("session_id"),
   },
   (t) => [
-    // Keyset paging, newest first, for every filter combination the screen offers.
-    index("access_history_keyset").on(t.contractId, t.startedAt.desc(), t.id.desc()),
-    index("access_history_user_keyset").on(t.contractId, t.userName, t.startedAt.desc(), t.id.desc()),
-    index("access_history_role_result_keyset").on(
-      t.contractId,
-      t.role,
-      t.result,
-      t.startedAt.desc(),
-      t.id.desc(),
-    ),
+    // Keyset paging, newest first. The columns are ascending on purpose: drizzle's .desc() emits
+    // DESC NULLS LAST, which `ORDER BY started_at DESC, id DESC` (nulls first) cannot use, so every
+    // page became a scan of the whole filter and a sort. An ascending index is read backwards in
+    // exactly that order; a filter on role or result is applied while walking it (the planner picks
+    // role_result for a rare result, where collecting and sorting the few matches is cheaper).
+    index("access_history_keyset").on(t.contractId, t.startedAt, t.id),
+    index("access_history_user_keyset").on(t.contractId, t.userName, t.startedAt, t.id),
+    index("access_history_role_result_keyset").on(t.contractId, t.role, t.result, t.startedAt, t.id),
+    // Each user's cumulative connection time, as an index-only scan: every column the sum reads, and
+    // only the successes it sums.
+    index("access_history_connected_time")
+      .on(t.contractId, t.userName, t.role, t.startedAt, t.endedAt)
+      .where(sql`${t.result} = 'success'`),
     index("access_history_open_session").on(t.sessionId).where(sql`${t.endedAt} is null`),
   ],
 );
