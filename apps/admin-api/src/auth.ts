@@ -96,6 +96,7 @@ export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
         name: row.contract.name,
         model: row.contract.model,
         serverHost: row.contract.serverHost,
+        timeZone: row.contract.timeZone,
       },
       temporaryPassword: row.admin.temporaryPassword,
       tokenHash,

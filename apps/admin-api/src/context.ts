@@ -38,7 +38,7 @@ export interface AdminContext {
   adminId: string;
   login: string;
   contractId: string;
-  contract: { code: string; name: string; model: "legacy" | "neo"; serverHost: string };
+  contract: { code: string; name: string; model: "legacy" | "neo"; serverHost: string; timeZone: string };
   temporaryPassword: boolean;
   tokenHash: string;
   expiresAt: Date;

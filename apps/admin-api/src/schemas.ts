@@ -79,6 +79,8 @@ export const ContractInfo = z
     name: z.string(),
     model: Model,
     serverHost: z.string().openapi({ example: "asp1" }),
+    /** IANA time zone the contract reads times in; the history CSV is written in it. */
+    timeZone: z.string().openapi({ example: "Asia/Tokyo" }),
   })
   .openapi("Contract");
 

@@ -80,9 +80,11 @@ describe("access history", () => {
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect([...res.bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = res.text.split("\r\n"); // TextDecoder drops the BOM
-    expect(lines[0]).toBe("User name,Type,Start,End,Duration (s),Source address,MAC address,Result");
+    expect(lines[0]).toBe(
+      "User name,Type,Start (Asia/Tokyo),End (Asia/Tokyo),Duration (s),Source address,MAC address,Result",
+    );
     expect(lines).toContain(
-      "user1,Viewer,2026-11-15T01:16:55.000Z,2026-11-15T01:16:55.000Z,,203.0.113.25,00:1b:44:11:3a:b7,Failure: The password sent from the viewer does not match the password registered with the server. (110200)",
+      "user1,Viewer,2026-11-15 10:16:55,2026-11-15 10:16:55,,203.0.113.25,00:1b:44:11:3a:b7,Failure: The password sent from the viewer does not match the password registered with the server. (110200)",
     );
     expect(lines.at(-1)).toBe("");
     expect(lines).toHaveLength(8);
@@ -161,7 +163,7 @@ describe("access history: extended display", () => {
     const res = await call(h.app, "GET", "/history/csv?user=user1&extended=target", { token });
     const lines = res.text.split("\r\n");
     expect(lines[0]).toBe(
-      "User name,Type,Start,End,Duration (s),Source address,MAC address,Result,Target client",
+      "User name,Type,Start (Asia/Tokyo),End (Asia/Tokyo),Duration (s),Source address,MAC address,Result,Target client",
     );
     const records = lines.slice(1, -1);
     expect(records.length).toBeGreaterThan(0);

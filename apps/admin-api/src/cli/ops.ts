@@ -8,9 +8,15 @@ import { parseArgs } from "node:util";
 import { Model, ProductType } from "@tsunagi/core";
 import { connect, openPlatformDatabase } from "@tsunagi/db";
 import { readEnv } from "../env.js";
-import { addUser, provisionContract, renderAccountSheet, temporaryPassword } from "./provision.js";
+import {
+  addUser,
+  isTimeZone,
+  provisionContract,
+  renderAccountSheet,
+  temporaryPassword,
+} from "./provision.js";
 
-const usage = `usage: ops provision-contract --server HOST --code CODE --name NAME [--model legacy|neo] [--admin LOGIN]
+const usage = `usage: ops provision-contract --server HOST --code CODE --name NAME [--model legacy|neo] [--admin LOGIN] [--time-zone Asia/Tokyo]
        ops add-user --code CODE --user NAME [--password P] [--product TYPE] [--memo TEXT]`;
 
 const [command, ...rest] = process.argv.slice(2);
@@ -26,6 +32,7 @@ const { values } = parseArgs({
     password: { type: "string" },
     product: { type: "string" },
     memo: { type: "string" },
+    "time-zone": { type: "string" },
   },
 });
 
@@ -47,6 +54,8 @@ try {
     if (!values.name) fail("--name: the customer's name");
     const model = Model.safeParse(values.model);
     if (!model.success) fail("--model: legacy or neo");
+    const timeZone = values["time-zone"];
+    if (timeZone !== undefined && !isTimeZone(timeZone)) fail("--time-zone: an IANA zone such as Asia/Tokyo");
     const sheet = await provisionContract(
       db,
       {
@@ -55,6 +64,7 @@ try {
         name: values.name,
         model: model.data,
         adminLogin: values.admin,
+        timeZone,
       },
       env.TSUNAGI_SERVER_DOMAIN,
     );

@@ -19,6 +19,18 @@ export interface ProvisionInput {
   name: string;
   model: Model;
   adminLogin?: string;
+  /** IANA zone the contract reads times in; Asia/Tokyo when absent. */
+  timeZone?: string;
+}
+
+/** Whether `zone` is an IANA time zone this runtime (and so the history's formatting) knows. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface AccountSheet {
@@ -47,6 +59,7 @@ export async function provisionContract(
         name: input.name,
         model: input.model,
         serverHost: input.serverHost,
+        ...(input.timeZone ? { timeZone: input.timeZone } : {}),
       })
       .returning();
     if (!contract) throw new Error("contract not inserted");

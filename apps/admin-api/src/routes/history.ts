@@ -122,8 +122,9 @@ type CsvRow = Pick<
   "userName" | "role" | "sourceAddress" | "mac" | "result" | "reasonKey" | "reasonCode" | "peerUserName"
 > & { startedAt: string; endedAt: string | null; durationSeconds: number | null };
 
-// Times as the JSON API gives them (toISOString), formatted by the database to spare a Date per cell.
-const ISO = `YYYY-MM-DD"T"HH24:MI:SS.MS"Z"`;
+// Local times in the contract's zone, as a spreadsheet shows them (the zone is named in the header),
+// formatted by the database to spare a Date per cell.
+const LOCAL = "YYYY-MM-DD HH24:MI:SS";
 
 /** Rows per fetch: large enough that round trips don't dominate, small enough to bound memory. */
 const BATCH = 5000;
@@ -133,13 +134,13 @@ const BATCH = 5000;
  * batches, rather than a keyset query per batch, which is what makes a million-row CSV take seconds.
  * Same filter semantics as @tsunagi/db's historyPage; the contract condition always comes first.
  */
-function csvQuery(db: Database, contractId: string, filter: HistoryFilter) {
+function csvQuery(db: Database, contractId: string, filter: HistoryFilter, timeZone: string) {
   const sql = db.$client;
   const none = sql``;
   return sql<CsvRow[]>`
     select user_name as "userName", role,
-      to_char(started_at at time zone 'UTC', ${ISO}) as "startedAt",
-      to_char(ended_at at time zone 'UTC', ${ISO}) as "endedAt",
+      to_char(started_at at time zone ${timeZone}, ${LOCAL}) as "startedAt",
+      to_char(ended_at at time zone ${timeZone}, ${LOCAL}) as "endedAt",
       case when result = 'success' and ended_at is not null
         then round(extract(epoch from ended_at - started_at))::int end as "durationSeconds",
       source_address as "sourceAddress", mac, result, reason_key as "reasonKey", reason_code as "reasonCode",
@@ -213,20 +214,29 @@ export function historyCsvStream(
   services: Services,
   contractId: string,
   filter: HistoryFilter,
-  options: { lang: Lang; encoding: "utf-8" | "shift_jis"; peer: "target" | "source" | "both" | null },
+  options: {
+    lang: Lang;
+    encoding: "utf-8" | "shift_jis";
+    peer: "target" | "source" | "both" | null;
+    timeZone: string;
+  },
 ): ReadableStream<Uint8Array> {
-  const { lang, encoding, peer } = options;
+  const { lang, encoding, peer, timeZone } = options;
   const encode = (text: string): Uint8Array =>
     encoding === "shift_jis" ? iconv.encode(text, "Shift_JIS") : Buffer.from(text, "utf8");
   const format = csvFormatter(lang, peer);
-  const batches = readAhead(csvQuery(services.db, contractId, filter).cursor(BATCH));
+  const batches = readAhead(csvQuery(services.db, contractId, filter, timeZone).cursor(BATCH));
   let started = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         if (!started) {
           started = true;
-          const header = [...csvHeaders[lang], ...(peer ? [peerHeader[peer][lang]] : [])]
+          const header = [
+            // The start and end columns name the zone their times are in.
+            ...csvHeaders[lang].map((h, i) => (i === 2 || i === 3 ? `${h} (${timeZone})` : h)),
+            ...(peer ? [peerHeader[peer][lang]] : []),
+          ]
             .map(field)
             .join(",");
           controller.enqueue(encode(`${encoding === "utf-8" ? "\uFEFF" : ""}${header}\r\n`));
@@ -312,6 +322,7 @@ export function historyRoutes(services: Services) {
         const q = c.req.valid("query");
         const admin = c.get("admin");
         const body = historyCsvStream(services, admin.contractId, filterOf(q), {
+          timeZone: admin.contract.timeZone,
           lang: q.lang,
           encoding: q.encoding,
           peer:

@@ -128,6 +128,7 @@ export function sessionRoutes(services: Services) {
               name: contract.name,
               model: contract.model,
               serverHost: contract.serverHost,
+              timeZone: contract.timeZone,
             },
           },
           200,

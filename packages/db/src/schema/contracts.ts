@@ -12,6 +12,8 @@ export const contracts = pgTable("contracts", {
   model: modelEnum("model").notNull(),
   /** Host part of the relay server (`asp1` of asp1.example.net); admins log in with it. */
   serverHost: text("server_host").notNull(),
+  /** IANA zone the contract's people read times in: the history screen and its CSV show local times. */
+  timeZone: text("time_zone").notNull().default("Asia/Tokyo"),
   /** Admin login address allow-list (CIDR); null allows every address. */
   adminAllowCidrs: text("admin_allow_cidrs").array(),
   /** Consecutive failures that lock a user or an admin (ours). */
