@@ -1,25 +1,30 @@
 /**
  * The admin API as the TUI's containers use it: one method per thing an account manager does, each
  * answering a `Result` instead of throwing, because a wrong password or an unreachable server is an
- * expected outcome that the screen shows. Built on the API's typed `hono/client`.
+ * expected outcome that the screen shows. Built on `hono/client` typed by the API's routes; only
+ * the types come from @tsunagi/admin-api, so its schemas aren't loaded at start-up.
  */
-import {
-  type BatchPatchResponse,
-  type ChangePasswordBody,
-  createAdminClient,
-  type ErrorCode,
-  type GroupChangeResponse,
-  type GroupLink,
-  type GroupsResponse,
-  type HistoryPage,
-  type HistoryQueryInput,
-  type LoginBody,
-  type LoginResponse,
-  type SecurityPatchBody,
-  type SecuritySettings,
-  type UserChange,
-  type UserDetail,
-  type UsersPage,
+import { hc } from "hono/client";
+import type {
+  ActiveSession,
+  ActiveSessionsResponse,
+  AdminApi,
+  BatchPatchResponse,
+  ChangePasswordBody,
+  ErrorCode,
+  GroupChangeResponse,
+  GroupLink,
+  GroupsResponse,
+  HistoryCsvQueryInput,
+  HistoryPage,
+  HistoryQueryInput,
+  LoginBody,
+  LoginResponse,
+  SecurityPatchBody,
+  SecuritySettings,
+  UserChange,
+  UserDetail,
+  UsersPage,
 } from "./types.js";
 
 export type ApiFailure =
@@ -36,7 +41,8 @@ export interface AdminApiPort {
   logout(): Promise<Result<null>>;
   changePassword(body: ChangePasswordBody): Promise<Result<null>>;
   history(query: HistoryQueryInput): Promise<Result<HistoryPage>>;
-  historyCsv(query: Omit<HistoryQueryInput, "limit" | "cursor">): Promise<Result<string>>;
+  /** The CSV file's bytes as the API encoded them (UTF-8 with BOM, or Shift_JIS). */
+  historyCsv(query: HistoryCsvQueryInput): Promise<Result<Uint8Array>>;
   users(q: string, cursor?: string): Promise<Result<UsersPage>>;
   user(userName: string): Promise<Result<UserDetail>>;
   patchUser(userName: string, version: number, change: UserChange): Promise<Result<UserDetail>>;
@@ -48,11 +54,14 @@ export interface AdminApiPort {
   removeLinks(links: GroupLink[]): Promise<Result<GroupChangeResponse>>;
   security(): Promise<Result<SecuritySettings>>;
   patchSecurity(body: SecurityPatchBody): Promise<Result<SecuritySettings>>;
+  activeSessions(): Promise<Result<ActiveSessionsResponse>>;
+  /** Asks the relay to close the session; it does so shortly after (202). */
+  disconnectSession(id: string): Promise<Result<ActiveSession>>;
 }
 
 async function run<T>(
   request: () => Promise<Response>,
-  parse: "json" | "text" | "none" = "json",
+  parse: "json" | "bytes" | "none" = "json",
 ): Promise<Result<T>> {
   let res: Response;
   try {
@@ -65,7 +74,8 @@ async function run<T>(
   }
   if (res.ok) {
     if (parse === "none" || res.status === 204) return { ok: true, value: null as T };
-    return { ok: true, value: (parse === "json" ? await res.json() : await res.text()) as T };
+    const value = parse === "json" ? await res.json() : new Uint8Array(await res.arrayBuffer());
+    return { ok: true, value: value as T };
   }
   // A proxy or a wrong URL answers with something else than the API's error shape; say so plainly.
   let body: unknown = null;
@@ -97,6 +107,15 @@ export interface HttpPortOptions {
   fetch?: typeof fetch;
 }
 
+/** The admin API's typed client, the bearer token on every request (as @tsunagi/admin-api/client's). */
+function createAdminClient(baseUrl: string, options: HttpPortOptions) {
+  return hc<AdminApi>(baseUrl, {
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    headers: (): Record<string, string> =>
+      options.token ? { authorization: `Bearer ${options.token}` } : {},
+  });
+}
+
 export function createHttpPort(baseUrl: string, options: HttpPortOptions = {}): AdminApiPort {
   const api = createAdminClient(baseUrl, options);
   return {
@@ -106,7 +125,7 @@ export function createHttpPort(baseUrl: string, options: HttpPortOptions = {}): 
     logout: () => run(() => api.sessions.current.$delete(), "none"),
     changePassword: (body) => run(() => api.sessions.current.password.$put({ json: body }), "none"),
     history: (query) => run(() => api.history.$get({ query: queryOf(query) as never })),
-    historyCsv: (query) => run(() => api.history.csv.$get({ query: queryOf(query) as never }), "text"),
+    historyCsv: (query) => run(() => api.history.csv.$get({ query: queryOf(query) as never }), "bytes"),
     users: (q, cursor) => run(() => api.users.$get({ query: queryOf({ q, cursor }) as never })),
     user: (userName) => run(() => api.users[":userName"].$get({ param: { userName } })),
     patchUser: (userName, version, change) =>
@@ -119,5 +138,7 @@ export function createHttpPort(baseUrl: string, options: HttpPortOptions = {}): 
     removeLinks: (links) => run(() => api.groups.links.remove.$post({ json: { links } })),
     security: () => run(() => api.security.$get()),
     patchSecurity: (body) => run(() => api.security.$patch({ json: body })),
+    activeSessions: () => run(() => api["active-sessions"].$get()),
+    disconnectSession: (id) => run(() => api["active-sessions"][":id"].$delete({ param: { id } })),
   };
 }

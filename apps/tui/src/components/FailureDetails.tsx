@@ -9,7 +9,7 @@ import { useUi } from "../app/ui-context.js";
 import { roleLabel } from "../i18n.js";
 import { fit } from "../lib/text.js";
 import { formatDuration, formatTime } from "../lib/time.js";
-import { resultText } from "./HistoryTable.js";
+import { peerOf, resultText } from "./HistoryTable.js";
 
 export interface FailureDetailsProps {
   row: HistoryRow;
@@ -38,7 +38,9 @@ export function FailureDetails({ row, fixLine }: FailureDetailsProps) {
         {"   "}
         {m.colMac} {row.mac ?? "-"}
         {row.product ? `   ${row.product}${row.edition ? ` (${row.edition})` : ""}` : ""}
-        {row.peerUserName ? `   → ${row.peerUserName}` : ""}
+      </Text>
+      <Text wrap="truncate">
+        {label(row.role === "viewer" ? m.colTargetClient : m.colSourceViewer)} {peerOf(row) ?? "-"}
       </Text>
       <Text wrap="wrap" color={row.result === "failure" ? color("error") : color("success")}>
         {label(m.colResult)} {resultText(m, lang, row)}

@@ -1,4 +1,8 @@
-/** The access history's filters (seed 002 step 5): type, authentication result, user name, period. */
+/**
+ * The access history's filters (seed 002 step 5): type, authentication result, user name, period,
+ * and the extended display (the target client of each viewer row, or the source viewer of each
+ * client row), which implies its row type.
+ */
 import { Box, Text } from "ink";
 import { useUi } from "../app/ui-context.js";
 import type { Messages } from "../i18n.js";
@@ -7,6 +11,7 @@ import { TextField } from "./TextField.js";
 
 export type RoleFilter = "both" | "viewer" | "client";
 export type ResultFilter = "all" | "success" | "failure";
+export type ExtendedFilter = "none" | "target" | "source";
 
 export interface HistoryFilter {
   role: RoleFilter;
@@ -14,10 +19,11 @@ export interface HistoryFilter {
   user: string;
   from: string;
   to: string;
+  extended: ExtendedFilter;
 }
 
 export type FilterField = keyof HistoryFilter;
-export const filterFields: FilterField[] = ["role", "result", "user", "from", "to"];
+export const filterFields: FilterField[] = ["role", "result", "user", "from", "to", "extended"];
 
 export const roleOptions = (m: Messages) =>
   [
@@ -31,6 +37,27 @@ export const resultOptions = (m: Messages) =>
     { value: "failure", label: m.resultFailure },
     { value: "all", label: m.resultAll },
   ] as const;
+
+export const extendedOptions = (m: Messages) =>
+  [
+    { value: "none", label: m.extendedNone },
+    { value: "target", label: m.extendedTarget },
+    { value: "source", label: m.extendedSource },
+  ] as const;
+
+/** The row type an extended display shows: viewer rows carry a target client, client rows a source viewer. */
+export const extendedRole = { target: "viewer", source: "client" } as const;
+
+/**
+ * The filter after the admin changed one of type and extended display, the other following so the
+ * two never contradict (the API refuses extended=target with client rows).
+ */
+export function reconcile(filter: HistoryFilter, changed: "role" | "extended"): HistoryFilter {
+  if (filter.extended === "none") return filter;
+  const implied = extendedRole[filter.extended];
+  if (filter.role === implied) return filter;
+  return changed === "extended" ? { ...filter, role: implied } : { ...filter, extended: "none" };
+}
 
 export interface HistoryFiltersProps {
   filter: HistoryFilter;
@@ -50,6 +77,9 @@ export function HistoryFilters({ filter, focus, error }: HistoryFiltersProps) {
         {m.type}: {role} · {m.result}: {result}
         {filter.user ? ` · ${m.userName}: ${filter.user}` : ""}
         {period ? ` · ${m.period}: ${period}` : ""}
+        {filter.extended !== "none"
+          ? ` · ${m.extended}: ${extendedOptions(m).find((o) => o.value === filter.extended)?.label}`
+          : ""}
       </Text>
     );
   }
@@ -68,6 +98,12 @@ export function HistoryFilters({ filter, focus, error }: HistoryFiltersProps) {
       <Text color={color("muted")} wrap="truncate">
         {m.periodHint}
       </Text>
+      <Choice
+        label={m.extended}
+        options={extendedOptions(m)}
+        value={filter.extended}
+        focused={focus === "extended"}
+      />
       {error ? <Text color={color("error")}>{error}</Text> : null}
     </Box>
   );

@@ -7,7 +7,7 @@
 import { type Lang, reasonMessage } from "@tsunagi/core";
 import { Box, Text } from "ink";
 import { memo } from "react";
-import type { HistoryPage, HistoryRow } from "../api/types.js";
+import type { Extended, HistoryPage, HistoryRow } from "../api/types.js";
 import { useUi } from "../app/ui-context.js";
 import type { Messages } from "../i18n.js";
 import { fit } from "../lib/text.js";
@@ -29,12 +29,24 @@ export function linesOf(page: HistoryPage): HistoryLine[] {
 }
 
 interface Column {
-  id: "start" | "end" | "duration" | "source" | "mac" | "result";
+  id: "start" | "end" | "duration" | "source" | "mac" | "peer" | "result";
   width: number;
 }
 
-/** Which columns fit in `columns` cells; the result column takes what is left. */
-export function columnsFor(columns: number): Column[] {
+/**
+ * The peer of an extended display: the target client of a viewer row, the source viewer of a client
+ * row; the API's field when the page was asked with `extended`, otherwise the row's recorded peer.
+ */
+export function peerOf(row: HistoryRow): string | null {
+  if (row.role === "viewer") return row.targetClient !== undefined ? row.targetClient : row.peerUserName;
+  return row.sourceViewer !== undefined ? row.sourceViewer : row.peerUserName;
+}
+
+/**
+ * Which columns fit in `columns` cells; the result column takes what is left. The extended display's
+ * column needs 100 cells; narrower, the peer is in the row's details only.
+ */
+export function columnsFor(columns: number, extended: Extended | null = null): Column[] {
   const cols: Column[] = [
     { id: "start", width: 14 },
     { id: "end", width: columns >= 100 ? 14 : 8 },
@@ -42,6 +54,7 @@ export function columnsFor(columns: number): Column[] {
   ];
   if (columns >= 110) cols.push({ id: "source", width: 15 });
   if (columns >= 130) cols.push({ id: "mac", width: 17 });
+  if (extended && columns >= 100) cols.push({ id: "peer", width: 16 });
   const used = 2 + cols.reduce((n, c) => n + c.width + 1, 0);
   cols.push({ id: "result", width: Math.max(12, columns - used) });
   return cols;
@@ -75,12 +88,14 @@ function cellText(
       return row.sourceAddress ?? "";
     case "mac":
       return row.mac ?? "";
+    case "peer":
+      return peerOf(row) ?? "-";
     case "result":
       return resultText(m, lang, row);
   }
 }
 
-function header(m: Messages, id: Column["id"]) {
+function header(m: Messages, id: Column["id"], extended: Extended | null) {
   switch (id) {
     case "start":
       return m.colStart;
@@ -92,6 +107,8 @@ function header(m: Messages, id: Column["id"]) {
       return m.colSource;
     case "mac":
       return m.colMac;
+    case "peer":
+      return extended === "source" ? m.colSourceViewer : m.colTargetClient;
     case "result":
       return m.colResult;
   }
@@ -102,11 +119,18 @@ export interface HistoryTableProps {
   selected: number;
   /** Lines available for the table, header included. */
   height: number;
+  /** The extended display the page was asked with: adds its column when the terminal is wide enough. */
+  extended?: Extended | null;
 }
 
-export const HistoryTable = memo(function HistoryTable({ lines, selected, height }: HistoryTableProps) {
+export const HistoryTable = memo(function HistoryTable({
+  lines,
+  selected,
+  height,
+  extended = null,
+}: HistoryTableProps) {
   const { m, lang, size, timeZone, color } = useUi();
-  const cols = columnsFor(size.columns);
+  const cols = columnsFor(size.columns, extended);
   const room = Math.max(1, height - 1);
   const at = lines.findIndex((l) => l.kind === "row" && l.index === selected);
   // Keep the selection in view, with its block header when there is room for it.
@@ -116,7 +140,7 @@ export const HistoryTable = memo(function HistoryTable({ lines, selected, height
     <Box flexDirection="column">
       <Text bold wrap="truncate">
         {"  "}
-        {cols.map((c) => fit(header(m, c.id), c.width)).join(" ")}
+        {cols.map((c) => fit(header(m, c.id, extended), c.width)).join(" ")}
       </Text>
       {visible.map((line) => {
         if (line.kind === "group") {

@@ -15,14 +15,16 @@ export interface UserListProps {
 export function UserList({ users, selected, ticked, height }: UserListProps) {
   const { m, lang, size, color } = useUi();
   const memoWidth = Math.max(10, size.columns - 2 - 4 - 18 - 1 - 26 - 1);
-  const start = Math.max(0, Math.min(selected - Math.floor(height / 2), users.length - height));
+  // Lines for users under the header; the selection stays in view, the last user included.
+  const room = Math.max(1, height - 1);
+  const start = Math.max(0, Math.min(selected - Math.floor(room / 2), users.length - room));
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">
         {"      "}
         {fit(m.userName, 18)} {fit(m.permissions, 26)} {fit(m.memo, memoWidth)}
       </Text>
-      {users.slice(start, start + Math.max(1, height - 1)).map((u, i) => {
+      {users.slice(start, start + room).map((u, i) => {
         const index = start + i;
         const isSel = index === selected;
         return (

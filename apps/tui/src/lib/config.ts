@@ -5,11 +5,17 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { Lang } from "@tsunagi/core";
+import type { Lang } from "@tsunagi/core";
 import { z } from "zod";
 
+// Core's Lang restated, so the login screen doesn't load the reason catalogue to read a preference.
+const langs = ["en", "ja"] as const satisfies readonly Lang[];
+/** Compiles only while every Lang is in `langs`: the two stay the same set. */
+const _everyLang = (lang: Lang): (typeof langs)[number] => lang;
+const ConfigLang = z.enum(langs);
+
 export const TuiConfig = z.object({
-  lang: Lang.catch("en").default("en"),
+  lang: ConfigLang.catch("en").default("en"),
   lastServer: z.string().optional().catch(undefined),
   lastLogin: z.string().optional().catch(undefined),
 });

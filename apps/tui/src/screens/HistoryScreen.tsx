@@ -1,22 +1,27 @@
 /**
- * Access history container: the filters, the paged table, a row's details with its fix one key away,
- * and the CSV export of the current filter.
+ * Access history container: the filters (with the extended display), the paged table, a row's details
+ * with its fix one key away, and the CSV export of the current filter in the language, encoding and
+ * extended display the admin picks.
  */
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Box, Text } from "ink";
 import { useMemo, useState } from "react";
-import type { HistoryQueryInput, HistoryRow } from "../api/types.js";
+import type { HistoryCsvQueryInput, HistoryQueryInput, HistoryRow } from "../api/types.js";
 import { describeFailure, isSessionLost, sessionContext, useSession } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
-import { cycle } from "../components/Choice.js";
+import { Choice, cycle } from "../components/Choice.js";
 import { FailureDetails } from "../components/FailureDetails.js";
 import { FRAME_LINES, Frame, type FrameStatus } from "../components/Frame.js";
 import {
+  type ExtendedFilter,
+  extendedOptions,
+  extendedRole,
   type FilterField,
   filterFields,
   type HistoryFilter,
   HistoryFilters,
+  reconcile,
   resultOptions,
   roleOptions,
 } from "../components/HistoryFilters.js";
@@ -38,6 +43,16 @@ export interface HistoryScreenProps {
 
 type Mode = "table" | "filters" | "details" | "export";
 
+/** The CSV download's own choices; the rows are the current filter's. */
+interface CsvOptions {
+  path: string;
+  lang: "en" | "ja";
+  encoding: "utf-8" | "shift_jis";
+  extended: ExtendedFilter;
+}
+type CsvField = keyof CsvOptions;
+const csvFields: CsvField[] = ["path", "lang", "encoding", "extended"];
+
 export function HistoryScreen({ onBack, onOpenFix, pageSize = 100, initialFilter }: HistoryScreenProps) {
   const ui = useUi();
   const { m, lang, size, timeZone, now } = ui;
@@ -49,6 +64,7 @@ export function HistoryScreen({ onBack, onOpenFix, pageSize = 100, initialFilter
     user: "",
     from: "",
     to: "",
+    extended: "none",
     ...initialFilter,
   });
   const [draft, setDraft] = useState(filter);
@@ -56,14 +72,34 @@ export function HistoryScreen({ onBack, onOpenFix, pageSize = 100, initialFilter
   const [focus, setFocus] = useState<FilterField>("role");
   const [filterError, setFilterError] = useState<string | undefined>();
   const [selected, setSelected] = useState(0);
-  const [exportPath, setExportPath] = useState("./access-history.csv");
+  const [csv, setCsv] = useState<CsvOptions>({
+    path: "./access-history.csv",
+    lang: "en",
+    encoding: "utf-8",
+    extended: "none",
+  });
+  const [csvFocus, setCsvFocus] = useState<CsvField>("path");
+  // An extended display implies its row type, so with a type filter only the matching one is offered.
+  const csvExtendedOptions = extendedOptions(m).filter(
+    (o) => o.value === "none" || filter.role === "both" || extendedRole[o.value] === filter.role,
+  );
+  const langOptions = [
+    { value: "en", label: m.langEnglish },
+    { value: "ja", label: m.langJapanese },
+  ] as const;
+  const encodingOptions = [
+    { value: "utf-8", label: m.encodingUtf8 },
+    { value: "shift_jis", label: m.encodingSjis },
+  ] as const;
   const [status, setStatus] = useState<FrameStatus | null>(null);
 
   const query = useMemo<HistoryQueryInput>(() => {
     const from = filter.from ? parseReportedTime(filter.from, now(), timeZone) : null;
     const to = filter.to ? parseReportedTime(filter.to, now(), timeZone) : null;
     return {
-      ...(filter.role === "both" ? {} : { role: filter.role }),
+      // An extended display implies the row type; the API takes it from `extended`.
+      ...(filter.role === "both" || filter.extended !== "none" ? {} : { role: filter.role }),
+      ...(filter.extended === "none" ? {} : { extended: filter.extended }),
       result: filter.result,
       ...(filter.user ? { user: filter.user } : {}),
       ...(from ? { from: from.toISOString() } : {}),
@@ -84,15 +120,26 @@ export function HistoryScreen({ onBack, onOpenFix, pageSize = 100, initialFilter
   if (pages.error && isSessionLost(pages.error)) logout(true);
 
   async function exportCsv() {
-    const { limit: _l, cursor: _c, ...csvQuery } = { ...query, limit: undefined, cursor: undefined };
+    const { limit: _l, cursor: _c, extended: _e, role, ...rest } = query;
+    const csvQuery: HistoryCsvQueryInput = {
+      ...rest,
+      ...(csv.extended === "none" ? (role ? { role } : {}) : { extended: csv.extended }),
+      lang: csv.lang,
+      encoding: csv.encoding,
+    };
     setStatus({ kind: "info", text: m.loading });
     const res = await api.historyCsv(csvQuery);
-    if (!res.ok) return setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, res.error) });
-    const path = resolve(exportPath || "./access-history.csv");
+    if (!res.ok) {
+      if (isSessionLost(res.error)) return logout(true);
+      return setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, res.error) });
+    }
+    const path = resolve(csv.path || "./access-history.csv");
     try {
+      // The bytes as the API encoded them: decoding and re-encoding would lose Shift_JIS and the BOM.
       await writeFile(path, res.value);
-      const rows = res.value.split(/\r?\n/).filter(Boolean).length - 1;
-      setStatus({ kind: "success", text: m.exported(path, rows) });
+      let lineFeeds = 0;
+      for (const byte of res.value) if (byte === 0x0a) lineFeeds++;
+      setStatus({ kind: "success", text: m.exported(path, Math.max(0, lineFeeds - 1)) });
       setMode("table");
     } catch (error) {
       setStatus({
@@ -127,13 +174,15 @@ export function HistoryScreen({ onBack, onOpenFix, pageSize = 100, initialFilter
         if (key.tab || key.downArrow) return setFocus(filterFields[(i + 1) % filterFields.length] ?? "role");
         if (key.upArrow)
           return setFocus(filterFields[(i + filterFields.length - 1) % filterFields.length] ?? "role");
-        if (focus === "role" || focus === "result") {
+        if (focus === "role" || focus === "result" || focus === "extended") {
           const step = key.leftArrow ? -1 : 1;
           if (key.leftArrow || key.rightArrow || input === " ") {
             setDraft((d) =>
               focus === "role"
-                ? { ...d, role: cycle(roleOptions(m), d.role, step) }
-                : { ...d, result: cycle(resultOptions(m), d.result, step) },
+                ? reconcile({ ...d, role: cycle(roleOptions(m), d.role, step) }, "role")
+                : focus === "extended"
+                  ? reconcile({ ...d, extended: cycle(extendedOptions(m), d.extended, step) }, "extended")
+                  : { ...d, result: cycle(resultOptions(m), d.result, step) },
             );
           }
           return;
@@ -144,10 +193,24 @@ export function HistoryScreen({ onBack, onOpenFix, pageSize = 100, initialFilter
         if (key.escape || key.return) return setMode("table");
         if (input === "g" && target) return onOpenFix(target);
         return;
-      case "export":
+      case "export": {
         if (key.escape) return setMode("table");
         if (key.return) return void exportCsv();
-        return setExportPath((p) => editText(p, input, key, 1024));
+        const i = csvFields.indexOf(csvFocus);
+        if (key.tab || key.downArrow) return setCsvFocus(csvFields[(i + 1) % csvFields.length] ?? "path");
+        if (key.upArrow)
+          return setCsvFocus(csvFields[(i + csvFields.length - 1) % csvFields.length] ?? "path");
+        if (csvFocus === "path") return setCsv((c) => ({ ...c, path: editText(c.path, input, key, 1024) }));
+        if (!(key.leftArrow || key.rightArrow || input === " ")) return;
+        const step = key.leftArrow ? -1 : 1;
+        return setCsv((c) =>
+          csvFocus === "lang"
+            ? { ...c, lang: cycle(langOptions, c.lang, step) }
+            : csvFocus === "encoding"
+              ? { ...c, encoding: cycle(encodingOptions, c.encoding, step) }
+              : { ...c, extended: cycle(csvExtendedOptions, c.extended, step) },
+        );
+      }
       case "table": {
         if (key.escape) return onBack();
         const page = Math.max(1, size.rows - FRAME_LINES - 3);
@@ -176,7 +239,13 @@ export function HistoryScreen({ onBack, onOpenFix, pageSize = 100, initialFilter
           setFocus("role");
           return setMode("filters");
         }
-        if (input === "x") return setMode("export");
+        if (input === "x") {
+          // The extended display of the table, unless the type filter rules it out.
+          setCsv((c) => ({ ...c, extended: filter.extended }));
+          setCsvFocus("path");
+          setStatus(null);
+          return setMode("export");
+        }
         if (input === "r") return pages.reload();
       }
     }
@@ -188,7 +257,7 @@ export function HistoryScreen({ onBack, onOpenFix, pageSize = 100, initialFilter
       : mode === "details"
         ? [...(target ? [m.keyFix] : []), m.keyBack]
         : mode === "export"
-          ? [m.keySubmit, m.keyBack]
+          ? [m.keyNextField, "←→ Space", `Enter ${m.exportTitle}`, m.keyBack]
           : [
               m.keyMove,
               m.keyPage,
@@ -217,11 +286,37 @@ export function HistoryScreen({ onBack, onOpenFix, pageSize = 100, initialFilter
           </Box>
           <Text color={ui.color("muted")}>{pages.loading ? m.loading : pageLabel}</Text>
           {mode === "export" ? (
-            <TextField label={m.exportPath} value={exportPath} focused />
+            <Box flexDirection="column">
+              <Text bold>{m.exportTitle}</Text>
+              <TextField label={m.exportPath} value={csv.path} focused={csvFocus === "path"} />
+              <Choice
+                label={m.csvLang}
+                options={langOptions}
+                value={csv.lang}
+                focused={csvFocus === "lang"}
+              />
+              <Choice
+                label={m.csvEncoding}
+                options={encodingOptions}
+                value={csv.encoding}
+                focused={csvFocus === "encoding"}
+              />
+              <Choice
+                label={m.extended}
+                options={csvExtendedOptions}
+                value={csv.extended}
+                focused={csvFocus === "extended"}
+              />
+            </Box>
           ) : lines.length === 0 && !pages.loading ? (
             <Text>{m.noRows}</Text>
           ) : (
-            <HistoryTable lines={lines} selected={selected} height={bodyHeight} />
+            <HistoryTable
+              lines={lines}
+              selected={selected}
+              height={bodyHeight}
+              extended={pages.page?.extended ?? null}
+            />
           )}
         </Box>
       )}

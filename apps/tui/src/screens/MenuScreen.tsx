@@ -8,7 +8,15 @@ import { Frame, type FrameStatus } from "../components/Frame.js";
 import { Menu } from "../components/Menu.js";
 import { useKeys } from "../hooks/use-keys.js";
 
-export type MenuId = "history" | "troubleshoot" | "users" | "grouping" | "security" | "password" | "logout";
+export type MenuId =
+  | "history"
+  | "troubleshoot"
+  | "users"
+  | "grouping"
+  | "security"
+  | "sessions"
+  | "password"
+  | "logout";
 
 export interface MenuScreenProps {
   status?: FrameStatus | null;
@@ -24,6 +32,7 @@ export function MenuScreen({ status, onChoose }: MenuScreenProps) {
     { id: "users", label: m.menuUsers },
     { id: "grouping", label: m.menuGrouping },
     { id: "security", label: m.menuSecurity },
+    { id: "sessions", label: m.menuSessions },
     { id: "password", label: m.menuChangePassword },
     { id: "logout", label: m.menuLogout },
   ];
@@ -34,7 +43,7 @@ export function MenuScreen({ status, onChoose }: MenuScreenProps) {
     else if (key.return) {
       const item = items[selected];
       if (item) onChoose(item.id);
-    } else if (/^[1-7]$/.test(input)) {
+    } else if (/^[1-8]$/.test(input)) {
       const item = items[Number(input) - 1];
       if (item) onChoose(item.id);
     }
@@ -44,7 +53,7 @@ export function MenuScreen({ status, onChoose }: MenuScreenProps) {
       title={m.menuIntro}
       context={sessionContext(m, login)}
       status={status}
-      keys={[m.keyMove, m.keyOpen, "1-7"]}
+      keys={[m.keyMove, m.keyOpen, "1-8"]}
     >
       <Box flexDirection="column" paddingX={1}>
         <Text>{m.welcome(login.admin.login)}</Text>

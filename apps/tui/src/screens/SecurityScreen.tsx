@@ -1,6 +1,10 @@
-/** Security (ours beyond the seed's menu item): admin login allow-list, lockout policy, idle timeout. */
+/**
+ * Security (ours beyond the seed's menu item): admin login allow-list, lockout policy, idle timeout.
+ * A setting the API refuses is named under its own field, so the admin sees which one to correct.
+ */
 import { Box, Text } from "ink";
 import { useEffect, useState } from "react";
+import type { ApiFailure } from "../api/client.js";
 import type { SecuritySettings } from "../api/types.js";
 import { describeFailure, isSessionLost, sessionContext, useSession } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
@@ -11,6 +15,16 @@ import { editText, useKeys } from "../hooks/use-keys.js";
 
 type Field = "allow" | "threshold" | "duration" | "idle";
 const fields: Field[] = ["allow", "threshold", "duration", "idle"];
+
+/** The form field an API validation error names ("lockout.threshold", "adminAllowCidrs[1]"). */
+export function fieldOfError(field: string | undefined): Field | null {
+  if (!field) return null;
+  if (field.startsWith("adminAllowCidrs")) return "allow";
+  if (field === "lockout.threshold") return "threshold";
+  if (field === "lockout.durationSeconds") return "duration";
+  if (field === "adminIdleTimeoutSeconds") return "idle";
+  return null;
+}
 
 const formOf = (s: SecuritySettings) => ({
   allow: s.adminAllowCidrs?.join(", ") ?? "",
@@ -26,10 +40,25 @@ export function SecurityScreen({ onBack }: { onBack(): void }) {
   const [focus, setFocus] = useState<Field>("allow");
   const [confirming, setConfirming] = useState(false);
   const [status, setStatus] = useState<FrameStatus | null>(null);
-  const fail = (error: Parameters<typeof describeFailure>[2]) =>
-    isSessionLost(error)
-      ? logout(true)
-      : setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, error) });
+  const [fieldError, setFieldError] = useState<{ field: Field; text: string } | null>(null);
+  const labels: Record<Field, string> = {
+    allow: m.adminAllowList,
+    threshold: m.lockoutThreshold,
+    duration: m.lockoutDuration,
+    idle: m.idleTimeout,
+  };
+  const fail = (error: ApiFailure) => {
+    if (isSessionLost(error)) return logout(true);
+    const field = error.kind === "api" ? fieldOfError(error.field) : null;
+    if (field && error.kind === "api") {
+      // "adminIdleTimeoutSeconds: at least 60" → "Admin idle timeout (s): at least 60".
+      const detail = error.message.replace(/^[\w.[\]]+:\s*/, "");
+      setFocus(field);
+      setFieldError({ field, text: `${labels[field]}: ${detail}` });
+      return setStatus({ kind: "error", text: m.fixField(labels[field]) });
+    }
+    setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, error) });
+  };
   useEffect(() => {
     void api.security().then((res) => (res.ok ? setForm(formOf(res.value)) : fail(res.error)));
   }, [api]);
@@ -47,6 +76,7 @@ export function SecurityScreen({ onBack }: { onBack(): void }) {
       adminIdleTimeoutSeconds: Number(form.idle),
     });
     if (!res.ok) return fail(res.error);
+    setFieldError(null);
     setForm(formOf(res.value));
     setStatus({ kind: "success", text: m.securityUpdated });
   }
@@ -62,12 +92,17 @@ export function SecurityScreen({ onBack }: { onBack(): void }) {
     const i = fields.indexOf(focus);
     if (key.tab || key.downArrow) return setFocus(fields[(i + 1) % fields.length] ?? "allow");
     if (key.upArrow) return setFocus(fields[(i + fields.length - 1) % fields.length] ?? "allow");
-    if (key.return) return setConfirming(true);
+    if (key.return) {
+      setStatus(null);
+      return setConfirming(true);
+    }
     // Numbers only in the numeric fields, so a typo can't reach the API as NaN.
     if (focus !== "allow" && input && !/^\d+$/.test(input) && !key.backspace && !key.delete) return;
+    if (fieldError?.field === focus) setFieldError(null);
     setForm((f) => (f ? { ...f, [focus]: editText(f[focus], input, key, 4000) } : f));
   });
 
+  const errorOf = (field: Field) => (fieldError?.field === field ? fieldError.text : undefined);
   return (
     <Frame
       title={m.securityTitle}
@@ -88,20 +123,29 @@ export function SecurityScreen({ onBack }: { onBack(): void }) {
               focused={focus === "allow"}
               labelWidth={32}
               hint={m.allowListHint}
+              error={errorOf("allow")}
             />
             <TextField
               label={m.lockoutThreshold}
               value={form.threshold}
               focused={focus === "threshold"}
               labelWidth={32}
+              error={errorOf("threshold")}
             />
             <TextField
               label={m.lockoutDuration}
               value={form.duration}
               focused={focus === "duration"}
               labelWidth={32}
+              error={errorOf("duration")}
             />
-            <TextField label={m.idleTimeout} value={form.idle} focused={focus === "idle"} labelWidth={32} />
+            <TextField
+              label={m.idleTimeout}
+              value={form.idle}
+              focused={focus === "idle"}
+              labelWidth={32}
+              error={errorOf("idle")}
+            />
             <Text color={color("muted")}> </Text>
           </>
         )}

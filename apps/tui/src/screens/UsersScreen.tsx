@@ -13,6 +13,7 @@ import { TextField } from "../components/TextField.js";
 import { UserDetailView } from "../components/UserDetailView.js";
 import { UserList } from "../components/UserList.js";
 import { editText, useKeys } from "../hooks/use-keys.js";
+import { useUserPages } from "../hooks/use-user-pages.js";
 import { applyFix, type Draft, type DraftField, type FixTarget } from "../lib/user-draft.js";
 import { BatchScreen } from "./BatchScreen.js";
 import { UserEditScreen } from "./UserEditScreen.js";
@@ -33,7 +34,6 @@ export function UsersScreen({ open, onBack }: UsersScreenProps) {
   const { api, login, logout } = useSession();
   const [q, setQ] = useState("");
   const [searching, setSearching] = useState(false);
-  const [users, setUsers] = useState<UserSummary[] | null>(null);
   const [selected, setSelected] = useState(0);
   const [ticked, setTicked] = useState<ReadonlySet<string>>(new Set());
   const [view, setView] = useState<View>({ kind: "list" });
@@ -47,15 +47,20 @@ export function UsersScreen({ open, onBack }: UsersScreenProps) {
     [api, logout, m],
   );
 
+  const pages = useUserPages(fail);
+  const { users, loadMore } = pages;
   const search = useCallback(
     async (text: string) => {
-      const res = await api.users(text);
-      if (!res.ok) return fail(res.error);
-      setUsers(res.value.users);
       setSelected(0);
+      await pages.search(text);
     },
-    [api, fail],
+    [pages.search],
   );
+  const height = size.rows - FRAME_LINES - 2;
+  // The next page is fetched while the selection is still a screen away from the end of the list.
+  useEffect(() => {
+    if (users && selected >= users.length - height) loadMore();
+  }, [users, selected, height, loadMore]);
 
   const openUser = useCallback(
     async (userName: string, fix?: FixTarget) => {
@@ -86,8 +91,11 @@ export function UsersScreen({ open, onBack }: UsersScreenProps) {
     if (key.escape) return onBack();
     const list = users ?? [];
     const current = list[selected];
+    const page = Math.max(1, height - 2);
     if (key.upArrow) return setSelected((s) => Math.max(0, s - 1));
     if (key.downArrow) return setSelected((s) => Math.min(list.length - 1, s + 1));
+    if (key.pageUp) return setSelected((s) => Math.max(0, s - page));
+    if (key.pageDown) return setSelected((s) => Math.min(list.length - 1, s + page));
     if (input === "/") return setSearching(true);
     if (input === " " && current) {
       return setTicked((t) => {
@@ -157,7 +165,6 @@ export function UsersScreen({ open, onBack }: UsersScreenProps) {
       />
     );
   }
-  const height = size.rows - FRAME_LINES - 2;
   return (
     <Frame
       title={
@@ -180,7 +187,10 @@ export function UsersScreen({ open, onBack }: UsersScreenProps) {
       ) : (
         <Box flexDirection="column" paddingX={1}>
           <TextField label={m.search} value={q} focused={searching} labelWidth={24} />
-          {ticked.size > 0 ? <Text>{m.batchSelected(ticked.size)}</Text> : <Text> </Text>}
+          <Text wrap="truncate">
+            {users ? m.usersShown(users.length, pages.more) : " "}
+            {ticked.size > 0 ? ` · ${m.batchSelected(ticked.size)}` : ""}
+          </Text>
           {users === null ? (
             <Text>{m.loading}</Text>
           ) : users.length === 0 ? (

@@ -22,7 +22,7 @@ describe("login", () => {
     expect(f).toContain("Contract ID: 000000 (Demo Company)");
     expect(f).toContain("asp1 · Contract ID 000000 · account.admin");
     expect(f).toContain("1. Access history");
-    expect(f).toContain("7. Log out");
+    expect(f).toContain("8. Log out");
   });
 
   it("says the user name or password is incorrect, and keeps the server and account", async () => {
@@ -97,7 +97,7 @@ describe("login", () => {
   it("logs out back to the login screen", async () => {
     const state = serveDemo();
     const t = await loggedIn();
-    await t.press("7");
+    await t.press("8");
     await t.waitFor("Account manager login");
     expect(state.tokens.size).toBe(0);
   });

@@ -100,4 +100,40 @@ describe("user management", () => {
     expect(body.users.map((u) => u.userName)).toEqual(["mobile.android", "mobile.ios"]);
     expect(body.users[0]?.passwordSaving).toEqual({ mayStoreLoginPassword: true });
   });
+
+  it("pages through more users than one page holds (keyset), keeping ticks across pages", async () => {
+    const state = serveDemo({ extraUsers: 250 });
+    const total = state.users.size;
+    expect(total).toBeGreaterThan(250);
+    const t = await loggedIn({ rows: 30 });
+    await t.press("3");
+    await t.waitFor("bulk.0001");
+    expect(t.frame()).toContain("100 users shown · more below");
+    await t.press(keys.space);
+    // Page down to the end: each page of the API is fetched as the selection nears it.
+    for (let i = 0; i < 30 && !/› \[ \] (user1|usb\.ndl) /.test(t.frame()); i++) {
+      await t.press(keys.pageDown);
+      await t.waitUntil(() => true);
+    }
+    await t.waitFor(`${total} users`);
+    for (let i = 0; i < 5 && !/› \[ \] user1 /.test(t.frame()); i++) await t.press(keys.down);
+    const f = await t.waitFor(/› \[ \] user1 /);
+    expect(f).not.toContain("more below");
+    await t.press(keys.space, "b");
+    const b = await t.waitFor("Batch management");
+    expect(b).toContain("2 selected: bulk.0001, user1");
+  });
+
+  it("starts paging over when the search changes", async () => {
+    serveDemo({ extraUsers: 250 });
+    const t = await loggedIn({ rows: 30 });
+    await t.press("3");
+    await t.waitFor("100 users shown · more below");
+    await t.press("/");
+    await t.type("bulk.02");
+    await t.press(keys.enter);
+    const f = await t.waitFor("51 users");
+    expect(f).toMatch(/› \[ \] bulk\.0200/);
+    expect(f).not.toContain("bulk.0199");
+  });
 });

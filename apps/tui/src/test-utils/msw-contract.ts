@@ -22,4 +22,7 @@ export type Contract = [
   Assert<Exact<M.MswGroupsResponse, z.infer<typeof S.GroupsResponse>>>,
   Assert<Exact<M.MswSecuritySettings, z.infer<typeof S.SecuritySettings>>>,
   Assert<Exact<M.MswUserChange, z.input<typeof S.UserChange>>>,
+  Assert<Exact<M.MswExtended, z.infer<typeof S.Extended>>>,
+  Assert<Exact<M.MswActiveSession, z.infer<typeof S.ActiveSession>>>,
+  Assert<Exact<M.MswActiveSessionsResponse, z.infer<typeof S.ActiveSessionsResponse>>>,
 ];

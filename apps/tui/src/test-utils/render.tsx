@@ -31,6 +31,8 @@ export const keys = {
   backspace: "\x7f",
   f2: "\x1bOQ",
   space: " ",
+  pageUp: "\x1b[5~",
+  pageDown: "\x1b[6~",
 } as const;
 
 /** One msw server per test file, reset between tests; unhandled requests fail the test. */
