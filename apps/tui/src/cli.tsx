@@ -12,6 +12,7 @@ const { values } = parseArgs({
     server: { type: "string" },
     login: { type: "string" },
     "no-color": { type: "boolean" },
+    "time-zone": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   allowPositionals: false,
@@ -19,7 +20,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(
-    "Usage: pnpm tui --api http://127.0.0.1:8787 [--server asp1] [--login account.admin] [--no-color]\n",
+    "Usage: pnpm tui --api http://127.0.0.1:8787 [--server asp1] [--login account.admin] [--no-color] [--time-zone ZONE]\n  Times are shown in the contract's zone unless --time-zone fixes one.\n",
   );
   process.exit(0);
 }
@@ -43,4 +44,5 @@ await runTui({
     ...(values.login ? { login: values.login } : {}),
   },
   ...(values["no-color"] ? { noColor: true } : {}),
+  ...(values["time-zone"] ? { timeZone: values["time-zone"] } : {}),
 });

@@ -62,7 +62,8 @@ function startTui(): { screen(): string; type(keys: string): void; waitFor(text:
       env: {
         ...process.env,
         TSUNAGI_TUI_CONFIG: join(configDir, "tui.json"),
-        TZ: "Asia/Tokyo",
+        // The terminal runs in UTC; the history must still read in the contract's zone (Asia/Tokyo).
+        TZ: "UTC",
         FORCE_COLOR: "1",
       },
     },
@@ -119,7 +120,7 @@ describe("the TUI in a terminal, against the real admin API and database", () =>
     tui.type("\r");
     screen = await tui.waitFor("Cumulative connection time");
     expect(screen).toContain("user1");
-    // Newest first: the reinstalled viewer's failure of 11/16 heads the list.
+    // Newest first: the reinstalled viewer's failure of 11/16 heads the list, at its Tokyo time.
     expect(screen).toMatch(/11\/16 09:05:12 +09:05:12 +- +Failure/);
 
     tui.type("\r");

@@ -9,7 +9,7 @@ import type { LoginResponse } from "../api/types.js";
 import { useF2 } from "../hooks/use-keys.js";
 import { LoginScreen } from "../screens/LoginScreen.js";
 import type { Session } from "./session.js";
-import { useUi } from "./ui-context.js";
+import { ContractTimeZone, useUi } from "./ui-context.js";
 
 export type { Route } from "./Authed.js";
 
@@ -64,7 +64,9 @@ export function App({ api, prefill, demoHint }: AppProps) {
   // Each login starts at the menu (or the forced password change) with fresh screen state.
   return (
     <Suspense fallback={null}>
-      <Authed key={session.login.token} session={session} />
+      <ContractTimeZone zone={session.login.contract.timeZone}>
+        <Authed key={session.login.token} session={session} />
+      </ContractTimeZone>
     </Suspense>
   );
 }

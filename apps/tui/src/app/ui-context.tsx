@@ -20,6 +20,8 @@ export interface Ui {
   noColor: boolean;
   size: Size;
   timeZone: string;
+  /** Whether the zone was given (a flag, a test) rather than taken from the terminal. */
+  timeZoneFixed: boolean;
   now(): Date;
   /** A colour name, or undefined under NO_COLOR so Ink writes no colour escape at all. */
   color(name: "accent" | "error" | "success" | "warn" | "muted"): string | undefined;
@@ -73,11 +75,22 @@ export function UiProvider({ config, noColor, timeZone, now, children }: UiProvi
       noColor,
       size,
       timeZone: timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+      timeZoneFixed: timeZone !== undefined,
       now: now ?? (() => new Date()),
       color: (name) => (noColor ? undefined : palette[name]),
     }),
     [lang, toggleLang, noColor, size, timeZone, now],
   );
+  return <UiContext.Provider value={value}>{children}</UiContext.Provider>;
+}
+
+/**
+ * Times inside a contract read in the contract's zone (the service's people read the history in it,
+ * and its CSV is written in it), unless the zone was fixed by a flag.
+ */
+export function ContractTimeZone({ zone, children }: { zone: string; children: ReactNode }) {
+  const ui = useUi();
+  const value = useMemo(() => (ui.timeZoneFixed ? ui : { ...ui, timeZone: zone }), [ui, zone]);
   return <UiContext.Provider value={value}>{children}</UiContext.Provider>;
 }
 

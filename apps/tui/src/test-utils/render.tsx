@@ -55,6 +55,8 @@ export interface RenderOptions {
   rows?: number;
   noColor?: boolean;
   config?: ConfigStore;
+  /** The zone the UI is fixed to (Asia/Tokyo); null leaves it to the contract, as the real TUI does. */
+  timeZone?: string | null;
   /** "Now" for the screens (troubleshoot's "today"): the demo's day by default. */
   now?: Date;
 }
@@ -82,7 +84,12 @@ export async function renderTui(ui: ReactElement, options: RenderOptions = {}): 
   let result!: ReturnType<typeof inkRender>;
   await act(async () => {
     result = inkRender(
-      <UiProvider config={config} noColor={options.noColor ?? false} timeZone="Asia/Tokyo" now={() => now}>
+      <UiProvider
+        config={config}
+        noColor={options.noColor ?? false}
+        {...(options.timeZone === null ? {} : { timeZone: options.timeZone ?? "Asia/Tokyo" })}
+        now={() => now}
+      >
         {ui}
       </UiProvider>,
     );
