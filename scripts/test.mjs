@@ -26,6 +26,9 @@ const turbo = spawnSync(
     "turbo",
     "run",
     "test",
+    // Two packages at a time on two cores: each suite starts its own PostgreSQL and servers, and
+    // seven at once starve the ones that wait on real sockets and processes.
+    "--concurrency=2",
     ...process.argv.slice(2),
     "--",
     "--reporter=default",

@@ -49,7 +49,11 @@ afterAll(async () => {
 });
 
 /** The TUI in a pseudo-terminal, its output fed to a headless xterm: `screen()` is what a person sees. */
-function startTui(): { screen(): string; type(keys: string): void; waitFor(text: string): Promise<string> } {
+function startTui(): {
+  screen(): string;
+  type(keys: string): void;
+  waitFor(text: string, timeoutMs?: number): Promise<string>;
+} {
   const term = new Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
   pty = spawn(
     process.execPath,
@@ -79,8 +83,8 @@ function startTui(): { screen(): string; type(keys: string): void; waitFor(text:
   return {
     screen,
     type: (keys) => pty?.write(keys),
-    async waitFor(text) {
-      const deadline = Date.now() + 20_000;
+    async waitFor(text, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
       for (;;) {
         const now = screen();
         if (now.includes(text)) return now;
@@ -97,7 +101,8 @@ const pause = (ms = 150) => new Promise((r) => setTimeout(r, ms));
 describe("the TUI in a terminal, against the real admin API and database", () => {
   it("finds user1's 190500 failure, initialises the PC slot, and the slot is unregistered", async () => {
     const tui = startTui();
-    await tui.waitFor("Account manager login");
+    // The first screen waits for node, tsx's first compile of the TUI and Ink: slow on a loaded machine.
+    await tui.waitFor("Account manager login", 60_000);
     await tui.waitFor("account.admin");
     tui.type("demo-temp-1234\r");
 
