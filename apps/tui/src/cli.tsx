@@ -2,6 +2,8 @@
  * `pnpm tui --api URL`: the TUI against any admin API. Also takes --server and --login to fill the
  * login form, and --no-color.
  */
+// Must come first: it decides, before Ink loads, that a terminal is interactive.
+import "./interactive.js";
 import { parseArgs } from "node:util";
 import { readEnv } from "./env.js";
 import { runTui } from "./run.js";

@@ -3,6 +3,8 @@
  * migrates, loads the demo on first run, starts the relay and the admin API, and opens the TUI at the
  * login screen with `asp1` filled in. `--headless` starts only the servers.
  */
+// Must come first: it decides, before Ink loads, that a terminal is interactive.
+import "../interactive.js";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
