@@ -115,14 +115,15 @@ async function attempt(deps: AuthDeps, request: AuthRequest): Promise<AuthOutcom
   }
 
   if (record.registerSlot) {
-    const limit =
-      current.contract.model === "neo" ? (current.user.neoDeviceLimit ?? current.contract.neoDeviceLimit) : 1;
+    // Neo counts a user's devices across both slots; a legacy slot holds one device.
+    const neo = current.contract.model === "neo";
     const registered = await registerDevice(
       db,
       current.user.id,
       record.registerSlot.kind,
       record.registerSlot.identity,
-      limit,
+      neo ? (current.user.neoDeviceLimit ?? current.contract.neoDeviceLimit) : 1,
+      neo ? "user" : "slot",
     );
     if (registered === null) {
       // Another device took the last place between our read and our write: decide again as the

@@ -54,6 +54,22 @@ describe("users", () => {
     expect(results.filter(Boolean)).toHaveLength(3);
   });
 
+  it("counts a neo account's places across both slots, even when two first logins race", async () => {
+    const c = await makeContract(t.db);
+    for (let round = 0; round < 5; round++) {
+      const u = await makeUser(t.db, c, `neo-both-${round}`);
+      const results = await Promise.all([
+        registerDevice(t.db, u.id, "pc", device(1), 1, "user"),
+        registerDevice(t.db, u.id, "mobile", device(2), 1, "user"),
+      ]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+    }
+    const u = await makeUser(t.db, c, "neo-both-limit-2");
+    expect(await registerDevice(t.db, u.id, "pc", device(1), 2, "user")).not.toBeNull();
+    expect(await registerDevice(t.db, u.id, "mobile", device(2), 2, "user")).not.toBeNull();
+    expect(await registerDevice(t.db, u.id, "mobile", device(3), 2, "user")).toBeNull();
+  });
+
   it("initialises one slot: its device is forgotten, the other slot kept, the slot marked", async () => {
     const c = await makeContract(t.db);
     const u = await makeUser(t.db, c, "init");

@@ -96,8 +96,11 @@ export interface DeviceIdentity {
 }
 
 /**
- * Registers a device into a slot if a place is free: one place in a legacy slot, `limit` in a neo
- * one. Returns the registration, or null when every place was taken first (by a racing login too).
+ * Registers a device into a slot if a place is free: one place in a legacy slot; `limit` places in
+ * a neo account, counted across its PC and mobile slots together (`across: "user"`). Returns the
+ * registration, or null when every place was taken first, by a racing login too: the user's row is
+ * locked while places are counted, so two first logins, even into different slots, can't both take
+ * the last place.
  */
 export async function registerDevice(
   db: Database,
@@ -105,22 +108,29 @@ export async function registerDevice(
   slot: SlotKind,
   identity: DeviceIdentity,
   limit = 1,
+  across: "slot" | "user" = "slot",
 ) {
-  for (let seq = 0; seq < limit; seq++) {
-    const [registered] = await db
+  return db.transaction(async (tx) => {
+    await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("update");
+    const taken = await tx
+      .select({ slot: deviceRegistrations.slot, seq: deviceRegistrations.seq })
+      .from(deviceRegistrations)
+      .where(eq(deviceRegistrations.userId, userId));
+    const counted = across === "user" ? taken : taken.filter((r) => r.slot === slot);
+    if (counted.length >= limit) return null;
+    const used = new Set(taken.filter((r) => r.slot === slot).map((r) => r.seq));
+    let seq = 0;
+    while (used.has(seq)) seq++;
+    const [registered] = await tx
       .insert(deviceRegistrations)
       .values({ userId, slot, seq, ...identity })
-      .onConflictDoNothing()
       .returning();
-    if (registered) {
-      await db
-        .update(users)
-        .set(slot === "pc" ? { pcSlotInitialisedAt: null } : { mobileSlotInitialisedAt: null })
-        .where(eq(users.id, userId));
-      return registered;
-    }
-  }
-  return null;
+    await tx
+      .update(users)
+      .set(slot === "pc" ? { pcSlotInitialisedAt: null } : { mobileSlotInitialisedAt: null })
+      .where(eq(users.id, userId));
+    return registered ?? null;
+  });
 }
 
 /** Users of a contract by id, for batch management; ids of other contracts are simply not found. */
