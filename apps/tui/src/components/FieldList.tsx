@@ -24,6 +24,8 @@ export interface FieldLine {
   kind: "toggle" | "choice" | "text" | "secret";
   /** Highlights a value that will change on save. */
   changed?: boolean;
+  /** Shown dimmed while the value is empty (what empty means, e.g. "contract default"). */
+  placeholder?: string;
 }
 
 export interface FieldListProps {
@@ -57,7 +59,12 @@ export function FieldList({ fields, focus, height, labelWidth = 30 }: FieldListP
       node: (
         <Text wrap="truncate" inverse={isFocus}>
           {isFocus ? "› " : "  "}
-          {fit(f.label, labelWidth)} <Text color={f.changed ? color("warn") : undefined}>{shown}</Text>
+          {fit(f.label, labelWidth)}{" "}
+          {shown === "" && f.placeholder ? (
+            <Text dimColor>{f.placeholder}</Text>
+          ) : (
+            <Text color={f.changed ? color("warn") : undefined}>{shown}</Text>
+          )}
           {isFocus && (f.kind === "text" || f.kind === "secret") ? "▏" : ""}
         </Text>
       ),

@@ -1,8 +1,10 @@
 /**
  * One user as seed 002's user management shows it: relay server, user name, user type, program
  * permissions, terminal-auth info per slot, IP and MAC address restrictions, mobile-viewer password
- * saving, memo, and the lock state.
+ * saving, memo, and the lock state. On a neo contract also the device settings: the devices registered
+ * per slot, the device limit, and whether new devices may register.
  */
+import type { Model } from "@tsunagi/core";
 import { Box, Text } from "ink";
 import type { SlotState, UserDetail } from "../api/types.js";
 import { useUi } from "../app/ui-context.js";
@@ -25,7 +27,7 @@ export function slotText(m: Messages, slot: SlotState, willInitialise = false): 
 export const allowText = (m: Messages, list: string[] | null) =>
   list ? m.allowListed(list.join(", ")) : m.allowAll;
 
-export function UserDetailView({ user }: { user: UserDetail }) {
+export function UserDetailView({ user, model }: { user: UserDetail; model: Model }) {
   const { m, lang, timeZone } = useUi();
   const p = user.permissions;
   const line = (label: string, value: string, sub = "") => (
@@ -36,6 +38,12 @@ export function UserDetailView({ user }: { user: UserDetail }) {
   const viewer = p.viewerProduct
     ? `${productLabel(lang, p.viewerProduct)} ${p.viewerUsable ? m.usable : m.notUsable}`
     : m.notUsable;
+  const neo = model === "neo";
+  // A neo slot holds up to the user's device limit: its line adds how many devices the API reports.
+  const slotLine = (slot: SlotState) =>
+    neo && (slot.applicable || slot.devices.length > 0)
+      ? `${slotText(m, slot)} · ${m.deviceCount(slot.devices.length)}`
+      : slotText(m, slot);
   const edition = `${p.edition === "plus" ? m.editionPlus : m.editionStandard}${p.allowNonPlusConcurrentUse ? ` · ${m.allowNonPlus}` : ""}`;
   return (
     <Box flexDirection="column" paddingX={1}>
@@ -46,8 +54,17 @@ export function UserDetailView({ user }: { user: UserDetail }) {
       {line("", p.mobileConcurrentUse ? m.allowed : m.notAllowed, m.slotMobile)}
       {line("", edition, m.edition)}
       {line("", p.clientUsable ? m.usable : m.notUsable, m.client)}
-      {line(m.terminalAuth, slotText(m, user.slots.pc), m.slotPc)}
-      {line("", slotText(m, user.slots.mobile), m.slotMobile)}
+      {line(m.terminalAuth, slotLine(user.slots.pc), m.slotPc)}
+      {line("", slotLine(user.slots.mobile), m.slotMobile)}
+      {neo
+        ? line(
+            m.deviceLimit,
+            user.neo.deviceLimit === null ? m.contractDefault : String(user.neo.deviceLimit),
+          )
+        : null}
+      {neo
+        ? line(m.registration, user.neo.registrationOpen ? m.registrationOpen : m.registrationClosed)
+        : null}
       {line(m.ipRestriction, allowText(m, user.restrictions.ipAllow.viewer), m.viewer)}
       {line("", allowText(m, user.restrictions.ipAllow.client), m.client)}
       {line(m.macRestriction, allowText(m, user.restrictions.macAllow.viewer), m.viewer)}

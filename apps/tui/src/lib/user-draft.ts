@@ -1,10 +1,12 @@
 /**
  * The user edit form's model: a draft made from a user's details, the change it amounts to (only what
  * differs, as the PATCH body), and how a failure's fix presets it — which field has the focus and
- * what is already ticked when the admin arrives from the access history.
+ * what is already ticked when the admin arrives from the access history. The neo device settings are
+ * in every draft but reach the PATCH only on a neo contract: a legacy contract refuses `neo`.
  */
 import {
   type Fix,
+  type Model,
   type Product,
   products,
   type ReasonKey,
@@ -34,6 +36,9 @@ export interface Draft {
   mayStoreOsLogonPassword: boolean;
   memo: string;
   unlock: boolean;
+  /** Neo: the device limit as typed; empty means the contract's (null). */
+  neoDeviceLimit: string;
+  neoRegistrationOpen: boolean;
 }
 
 export type DraftField = keyof Draft;
@@ -81,13 +86,33 @@ export function draftOf(user: UserDetail): Draft {
     mayStoreOsLogonPassword: user.passwordSaving.mayStoreOsLogonPassword,
     memo: user.memo,
     unlock: false,
+    neoDeviceLimit: user.neo.deviceLimit === null ? "" : String(user.neo.deviceLimit),
+    neoRegistrationOpen: user.neo.registrationOpen,
   };
+}
+
+/** The API's bound on a neo user's device limit (admin-api's NEO_DEVICE_LIMIT_MAX). */
+export const NEO_DEVICE_LIMIT_MAX = 100;
+
+/**
+ * A typed device limit: a whole number 1–100, or empty (or "default") for the contract's limit (null);
+ * anything else is refused before it is sent.
+ */
+export function parseDeviceLimit(text: string): { ok: true; value: number | null } | { ok: false } {
+  const t = text.trim();
+  if (t === "" || t.toLowerCase() === "default") return { ok: true, value: null };
+  if (!/^\d{1,3}$/.test(t)) return { ok: false };
+  const n = Number(t);
+  return n >= 1 && n <= NEO_DEVICE_LIMIT_MAX ? { ok: true, value: n } : { ok: false };
 }
 
 const sameList = (a: string[] | null, b: string[] | null) => (a ?? []).join(",") === (b ?? []).join(",");
 
-/** The PATCH body: only the parts that differ from `user`; empty when nothing changed. */
-export function changeOf(user: UserDetail, d: Draft): UserChange {
+/**
+ * The PATCH body: only the parts that differ from `user`; empty when nothing changed. `neo` only on
+ * a neo contract, and only with a valid limit (the screen refuses an invalid one before it gets here).
+ */
+export function changeOf(user: UserDetail, d: Draft, model: Model = "legacy"): UserChange {
   const change: UserChange = {};
   const base = draftOf(user);
   if (d.userType !== base.userType) change.userType = d.userType;
@@ -137,6 +162,13 @@ export function changeOf(user: UserDetail, d: Draft): UserChange {
       ...(d.initialisePc ? { pc: true } : {}),
       ...(d.initialiseMobile ? { mobile: true } : {}),
     };
+  }
+  if (model === "neo") {
+    const neo: NonNullable<UserChange["neo"]> = {};
+    const limit = parseDeviceLimit(d.neoDeviceLimit);
+    if (limit.ok && limit.value !== user.neo.deviceLimit) neo.deviceLimit = limit.value;
+    if (d.neoRegistrationOpen !== user.neo.registrationOpen) neo.registrationOpen = d.neoRegistrationOpen;
+    if (Object.keys(neo).length) change.neo = neo;
   }
   if (d.unlock) change.unlock = true;
   return change;

@@ -1,7 +1,10 @@
 /**
  * Batch management (一括管理): one change applied to every selected user in one all-or-nothing
- * PATCH /users. Each setting starts at "leave as is", so only what the admin sets is sent.
+ * PATCH /users. Each setting starts at "leave as is", so only what the admin sets is sent. On a neo
+ * contract the device limit (leave as is / contract default / a number) and registration are settings
+ * too; on a legacy contract they are neither visible nor sent.
  */
+import type { Model } from "@tsunagi/core";
 import { Box, Text } from "ink";
 import { useMemo, useState } from "react";
 import type { UserChange, UserSummary } from "../api/types.js";
@@ -10,13 +13,16 @@ import { useUi } from "../app/ui-context.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
 import { type FieldLine, FieldList } from "../components/FieldList.js";
 import { FRAME_LINES, Frame, type FrameStatus } from "../components/Frame.js";
-import { useKeys } from "../hooks/use-keys.js";
+import { editText, useKeys } from "../hooks/use-keys.js";
 import type { Messages } from "../i18n.js";
+import { parseDeviceLimit } from "../lib/user-draft.js";
 
 type Tri = "leave" | "yes" | "no";
 const batchFields = [
   "initialisePc",
   "initialiseMobile",
+  "neoDeviceLimit",
+  "neoRegistrationOpen",
   "mobileConcurrentUse",
   "allowNonPlusConcurrentUse",
   "clientUsable",
@@ -27,6 +33,16 @@ const batchFields = [
   "unlock",
 ] as const;
 type BatchField = (typeof batchFields)[number];
+/** Shown on neo contracts only. */
+const neoFields: ReadonlySet<BatchField> = new Set(["neoDeviceLimit", "neoRegistrationOpen"]);
+/** The device limit to set: none (leave as is), the contract's, or a number as typed. */
+export type LimitChoice = { mode: "leave" } | { mode: "default" } | { mode: "set"; text: string };
+/** Whether the limit can be sent: a number typed must be 1–100 (the contract's is its own choice). */
+function limitValid(limit: LimitChoice): boolean {
+  if (limit.mode !== "set") return true;
+  const parsed = parseDeviceLimit(limit.text);
+  return parsed.ok && parsed.value !== null;
+}
 /** Actions can only be done or not; settings can be set either way. */
 const actions: ReadonlySet<BatchField> = new Set([
   "initialisePc",
@@ -42,6 +58,10 @@ function label(m: Messages, f: BatchField): string {
       return `${m.terminalAuth} ${m.slotPc}: ${m.initialise}`;
     case "initialiseMobile":
       return `${m.terminalAuth} ${m.slotMobile}: ${m.initialise}`;
+    case "neoDeviceLimit":
+      return m.deviceLimit;
+    case "neoRegistrationOpen":
+      return m.registration;
     case "mobileConcurrentUse":
       return m.mobileConcurrentUse;
     case "allowNonPlusConcurrentUse":
@@ -61,8 +81,15 @@ function label(m: Messages, f: BatchField): string {
   }
 }
 
-/** The change every selected user gets. */
-export function batchChange(values: Record<BatchField, Tri>): UserChange {
+/**
+ * The change every selected user gets. `neo` only on a neo contract; a limit typed out of range is
+ * left out here (the screen refuses it before sending).
+ */
+export function batchChange(
+  values: Record<BatchField, Tri>,
+  model: Model = "legacy",
+  limit: LimitChoice = { mode: "leave" },
+): UserChange {
   const c: UserChange = {};
   const on = (f: BatchField) => values[f] === "yes";
   if (on("initialisePc") || on("initialiseMobile")) {
@@ -87,6 +114,14 @@ export function batchChange(values: Record<BatchField, Tri>): UserChange {
       ...(on("macAllowAll") ? { macAllow: { viewer: null, client: null } } : {}),
     };
   }
+  if (model === "neo") {
+    const neo: NonNullable<UserChange["neo"]> = {};
+    if (limit.mode === "default") neo.deviceLimit = null;
+    const parsed = limit.mode === "set" ? parseDeviceLimit(limit.text) : null;
+    if (parsed?.ok && parsed.value !== null) neo.deviceLimit = parsed.value;
+    if (values.neoRegistrationOpen !== "leave") neo.registrationOpen = values.neoRegistrationOpen === "yes";
+    if (Object.keys(neo).length) c.neo = neo;
+  }
   if (on("unlock")) c.unlock = true;
   return c;
 }
@@ -100,22 +135,36 @@ export interface BatchScreenProps {
 export function BatchScreen({ users, onSaved, onCancel }: BatchScreenProps) {
   const { m, size } = useUi();
   const { api, login, logout } = useSession();
+  const model = login.contract.model;
+  const visible = useMemo(() => batchFields.filter((f) => model === "neo" || !neoFields.has(f)), [model]);
+  const [limit, setLimit] = useState<LimitChoice>({ mode: "leave" });
   const [values, setValues] = useState<Record<BatchField, Tri>>(
     () => Object.fromEntries(batchFields.map((f) => [f, "leave"])) as Record<BatchField, Tri>,
   );
   const [focus, setFocus] = useState<BatchField>("initialisePc");
   const [confirming, setConfirming] = useState(false);
   const [status, setStatus] = useState<FrameStatus | null>(null);
-  const change = useMemo(() => batchChange(values), [values]);
-  const show = (f: BatchField) =>
-    values[f] === "leave" ? `(${m.leaveAsIs})` : actions.has(f) ? "[x]" : values[f] === "yes" ? m.yes : m.no;
-  const fields: FieldLine[] = batchFields.map((f, i) => ({
+  const change = useMemo(() => batchChange(values, model, limit), [values, model, limit]);
+  const show = (f: BatchField) => {
+    if (f === "neoDeviceLimit")
+      return limit.mode === "leave"
+        ? `(${m.leaveAsIs})`
+        : limit.mode === "default"
+          ? m.contractDefault
+          : limit.text;
+    if (values[f] === "leave") return `(${m.leaveAsIs})`;
+    if (actions.has(f)) return "[x]";
+    if (f === "neoRegistrationOpen") return values[f] === "yes" ? m.registrationOpen : m.registrationClosed;
+    return values[f] === "yes" ? m.yes : m.no;
+  };
+  const fields: FieldLine[] = visible.map((f, i) => ({
     id: f,
     ...(i === 0 ? { section: m.batchChange } : {}),
     label: label(m, f),
     value: show(f),
-    kind: "choice",
-    changed: values[f] !== "leave",
+    kind: f === "neoDeviceLimit" && limit.mode === "set" ? "text" : "choice",
+    ...(f === "neoDeviceLimit" ? { placeholder: "1–100" } : {}),
+    changed: f === "neoDeviceLimit" ? limit.mode !== "leave" : values[f] !== "leave",
   }));
 
   async function save() {
@@ -136,9 +185,25 @@ export function BatchScreen({ users, onSaved, onCancel }: BatchScreenProps) {
       return;
     }
     if (key.escape) return onCancel();
-    const i = batchFields.indexOf(focus);
-    if (key.downArrow || key.tab) return setFocus(batchFields[(i + 1) % batchFields.length] ?? focus);
-    if (key.upArrow) return setFocus(batchFields[(i + batchFields.length - 1) % batchFields.length] ?? focus);
+    const i = visible.indexOf(focus);
+    if (key.downArrow || key.tab) return setFocus(visible[(i + 1) % visible.length] ?? focus);
+    if (key.upArrow) return setFocus(visible[(i + visible.length - 1) % visible.length] ?? focus);
+    if (focus === "neoDeviceLimit") {
+      // Space / ← / → step leave as is → contract default → a number; digits type the number.
+      if (input === " " || key.rightArrow || key.leftArrow) {
+        const order = ["leave", "default", "set"] as const;
+        return setLimit((l) => {
+          const mode = order[(order.indexOf(l.mode) + (key.leftArrow ? 2 : 1)) % 3] ?? "leave";
+          return mode === "set" ? { mode, text: "" } : { mode };
+        });
+      }
+      if (key.backspace || key.delete || /^\d+$/.test(input)) {
+        return setLimit((l) => {
+          const text = editText(l.mode === "set" ? l.text : "", input, key, 3);
+          return text === "" && (key.backspace || key.delete) ? { mode: "leave" } : { mode: "set", text };
+        });
+      }
+    }
     if (input === " " || key.rightArrow || key.leftArrow) {
       const order: Tri[] = actions.has(focus) ? ["leave", "yes"] : ["leave", "yes", "no"];
       return setValues((v) => ({
@@ -148,6 +213,10 @@ export function BatchScreen({ users, onSaved, onCancel }: BatchScreenProps) {
       }));
     }
     if (key.return) {
+      if (!limitValid(limit)) {
+        setFocus("neoDeviceLimit");
+        return setStatus({ kind: "error", text: m.deviceLimitInvalid });
+      }
       if (Object.keys(change).length === 0) return setStatus({ kind: "info", text: m.noChanges });
       setConfirming(true);
     }

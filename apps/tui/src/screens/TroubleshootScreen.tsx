@@ -93,7 +93,7 @@ export function TroubleshootScreen({ onBack, onOpenFix }: TroubleshootScreenProp
     const res = await api.patchUser(
       pending.user.userName,
       pending.user.version,
-      changeOf(pending.user, draft),
+      changeOf(pending.user, draft, login.contract.model),
     );
     setMode("results");
     setPending(null);

@@ -2,8 +2,9 @@
  * Edit one user (seed 002 step 8): every setting as a line, "Initialise" ticks on the PC and mobile
  * slots, then Enter → the confirmation → PATCH with the version read → "User was successfully
  * updated". Arriving from a failure's fix, the draft already carries the fix and the focus is on it.
+ * On a neo contract the device limit (empty: the contract's) and the registration tick are lines too.
  */
-import { productTypes } from "@tsunagi/core";
+import { type Model, productTypes } from "@tsunagi/core";
 import { Box, Text } from "ink";
 import { useMemo, useState } from "react";
 import type { UserDetail } from "../api/types.js";
@@ -16,12 +17,28 @@ import { FRAME_LINES, Frame, type FrameStatus } from "../components/Frame.js";
 import { slotText } from "../components/UserDetailView.js";
 import { editText, useKeys } from "../hooks/use-keys.js";
 import { type Messages, productLabel, userTypeLabel } from "../i18n.js";
-import { changeOf, type Draft, type DraftField, draftOf, isEmptyChange } from "../lib/user-draft.js";
+import {
+  changeOf,
+  type Draft,
+  type DraftField,
+  draftOf,
+  isEmptyChange,
+  parseDeviceLimit,
+} from "../lib/user-draft.js";
 
 const tick = (on: boolean) => (on ? "[x]" : "[ ]");
 
-/** The form's lines for this user; slots the user's permissions don't use are left out. */
-export function editFields(m: Messages, lang: "en" | "ja", user: UserDetail, d: Draft): FieldLine[] {
+/**
+ * The form's lines for this user; slots the user's permissions don't use are left out, and the neo
+ * device settings unless the contract is a neo one.
+ */
+export function editFields(
+  m: Messages,
+  lang: "en" | "ja",
+  user: UserDetail,
+  d: Draft,
+  model: Model = "legacy",
+): FieldLine[] {
   const base = draftOf(user);
   const ch = (k: DraftField) => d[k] !== base[k];
   const lines: FieldLine[] = [
@@ -89,6 +106,27 @@ export function editFields(m: Messages, lang: "en" | "ja", user: UserDetail, d: 
       changed: d[id],
     });
     section = undefined;
+  }
+  if (model === "neo") {
+    const limit = parseDeviceLimit(d.neoDeviceLimit);
+    lines.push(
+      {
+        id: "neoDeviceLimit",
+        section: `${m.neoSettings} (${m.deviceLimitHint})`,
+        label: m.deviceLimit,
+        value: d.neoDeviceLimit,
+        placeholder: m.contractDefault,
+        kind: "text",
+        changed: !limit.ok || limit.value !== user.neo.deviceLimit,
+      },
+      {
+        id: "neoRegistrationOpen",
+        label: m.registration,
+        value: `${tick(d.neoRegistrationOpen)} ${d.neoRegistrationOpen ? m.registrationOpen : m.registrationClosed}`,
+        kind: "toggle",
+        changed: ch("neoRegistrationOpen"),
+      },
+    );
   }
   lines.push(
     {
@@ -200,13 +238,14 @@ export function UserEditScreen({
 }: UserEditScreenProps) {
   const { m, lang, size } = useUi();
   const { api, login, logout } = useSession();
+  const model = login.contract.model;
   const [draft, setDraft] = useState<Draft>(() => initialDraft ?? draftOf(user));
-  const fields = useMemo(() => editFields(m, lang, user, draft), [m, lang, user, draft]);
+  const fields = useMemo(() => editFields(m, lang, user, draft, model), [m, lang, user, draft, model]);
   const [focus, setFocus] = useState<string>(() => initialFocus ?? fields[0]?.id ?? "userType");
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<FrameStatus | null>(null);
-  const change = useMemo(() => changeOf(user, draft), [user, draft]);
+  const change = useMemo(() => changeOf(user, draft, model), [user, draft, model]);
 
   async function save() {
     setBusy(true);
@@ -230,6 +269,10 @@ export function UserEditScreen({
     const i = fields.findIndex((f) => f.id === focus);
     const field = fields[i];
     if (key.return) {
+      if (model === "neo" && !parseDeviceLimit(draft.neoDeviceLimit).ok) {
+        setFocus("neoDeviceLimit");
+        return setStatus({ kind: "error", text: m.deviceLimitInvalid });
+      }
       if (isEmptyChange(change)) return setStatus({ kind: "info", text: m.noChanges });
       if (draft.passwordMode === "change" && [...draft.password].length < 8) {
         setFocus("password");
@@ -247,13 +290,18 @@ export function UserEditScreen({
     }
     setDraft((d) => ({
       ...d,
-      [field.id]: editText(String(d[field.id as DraftField] ?? ""), input, key, 1000),
+      [field.id]: editText(
+        String(d[field.id as DraftField] ?? ""),
+        input,
+        key,
+        field.id === "neoDeviceLimit" ? 16 : 1000,
+      ),
     }));
   });
 
   const summary = fields
     .filter((f) => f.changed)
-    .map((f) => `${f.label.trim()}: ${f.kind === "secret" ? "••••" : f.value}`);
+    .map((f) => `${f.label.trim()}: ${f.kind === "secret" ? "••••" : f.value || f.placeholder || ""}`);
   return (
     <Frame
       title={`${m.usersTitle} › ${m.editTitle(user.userName)}`}

@@ -183,7 +183,7 @@ export function UsersScreen({ open, onBack }: UsersScreenProps) {
       }
     >
       {view.kind === "detail" ? (
-        <UserDetailView user={view.user} />
+        <UserDetailView user={view.user} model={login.contract.model} />
       ) : (
         <Box flexDirection="column" paddingX={1}>
           <TextField label={m.search} value={q} focused={searching} labelWidth={24} />

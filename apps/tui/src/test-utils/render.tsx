@@ -169,12 +169,22 @@ export function renderApp(
   return renderTui(<App api={api} prefill={options.prefill} demoHint={options.demoHint} />, options);
 }
 
-/** Renders the app and logs in as the demo admin (temporary password already changed unless asked). */
-export async function loggedIn(options: RenderOptions = {}): Promise<RenderedTui> {
-  const t = await renderApp({ ...options, prefill: { server: "asp1", login: "account.admin" } });
+/**
+ * Renders the app and logs in as the demo admin (temporary password already changed unless asked):
+ * asp1's `account.admin`, or with `contract: "neo"` the neo contract's `neo.admin` (serve the state
+ * with `serveDemo({ contract: "neo" })`).
+ */
+export async function loggedIn(
+  options: RenderOptions & { contract?: "asp1" | "neo" } = {},
+): Promise<RenderedTui> {
+  const { contract, ...rest } = options;
+  const who =
+    contract === "neo" ? { server: "neo1", login: "neo.admin" } : { server: "asp1", login: "account.admin" };
+  const t = await renderApp({ ...rest, prefill: who });
   await t.waitFor(/Password|パスワード/);
   await t.type("demo-temp-1234");
   await t.press(keys.enter);
-  await t.waitFor(/Welcome, account.admin.|ようこそ account.admin さん。/);
+  const login = who.login.replaceAll(".", "\\.");
+  await t.waitFor(new RegExp(`Welcome, ${login}\\.|ようこそ ${login} さん。`));
   return t;
 }
