@@ -3,15 +3,14 @@
  * session, or DATABASE_URL), or prints the URL with --url for other tools.
  */
 import { spawn } from "node:child_process";
-import { parseArgs } from "node:util";
 import { readDbEnv } from "../env.js";
 import { openPlatformDatabase } from "../platform.js";
 import { DatabaseStartError } from "../server.js";
 
-const { values, positionals } = parseArgs({
-  options: { url: { type: "boolean", default: false } },
-  allowPositionals: true,
-});
+// Everything but --url goes to psql as it is (-c, -f, …), with or without a "--" before it.
+const args = process.argv.slice(2).filter((a) => a !== "--");
+const urlOnly = args.includes("--url");
+const psqlArgs = args.filter((a) => a !== "--url");
 
 try {
   const env = readDbEnv();
@@ -19,12 +18,12 @@ try {
     databaseUrl: env.DATABASE_URL,
     dataDir: env.TSUNAGI_DATA_DIR,
   });
-  if (values.url) {
+  if (urlOnly) {
     console.log(platform.url);
     console.error("(the embedded server runs until you press Ctrl-C)");
     await new Promise((resolve) => process.once("SIGINT", resolve));
   } else {
-    const psql = spawn("psql", [platform.url, ...positionals], { stdio: "inherit" });
+    const psql = spawn("psql", [platform.url, ...psqlArgs], { stdio: "inherit" });
     const code = await new Promise<number>((resolve) => {
       psql.on("error", () => {
         console.error(`psql was not found on the PATH; connect any client to ${platform.url}`);
