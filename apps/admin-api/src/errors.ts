@@ -56,7 +56,11 @@ export function describeZodError(error: ZodError, target: string): { field: stri
     field = fieldPath([...issue.path, issue.keys[0] as string]);
   }
   if (field === "") field = target === "json" ? "body" : target;
-  const message = issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`;
+  // Shared schemas (core's) name the field by their own, shorter path: "ipAllow.viewer[0]: …" inside
+  // "restrictions". Say the full path once.
+  const colon = issue.message.indexOf(": ");
+  const named = colon > 0 && field.endsWith(issue.message.slice(0, colon));
+  const message = `${field}: ${named ? issue.message.slice(colon + 2) : issue.message}`;
   return { field, message };
 }
 
