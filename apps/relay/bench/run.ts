@@ -63,7 +63,9 @@ function startProcess(role: string, args: object): Promise<Child> {
     process.execPath,
     [
       ...(PROFILE_DIR
-        ? ["--cpu-prof", "--cpu-prof-dir", PROFILE_DIR, "--cpu-prof-name", `${role}.${Date.now()}.cpuprofile`]
+        ? // One directory per role, Node's default file names (pid and thread id): a fixed name made tsx's
+          // loader thread overwrite the main thread's profile.
+          ["--cpu-prof", "--cpu-prof-dir", join(PROFILE_DIR, `${role}.${Date.now()}`)]
         : []),
       "--import",
       "tsx",

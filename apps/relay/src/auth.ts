@@ -26,9 +26,11 @@ import {
   failRecordedAttempt,
   findUserForAttempt,
   openSession,
+  passwordHashOf,
+  readAttemptState,
   recordAttempt,
+  recordSuccessAndOpenSession,
   registerDevice,
-  sessionsOfUser,
   storeFailureCounter,
   type UserForAttempt,
 } from "@tsunagi/db";
@@ -84,21 +86,23 @@ class HashQueueFull extends Error {}
 async function attempt(deps: AuthDeps, request: AuthRequest): Promise<AuthOutcome> {
   const { db } = deps;
   const { hello } = request;
-  const found = await findUserForAttempt(db, hello.server, hello.user);
+  // Before the verification only the hash is read: the rest is read again after it anyway.
+  const found = await passwordHashOf(db, hello.server, hello.user);
   // Verify before anything else is decided, and for an unknown user too: the time taken must not
   // tell which user names exist, nor whether an account is locked.
   const verified = await deps.hashes.run(() =>
-    found ? verifySecret(found.user.passwordHash, hello.password) : verifyAgainstDummy(hello.password),
+    found ? verifySecret(found.passwordHash, hello.password) : verifyAgainstDummy(hello.password),
   );
   if (verified === null) throw new HashQueueFull();
   if (!found) return { kind: "failure" };
   // The verification may have waited in the queue: decide on the account as it is now (a device
-  // registered or a session opened meanwhile), not as it was when the attempt arrived.
-  const current = (await findUserForAttempt(db, hello.server, hello.user)) ?? found;
+  // registered or a session opened meanwhile), not as it was when the attempt arrived. One statement
+  // reads the user, contract, registrations, links and sessions. A user deleted meanwhile is unknown.
+  const current = await readAttemptState(db, hello.server, hello.user, deps.staleAfterSeconds);
+  if (!current || current.user.id !== found.userId) return { kind: "failure" };
 
   const now = deps.now();
-  const sessions = await sessionsOfUser(db, current.user.id, deps.staleAfterSeconds);
-  const state = stateOf(current, sessions, now);
+  const state = stateOf(current, current.sessions, now);
   const attemptData = attemptOf(request, verified.value);
   const evaluation: Evaluation = evaluateAttempt(attemptData, accountOf(current), state);
 
@@ -110,6 +114,7 @@ async function attempt(deps: AuthDeps, request: AuthRequest): Promise<AuthOutcom
   }
 
   const { record } = evaluation;
+  // A success resets the counter: written only when there is something to reset.
   if (current.user.failedCount !== 0 || current.user.lockedUntil !== null) {
     await storeFailureCounter(db, current.user.id, record.failures);
   }
@@ -135,32 +140,47 @@ async function attempt(deps: AuthDeps, request: AuthRequest): Promise<AuthOutcom
     if (record.info) await recordFailure(db, row, record.info, now);
   }
 
-  const success = await recordAttempt(db, { ...row, result: "success", startedAt: now });
-  const session = await openSession(
-    db,
-    {
-      contractId: current.contract.id,
-      userId: current.user.id,
-      userName: current.user.userName,
-      role: hello.role,
-      sourceAddress: request.sourceAddress,
-      relayInstance: deps.relayInstance,
-      historyId: success.id,
-      peerUserName: row.peerUserName ?? null,
-    },
-    deps.staleAfterSeconds,
-  );
-  if (session === null) {
-    // A racing login of the same user and role won the lease: this one is the second viewer/client.
-    const reason: ReasonKey = hello.role === "viewer" ? "duplicate-viewer" : "duplicate-client";
-    await failRecordedAttempt(db, success.id, reason, reasonEntry(reason).code);
-    return { kind: "failure" };
+  // A racing login of the same user and role that wins the lease makes this one the second
+  // viewer/client.
+  const duplicate: ReasonKey = hello.role === "viewer" ? "duplicate-viewer" : "duplicate-client";
+  const lease = {
+    contractId: current.contract.id,
+    userId: current.user.id,
+    userName: current.user.userName,
+    role: hello.role,
+    sourceAddress: request.sourceAddress,
+    relayInstance: deps.relayInstance,
+    peerUserName: row.peerUserName ?? null,
+  };
+  let opened: { historyId: number; sessionId: string } | null;
+  if (current.sessions.some((s) => s.role === hello.role)) {
+    // A stale lease of this role (a live one fails in the rules): taken over, its row ended first.
+    const success = await recordAttempt(db, { ...row, result: "success", startedAt: now });
+    const session = await openSession(db, { ...lease, historyId: success.id }, deps.staleAfterSeconds);
+    if (session === null) {
+      await failRecordedAttempt(db, success.id, duplicate, reasonEntry(duplicate).code);
+      return { kind: "failure" };
+    }
+    await attachSession(db, success.id, session.id);
+    opened = { historyId: success.id, sessionId: session.id };
+  } else {
+    // No lease of this role: the row and the lease in one statement (the lease index decides a race).
+    const result = await recordSuccessAndOpenSession(
+      db,
+      { ...row, result: "success", startedAt: now },
+      lease,
+      {
+        reasonKey: duplicate,
+        reasonCode: reasonEntry(duplicate).code,
+      },
+    );
+    opened = result.opened ? result : null;
   }
-  await attachSession(db, success.id, session.id);
+  if (opened === null) return { kind: "failure" };
   return {
     kind: "success",
-    sessionId: session.id,
-    historyId: success.id,
+    sessionId: opened.sessionId,
+    historyId: opened.historyId,
     contractId: current.contract.id,
     userId: current.user.id,
     reachableClients: record.reachableClients ?? [],

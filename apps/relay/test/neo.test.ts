@@ -279,10 +279,22 @@ describe("neo terminal authentication", () => {
     for (const r of results) {
       if (r.status === "rejected") expect(r.reason).toMatchObject({ referenceCode: 293 });
     }
-    expect(await devicesOf(id)).toHaveLength(2);
-    const codes = (await historyOf(stack.t, user)).map((r) => r.reasonCode ?? r.result).sort();
-    // The two registered devices: one session, one second viewer; the other four find no place.
-    expect(codes).toEqual([200400, 200400, 200400, 200400, 30100, "success"].sort());
+    const devices = (await devicesOf(id)).length;
+    const codes = (await historyOf(stack.t, user)).map((r) => r.reasonCode ?? r.result);
+    const count = (code: number | string) => codes.filter((c) => c === code).length;
+    // The limit holds however the six interleave: at most two register, one session opens, and every
+    // other attempt is a second viewer (30100) or finds no place (200400).
+    expect(devices).toBeGreaterThanOrEqual(1);
+    expect(devices).toBeLessThanOrEqual(2);
+    expect(codes).toHaveLength(6);
+    expect(count("success")).toBe(1);
+    expect(count(30100) + count(200400)).toBe(5);
+    // When all six read the account before the first session opened (the usual case): the two
+    // registered devices give one session and one second viewer; the other four find no place. A
+    // device that reads the account after the session opened, while a place is still free, is a second
+    // viewer before it registers (the rules check devices before sessions, and a free place passes).
+    if (count(200400) > 0) expect(devices).toBe(2);
+    if (devices === 1) expect(count(30100)).toBe(5);
     await opened[0]?.close();
   });
 });

@@ -1,5 +1,6 @@
 /** The queries the apps share, each tested on a real database. */
 export * from "./attempts.js";
+export * from "./handshake.js";
 export * from "./history.js";
 export * from "./sessions.js";
 export * from "./users.js";

@@ -80,17 +80,20 @@ export async function heartbeat(db: Database, sessionId: string) {
   return row ? { alive: true, disconnectRequested: row.disconnectRequestedAt !== null } : { alive: false };
 }
 
-/** Ends a session: the lease is released and its history row gets its end time. */
+/**
+ * Ends a session: the lease is released and its history row gets its end time, in one statement (so
+ * atomically, and in one round trip).
+ */
 export async function closeSession(db: Database, sessionId: string): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const [closed] = await tx
-      .delete(activeSessions)
-      .where(eq(activeSessions.id, sessionId))
-      .returning({ historyId: activeSessions.historyId });
-    if (!closed) return false;
-    await tx.update(accessHistory).set({ endedAt: sql`now()` }).where(eq(accessHistory.id, closed.historyId));
-    return true;
-  });
+  const closed = await db.execute(sql`
+    with closed as (
+      delete from ${activeSessions} where ${activeSessions.id} = ${sessionId} returning history_id
+    ), ended as (
+      update ${accessHistory} set ended_at = now() from closed where ${accessHistory.id} = closed.history_id
+    )
+    select 1 from closed
+  `);
+  return closed.length > 0;
 }
 
 /** Removes every session whose heartbeat is older than the stale window; returns how many. */
