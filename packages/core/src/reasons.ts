@@ -661,6 +661,19 @@ export function reasonEntry(key: ReasonKey): ReasonEntry {
   return reasons[key];
 }
 
+/** One reason in one language, with the setting that fixes it: what the admin tools show. */
+export function localisedReason(key: ReasonKey, lang: Lang) {
+  const entry = reasons[key];
+  return {
+    key,
+    code: entry.code,
+    message: entry.message[lang],
+    explanation: entry.explanation[lang],
+    response: [...entry.response[lang]],
+    fix: entry.fix,
+  };
+}
+
 /** The reason's message as the access history shows it after "Failure: ". */
 export function reasonMessage(key: ReasonKey, lang: Lang): string {
   return reasons[key].message[lang];
