@@ -9,16 +9,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { agentBase, identityPath, type Stack, startStack } from "./helpers.js";
 
 const verifies = vi.hoisted(() => ({ count: 0 }));
-vi.mock("argon2", async (importOriginal) => {
-  const original = (await importOriginal()) as {
-    default: Record<string, unknown> & { verify: (...a: unknown[]) => Promise<boolean> };
-  };
-  const verify = (...args: unknown[]) => {
-    verifies.count++;
-    return original.default.verify(...args);
-  };
-  return { ...original, default: { ...original.default, verify } };
-});
+vi.mock("argon2", async (importOriginal) =>
+  (await import("@tsunagi/core/testing")).countingArgon2(importOriginal, verifies),
+);
 
 let stack: Stack;
 beforeAll(async () => {
