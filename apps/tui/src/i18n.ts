@@ -95,6 +95,8 @@ const en = {
   cumulative: "Cumulative connection time",
   colStart: "Start",
   colEnd: "End",
+  /** The history table's end column is as wide as its times (8 cells). */
+  colEndShort: "End",
   colDuration: "Duration",
   colSource: "Source address",
   colMac: "MAC address",
@@ -350,6 +352,7 @@ const ja: Messages = {
   cumulative: "累計接続時間",
   colStart: "接続開始時刻",
   colEnd: "接続終了時刻",
+  colEndShort: "終了時刻",
   colDuration: "接続時間",
   colSource: "接続元アドレス",
   colMac: "MACアドレス",

@@ -43,6 +43,9 @@ describe("frame", () => {
     for (const line of lines) expect(cells(line)).toBeLessThanOrEqual(80);
     // The result column starts at the same cell on the header and on every row, wide characters or not.
     const header = lines.find((l) => l.includes("認証結果") && l.includes("接続開始時刻")) ?? "";
+    // Every header fits its column whole: no "接続終…".
+    expect(header).toContain("終了時刻");
+    expect(header).not.toContain("…");
     const resultAt = cells(header.slice(0, header.indexOf("認証結果")));
     const rows = lines.filter((l) => /\d\d\/\d\d \d\d:\d\d:\d\d/.test(l));
     expect(rows.length).toBeGreaterThan(3);

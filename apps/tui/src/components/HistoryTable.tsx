@@ -100,7 +100,7 @@ function header(m: Messages, id: Column["id"], extended: Extended | null) {
     case "start":
       return m.colStart;
     case "end":
-      return m.colEnd;
+      return m.colEndShort;
     case "duration":
       return m.colDuration;
     case "source":
