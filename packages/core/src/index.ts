@@ -5,6 +5,7 @@
 export * from "./address.js";
 export * from "./docs.js";
 export * from "./domain.js";
+export * from "./fields.js";
 export * from "./password.js";
 export * from "./reasons.js";
 export * from "./reference-code.js";

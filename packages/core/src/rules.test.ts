@@ -4,6 +4,7 @@ import { reasons } from "./reasons.js";
 import {
   type Account,
   type Attempt,
+  afterPasswordFailure,
   evaluateAttempt,
   mayReach,
   reachableClients,
@@ -267,8 +268,35 @@ describe("lockout (ours)", () => {
     expect(third).toMatchObject({
       ok: false,
       reason: "password-mismatch-viewer",
-      failures: { count: 0, lockedUntil: new Date(now.getTime() + 600_000) },
+      failures: { count: 3, lockedUntil: new Date(now.getTime() + 600_000) },
     });
+  });
+
+  it("counts wrong passwords while locked too, and locks again at each multiple of the threshold", () => {
+    const lockedUntil = new Date(now.getTime() + 1000);
+    const fourth = evaluateAttempt(
+      viewer({ passwordOk: false }),
+      account(),
+      state({ lockoutPolicy: policy, failures: { count: 3, lockedUntil } }),
+    );
+    expect(fourth).toMatchObject({ ok: false, reason: "locked-out", failures: { count: 4, lockedUntil } });
+    const sixth = evaluateAttempt(
+      viewer({ passwordOk: false }),
+      account(),
+      state({ lockoutPolicy: policy, failures: { count: 5, lockedUntil } }),
+    );
+    expect(sixth).toMatchObject({
+      ok: false,
+      reason: "locked-out",
+      failures: { count: 6, lockedUntil: new Date(now.getTime() + 600_000) },
+    });
+  });
+
+  it("N wrong attempts leave a count of N, however many locks they caused", () => {
+    let failures = { count: 0, lockedUntil: null as Date | null };
+    for (let i = 0; i < 50; i++)
+      failures = afterPasswordFailure(failures, { threshold: 5, durationSeconds: 60 }, now);
+    expect(failures).toEqual({ count: 50, lockedUntil: new Date(now.getTime() + 60_000) });
   });
 
   it("refuses the right password while locked, and admits it once the lockout has passed", () => {

@@ -34,6 +34,13 @@
  * Password: `attempt.passwordOk` is the caller's result of `verifySecret` (or `verifyAgainstDummy`
  * for an unknown user). The caller must verify even when the account is locked, so a locked account
  * costs the same time as an open one.
+ *
+ * Lockout (`afterPasswordFailure`): every wrong password counts, locked or not, so N wrong attempts
+ * leave a count of N however they interleave; each time the count reaches a multiple of the threshold
+ * the user is locked for the policy's duration; a success resets the count. The rule is stated so that
+ * a database can apply it in one atomic statement on the row as it is after the hash (`failed_count =
+ * failed_count + 1 … returning`); the relay's statement (`bumpAndReadAttemptState` in @tsunagi/db)
+ * mirrors this function and must change with it.
  */
 
 import { addressAllowed, macAllowed } from "./address.js";
@@ -135,7 +142,7 @@ export interface OpenSession {
 }
 
 export interface FailureCounter {
-  /** Consecutive password failures since the last success or lockout. */
+  /** Consecutive password failures since the last success (a lockout does not reset it). */
   readonly count: number;
   readonly lockedUntil: Date | null;
 }
@@ -224,20 +231,23 @@ export function isLockedOut(failures: FailureCounter, now: Date): boolean {
 }
 
 /**
- * The counter after one more password failure: reaching the threshold locks the user for the policy's
- * duration and starts the count afresh, so the next lockout needs another full run of failures.
+ * The counter after one more password failure: the count goes up by one, locked or not, and each time
+ * it reaches a multiple of the threshold the user is locked for the policy's duration from `now` (a
+ * lock in force is extended). Otherwise the lock is kept as it was (an expired one is in force no more).
+ * Never reset here: only a success resets, so N wrong attempts leave a count of N, which an atomic
+ * `failed_count + 1` in the database can mirror (see the module header).
  */
 export function afterPasswordFailure(
   failures: FailureCounter,
   policy: LockoutPolicy,
   now: Date,
 ): FailureCounter {
-  // An expired lockout no longer counts; the count already restarted when it was set.
   const count = failures.count + 1;
-  if (policy.threshold > 0 && count >= policy.threshold) {
-    return { count: 0, lockedUntil: new Date(now.getTime() + policy.durationSeconds * 1000) };
-  }
-  return { count, lockedUntil: isLockedOut(failures, now) ? failures.lockedUntil : null };
+  const locks = policy.threshold > 0 && count % policy.threshold === 0;
+  return {
+    count,
+    lockedUntil: locks ? new Date(now.getTime() + policy.durationSeconds * 1000) : failures.lockedUntil,
+  };
 }
 
 /**
@@ -248,8 +258,12 @@ export function evaluateAttempt(attempt: Attempt, account: Account | null, state
   if (account === null) return evaluateUnknownUser();
   const { now } = state;
 
-  // 1. Lockout (ours).
-  if (isLockedOut(state.failures, now)) return fail("locked-out");
+  // 1. Lockout (ours). A wrong password still counts while locked (see `afterPasswordFailure`).
+  if (isLockedOut(state.failures, now)) {
+    return attempt.passwordOk
+      ? fail("locked-out")
+      : fail("locked-out", afterPasswordFailure(state.failures, state.lockoutPolicy, now));
+  }
 
   // 2. Password.
   if (!attempt.passwordOk) {

@@ -17,6 +17,7 @@
 import { z } from "zod";
 import { normaliseMac, parseCidr } from "./address.js";
 import { Edition, Product, ProductType } from "./domain.js";
+import { MAC_TEXT_MAX, MachineId, OsUser, ProgramVersion, ReportedUserName, UsbKeySerial } from "./fields.js";
 import type { Lang } from "./reasons.js";
 import { type Program, personFacingFailure } from "./reference-code.js";
 
@@ -31,9 +32,10 @@ const base64 = (label: string, maxLength: number) =>
 
 const text = (max: number) => z.string().min(1).max(max);
 
+// Reported fields (machine id, OS user, names, serial, MAC): their formats are core's (fields.ts).
 export const DeviceIdentityWire = z.object({
-  machineId: text(256),
-  osUser: text(256),
+  machineId: MachineId,
+  osUser: OsUser,
   /** base64 DER SPKI of the Ed25519 install key. */
   installPublicKey: base64("device.installPublicKey", 128),
 });
@@ -42,11 +44,12 @@ const helloCommon = {
   type: z.literal("hello"),
   /** The relay's host part (`asp1`, `fuji`). */
   server: text(63).regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i, "server must be a host part like asp1"),
-  user: text(128),
+  user: ReportedUserName("user"),
   password: z.string().max(1024),
-  mac: z.string().max(32).optional(),
+  /** Any text up to the cap: a MAC that does not parse is judged and recorded as invalid (`recordedMac`). */
+  mac: z.string().max(MAC_TEXT_MAX).optional(),
   /** The program's version, for the history and for refusing ancient programs. */
-  version: text(64),
+  version: ProgramVersion,
 };
 
 export const ViewerHello = z.object({
@@ -56,9 +59,9 @@ export const ViewerHello = z.object({
   /** Omitted means standard. */
   edition: Edition.optional(),
   device: DeviceIdentityWire.optional(),
-  usbKeySerial: text(128).optional(),
+  usbKeySerial: UsbKeySerial.optional(),
   /** The client user name to reach; omitted means the viewer's own user name. */
-  target: text(128).optional(),
+  target: ReportedUserName("target").optional(),
 });
 
 export const ClientHello = z.object({ ...helloCommon, role: z.literal("client") });
