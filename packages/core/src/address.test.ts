@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addressAllowed, macAllowed, normaliseMac, parseCidr } from "./address.js";
+import {
+  addressAllowed,
+  macAllowed,
+  normaliseMac,
+  parseCidr,
+  rateLimitKey,
+  sourceAddress,
+} from "./address.js";
 
 describe("parseCidr", () => {
   it.each([
@@ -115,5 +122,33 @@ describe("normaliseMac", () => {
 
   it("macAllowed denies a missing MAC", () => {
     expect(macAllowed(undefined, ["aa:bb:cc:dd:ee:ff"])).toBe(false);
+  });
+});
+
+describe("sourceAddress", () => {
+  it("uses the socket's peer when it isn't a trusted proxy, whatever the header says", () => {
+    expect(sourceAddress("203.0.113.9", "10.0.0.1", [])).toBe("203.0.113.9");
+    expect(sourceAddress("203.0.113.9", "10.0.0.1", ["127.0.0.1"])).toBe("203.0.113.9");
+  });
+  it("reads X-Forwarded-For from the right through trusted proxies: the right-most untrusted hop", () => {
+    expect(sourceAddress("::ffff:127.0.0.1", "198.51.100.1, 203.0.113.7", ["127.0.0.1"])).toBe("203.0.113.7");
+    expect(sourceAddress("127.0.0.1", ["203.0.113.7", "10.0.0.2"], ["127.0.0.1", "10.0.0.0/8"])).toBe(
+      "203.0.113.7",
+    );
+  });
+  it("falls back to the peer on a garbled or empty header, and is empty without a socket", () => {
+    expect(sourceAddress("127.0.0.1", "not-an-address", ["127.0.0.1"])).toBe("127.0.0.1");
+    expect(sourceAddress("127.0.0.1", undefined, ["127.0.0.1"])).toBe("127.0.0.1");
+    expect(sourceAddress(undefined, "192.0.2.1", ["0.0.0.0/0"])).toBe("");
+  });
+});
+
+describe("rateLimitKey", () => {
+  it("keys IPv4 by the address and IPv6 by its /64", () => {
+    expect(rateLimitKey("192.0.2.7")).toBe("192.0.2.7");
+    expect(rateLimitKey("::ffff:192.0.2.7")).toBe("192.0.2.7");
+    expect(rateLimitKey("2001:db8:1:2:aaaa::1")).toBe("2001:db8:1:2::/64");
+    expect(rateLimitKey("2001:db8:1:2:bbbb::9")).toBe(rateLimitKey("2001:db8:1:2:aaaa::1"));
+    expect(rateLimitKey("2001:db8:1:3::1")).not.toBe(rateLimitKey("2001:db8:1:2::1"));
   });
 });

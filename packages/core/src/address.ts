@@ -1,7 +1,8 @@
 /**
- * Parsing and matching for the IP and MAC allow-lists of user management. The admin API reuses the
- * parsers to reject bad input naming the field; the rules reuse the matchers. IP handling goes through
- * ipaddr.js rather than hand-written bit twiddling.
+ * Parsing and matching for the IP and MAC allow-lists of user management, and the one answer to
+ * "where does this connection come from" (behind trusted proxies) that the relay and the admin API
+ * share. The admin API reuses the parsers to reject bad input naming the field; the rules reuse the
+ * matchers. IP handling goes through ipaddr.js rather than hand-written bit twiddling.
  */
 import ipaddr from "ipaddr.js";
 
@@ -99,6 +100,54 @@ export function addressAllowed(address: string, ranges: readonly string[]): bool
     const { kind, network, prefix } = range.value;
     return forms.some((form) => form.kind() === kind && form.match(ipaddr.parse(network), prefix));
   });
+}
+
+/** The address in canonical text (IPv4-mapped IPv6 becomes IPv4); the raw text if it doesn't parse. */
+export function canonicalAddress(text: string): string {
+  const parsed = parseAddress(text);
+  if (parsed === null) return text;
+  return parsed.kind() === "ipv6" ? (parsed as ipaddr.IPv6).toRFC5952String() : parsed.toString();
+}
+
+/**
+ * The source (global) address of a connection, as allow-lists, rate limits and the logs see it: the
+ * socket's peer, unless that peer is one of `trustedProxies`, in which case X-Forwarded-For is read
+ * from the right, skipping further trusted proxies; the right-most hop that is not a trusted proxy is
+ * the source. Entries to its left were written by whoever sent the request, so they prove nothing. A
+ * header from anyone else is ignored, or any client could claim an allowed address. An unknown peer
+ * (no socket) is "".
+ */
+export function sourceAddress(
+  socketAddress: string | undefined,
+  forwardedFor: string | readonly string[] | undefined,
+  trustedProxies: readonly string[],
+): string {
+  const peer = canonicalAddress(socketAddress ?? "");
+  if (trustedProxies.length === 0 || !addressAllowed(peer, trustedProxies)) return peer;
+  const header = typeof forwardedFor === "string" ? forwardedFor : (forwardedFor ?? []).join(",");
+  const hops = header
+    .split(",")
+    .map((hop) => hop.trim())
+    .filter((hop) => hop.length > 0);
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = canonicalAddress(hops[i] ?? "");
+    if (parseAddress(hop) === null) return peer; // a garbled header: trust only what we saw
+    if (!addressAllowed(hop, trustedProxies)) return hop;
+  }
+  return peer;
+}
+
+/**
+ * The key a per-address rate limit counts under: an IPv4 address as itself, an IPv6 address by its
+ * /64, since one subscriber commonly holds a whole /64 and could otherwise take a fresh bucket per
+ * address. Text that doesn't parse is its own key.
+ */
+export function rateLimitKey(address: string): string {
+  const parsed = parseAddress(address);
+  if (parsed === null) return address;
+  if (parsed.kind() === "ipv4") return parsed.toString();
+  const network = networkOf(parsed, 64) as ipaddr.IPv6;
+  return `${network.toRFC5952String()}/64`;
 }
 
 const macPatterns = [
