@@ -3,6 +3,7 @@
  * (password hashing is the one exception, kept in its own module).
  */
 export * from "./address.js";
+export * from "./csv.js";
 export * from "./docs.js";
 export * from "./domain.js";
 export * from "./fields.js";
