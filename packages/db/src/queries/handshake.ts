@@ -3,16 +3,31 @@
  * round trip; on two cores the relay, Postgres and the agents share the CPU with argon2, so a
  * handshake's statements (each a wake-up of a Postgres backend, a parse and a reply) cost handshakes.
  *
- * - `passwordHashOf`: the one column the verification needs, read before it;
- * - `readAttemptState`: after the verification, the user, contract, registrations, linked clients
- *   and open sessions in one statement (what `findUserForAttempt` and `sessionsOfUser` read in five);
- * - `recordSuccessAndOpenSession`: the history row and the session lease in one statement, atomic,
- *   with the unique lease index deciding a race exactly as `openSession` does.
+ * Every failed attempt costs the same three statements, whatever its reason (unknown user or server,
+ * wrong password, locked, refused by a rule), so that neither a stopwatch nor the database's load tells
+ * the reasons apart (docs/protocol.md, "Equal cost"):
+ *
+ * 1. `passwordHashOf`: the one column the verification needs, read before it;
+ * 2. `bumpAndReadAttemptState`: after the verification, in one atomic statement, the failure counter
+ *    bumped when the password was wrong (and the lock it may set, ending the user's live sessions),
+ *    and the user, contract, registrations, linked clients and open sessions as they are after it;
+ * 3. `recordFailedAttempt`: the history row (for an unknown user, the same insert recording nothing).
+ *
+ * A success writes its row and session lease in one statement instead (`recordSuccessAndOpenSession`),
+ * with the unique lease index deciding a race exactly as `openSession` does, and resets the counter
+ * when there is something to reset (`resetFailureCounter`).
  */
 import type { Role } from "@tsunagi/core";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, sql, type Table } from "drizzle-orm";
 import type { Database } from "../client.js";
-import { contracts, type DeviceRegistration, type NewAccessHistoryRow, users } from "../schema/index.js";
+import {
+  type Contract,
+  contracts,
+  type DeviceRegistration,
+  type NewAccessHistoryRow,
+  type User,
+  users,
+} from "../schema/index.js";
 import type { UserForAttempt } from "./users.js";
 
 /** The user's id and password hash, or null for an unknown server or user name. */
@@ -91,6 +106,159 @@ export async function readAttemptState(
 /** postgres.js parses json columns; a driver configured otherwise hands over the text. */
 function parseJson<T>(value: T | string): T {
   return typeof value === "string" ? (JSON.parse(value) as T) : value;
+}
+
+/** The id no user has (gen_random_uuid never makes it): statement 2's key for an unknown user. */
+const NO_USER = "00000000-0000-0000-0000-000000000000";
+
+export interface BumpedAttemptState {
+  /** The user, contract, registrations, links and sessions, with the counter as this attempt left it. */
+  state: AttemptState;
+  /** The counter and lock as they were just before this attempt: what the rules decide on. */
+  prior: { count: number; lockedUntil: Date | null };
+  /** This attempt locked the user: its live sessions were asked to end (`disconnect_requested_at`). */
+  locked: boolean;
+}
+
+/**
+ * Statement 2 of every attempt (see the module header), atomic: the user's row is locked for the
+ * statement, and when the password was wrong `failed_count = failed_count + 1`, locking the user for
+ * the contract's `lockout_seconds` from `now` each time the count reaches a multiple of
+ * `lockout_threshold`; when that lock is set, the user's live sessions are asked to end (their relay
+ * closes them at its next heartbeat, as for an admin's disconnect). Returns the counter as it was
+ * before (the rules decide on it: a lock already in force fails the attempt as locked-out) and the rest
+ * of the attempt state. Null for `userId` null (an unknown user): the same statement, matching nothing.
+ *
+ * This mirrors core's `afterPasswordFailure` (packages/core/src/rules.ts), the one statement of the
+ * lockout rule; change both together. Two attempts of one user serialise on the row lock, so N wrong
+ * passwords, however parallel, leave `failed_count` N and each lock decided on the row after the hash.
+ */
+export async function bumpAndReadAttemptState(
+  db: Database,
+  attempt: { userId: string | null; passwordOk: boolean; now: Date; staleAfterSeconds: number },
+): Promise<BumpedAttemptState | null> {
+  const wrong = !attempt.passwordOk;
+  const now = attempt.now.toISOString();
+  const rows = (await db.execute(sql`
+    with prior as (
+      select u.id, u.failed_count, u.locked_until
+      from users u where u.id = ${attempt.userId ?? NO_USER}::uuid
+      for update
+    ), bumped as (
+      update users u set
+        failed_count = case when ${wrong}::boolean then u.failed_count + 1 else u.failed_count end,
+        locked_until = case
+          when ${wrong}::boolean and c.lockout_threshold > 0
+               and (u.failed_count + 1) % c.lockout_threshold = 0
+            then ${now}::timestamptz + make_interval(secs => c.lockout_seconds)
+          else u.locked_until end
+      from prior, contracts c
+      where u.id = prior.id and c.id = u.contract_id
+      returning u.*,
+        ${wrong}::boolean and c.lockout_threshold > 0 and u.failed_count % c.lockout_threshold = 0 as locks
+    ), ended as (
+      update active_sessions s set disconnect_requested_at = coalesce(s.disconnect_requested_at, ${now}::timestamptz)
+      from bumped where s.user_id = bumped.id and bumped.locks
+      returning s.id
+    )
+    select row_to_json(bumped) as "user", row_to_json(c) as contract,
+           prior.failed_count as "priorCount", prior.locked_until as "priorLockedUntil",
+           bumped.locks as locked,
+           coalesce((
+             select json_agg(json_build_object(
+               'id', r.id, 'userId', r.user_id, 'slot', r.slot, 'seq', r.seq, 'machineId', r.machine_id,
+               'osUser', r.os_user, 'installPublicKey', r.install_public_key, 'registeredAt', r.registered_at
+             ) order by r.slot, r.seq)
+             from device_registrations r where r.user_id = bumped.id), '[]'::json) as registrations,
+           coalesce((
+             select json_agg(lc.user_name order by lc.user_name)
+             from group_links g join users lc on lc.id = g.client_user_id
+             where g.viewer_user_id = bumped.id), '[]'::json) as "linkedClients",
+           coalesce((
+             select json_agg(json_build_object(
+               'id', s.id, 'role', s.role,
+               'stale', s.last_heartbeat_at < now() - make_interval(secs => ${attempt.staleAfterSeconds})
+             ))
+             from active_sessions s where s.user_id = bumped.id), '[]'::json) as sessions,
+           (select count(*) from ended)::int as ended
+    from bumped join prior on prior.id = bumped.id join contracts c on c.id = bumped.contract_id
+  `)) as unknown as BumpedRow[];
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    state: {
+      user: fromJsonRow(users, parseJson(row.user)) as User,
+      contract: fromJsonRow(contracts, parseJson(row.contract)) as Contract,
+      registrations: parseJson(row.registrations).map((r) => ({
+        ...r,
+        registeredAt: new Date(r.registeredAt),
+      })),
+      linkedClients: parseJson(row.linkedClients),
+      sessions: parseJson(row.sessions),
+    },
+    prior: {
+      count: row.priorCount,
+      lockedUntil: row.priorLockedUntil === null ? null : new Date(row.priorLockedUntil),
+    },
+    locked: row.locked,
+  };
+}
+
+interface BumpedRow {
+  user: Record<string, unknown> | string;
+  contract: Record<string, unknown> | string;
+  priorCount: number;
+  priorLockedUntil: string | Date | null;
+  locked: boolean;
+  registrations: RegistrationJson[] | string;
+  linkedClients: string[] | string;
+  sessions: SessionOfUser[] | string;
+}
+
+/** A row given as JSON (`row_to_json`), read back through the table's own column mappings. */
+function fromJsonRow(table: Table, json: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = json[column.name];
+    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return out;
+}
+
+/**
+ * Statement 3 of a failed attempt: its history row, which starts and ends at `at`. For an unknown
+ * user (`row` null) the same insert runs and records nothing (`where false`): the statement's dummy,
+ * as the dummy hash is the verification's, so the unknown user costs what a known one does.
+ */
+export async function recordFailedAttempt(
+  db: Database,
+  row: (NewAccessHistoryRow & { startedAt: Date }) | null,
+  dummy: { role: Role },
+): Promise<void> {
+  const at = (row?.startedAt ?? new Date()).toISOString();
+  await db.execute(sql`
+    insert into access_history
+      (contract_id, user_id, user_name, role, started_at, ended_at, source_address, mac, result,
+       reason_key, reason_code, product, edition, peer_user_name)
+    select ${row?.contractId ?? NO_USER}::uuid, ${row?.userId ?? null}::uuid, ${row?.userName ?? ""}::text,
+           ${row?.role ?? dummy.role}::role, ${at}::timestamptz, ${at}::timestamptz,
+           ${row?.sourceAddress ?? null}::text, ${row?.mac ?? null}::text,
+           ${row?.result ?? "failure"}::attempt_result, ${row?.reasonKey ?? null}::text,
+           ${row?.reasonCode ?? null}::integer, ${row?.product ?? null}::product,
+           ${row?.edition ?? null}::edition, ${row?.peerUserName ?? null}::text
+    where ${row !== null}::boolean
+  `);
+}
+
+/**
+ * A success resets the counter and lock, unless a failure was counted since `seenCount` was read (a
+ * wrong password racing this success): that failure stands.
+ */
+export async function resetFailureCounter(db: Database, userId: string, seenCount: number): Promise<void> {
+  await db
+    .update(users)
+    .set({ failedCount: 0, lockedUntil: null })
+    .where(and(eq(users.id, userId), eq(users.failedCount, seenCount)));
 }
 
 export interface SessionToOpen {

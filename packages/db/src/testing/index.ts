@@ -49,3 +49,4 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 export const globalSetupPath = new URL("./global-setup.ts", import.meta.url).pathname;
+export * from "./statements.js";
