@@ -3,6 +3,12 @@
  * the hash semaphore), let core's rules decide, and write what they decide — the history row, the
  * failure counter, a device registration, the session lease. The person-facing side never sees the
  * reason; this module returns only success, failure, or "the service is unavailable".
+ *
+ * Every failure costs the same: one argon2 verification (a dummy one for an unknown user or server)
+ * and the same three statements (see @tsunagi/db's handshake queries), whether the user is unknown,
+ * the password wrong, the user locked, or the right password refused by a rule; only a success costs
+ * more. What the agent reports about itself is recorded in its format or as invalid, never as sent
+ * (core's fields.ts).
  */
 import {
   type Account,
@@ -12,9 +18,9 @@ import {
   evaluateAttempt,
   type Hello,
   identityMismatch,
-  normaliseMac,
   type ReasonKey,
   reasonEntry,
+  recordedMac,
   type State,
   type ViewerAttempt,
   verifyAgainstDummy,
@@ -22,16 +28,18 @@ import {
 } from "@tsunagi/core";
 import {
   attachSession,
+  type BumpedAttemptState,
+  bumpAndReadAttemptState,
   type Database,
   failRecordedAttempt,
   findUserForAttempt,
   openSession,
   passwordHashOf,
-  readAttemptState,
   recordAttempt,
+  recordFailedAttempt,
   recordSuccessAndOpenSession,
   registerDevice,
-  storeFailureCounter,
+  resetFailureCounter,
   type UserForAttempt,
 } from "@tsunagi/db";
 import type { Semaphore } from "./semaphore.js";
@@ -86,7 +94,7 @@ class HashQueueFull extends Error {}
 async function attempt(deps: AuthDeps, request: AuthRequest): Promise<AuthOutcome> {
   const { db } = deps;
   const { hello } = request;
-  // Before the verification only the hash is read: the rest is read again after it anyway.
+  // Statement 1. Before the verification only the hash is read: the rest is read after it anyway.
   const found = await passwordHashOf(db, hello.server, hello.user);
   // Verify before anything else is decided, and for an unknown user too: the time taken must not
   // tell which user names exist, nor whether an account is locked.
@@ -94,29 +102,42 @@ async function attempt(deps: AuthDeps, request: AuthRequest): Promise<AuthOutcom
     found ? verifySecret(found.passwordHash, hello.password) : verifyAgainstDummy(hello.password),
   );
   if (verified === null) throw new HashQueueFull();
-  if (!found) return { kind: "failure" };
-  // The verification may have waited in the queue: decide on the account as it is now (a device
-  // registered or a session opened meanwhile), not as it was when the attempt arrived. One statement
-  // reads the user, contract, registrations, links and sessions. A user deleted meanwhile is unknown.
-  const current = await readAttemptState(db, hello.server, hello.user, deps.staleAfterSeconds);
-  if (!current || current.user.id !== found.userId) return { kind: "failure" };
-
   const now = deps.now();
-  const state = stateOf(current, current.sessions, now);
+  // Statement 2, on every path. The verification may have waited in the queue: decide on the account
+  // as it is now (a device registered or a session opened meanwhile), not as it was when the attempt
+  // arrived. One atomic statement counts a wrong password (`failed_count + 1`, locking at the
+  // threshold and ending the user's live sessions) and reads the user, contract, registrations, links
+  // and sessions after it. An unknown user runs it too, matching nothing; so does a user deleted
+  // since statement 1.
+  const bumped = await bumpAndReadAttemptState(db, {
+    userId: found?.userId ?? null,
+    passwordOk: verified.value,
+    now,
+    staleAfterSeconds: deps.staleAfterSeconds,
+  });
+  if (!bumped) {
+    // Statement 3's dummy: the same insert, recording nothing (no contract to tie the attempt to).
+    await recordFailedAttempt(db, null, { role: hello.role });
+    return { kind: "failure" };
+  }
+  const current = bumped.state;
+
+  const state = stateOf(current, current.sessions, now, bumped);
   const attemptData = attemptOf(request, verified.value);
   const evaluation: Evaluation = evaluateAttempt(attemptData, accountOf(current), state);
 
   const row = historyBase(current, request);
   if (!evaluation.ok) {
-    if (evaluation.failures) await storeFailureCounter(db, current.user.id, evaluation.failures);
-    if (evaluation.recordHistory) await recordFailure(db, row, evaluation.reason, now);
+    // The counter `evaluation.failures` describes was already stored by statement 2 (the SQL mirrors
+    // core's afterPasswordFailure); statement 3 records the row.
+    await recordFailure(db, row, evaluation.reason, now);
     return { kind: "failure" };
   }
 
   const { record } = evaluation;
   // A success resets the counter: written only when there is something to reset.
-  if (current.user.failedCount !== 0 || current.user.lockedUntil !== null) {
-    await storeFailureCounter(db, current.user.id, record.failures);
+  if (bumped.prior.count !== 0 || bumped.prior.lockedUntil !== null) {
+    await resetFailureCounter(db, current.user.id, bumped.prior.count);
   }
 
   if (record.registerSlot) {
@@ -192,7 +213,8 @@ type HistoryBase = Parameters<typeof recordAttempt>[1];
 
 function historyBase(found: UserForAttempt, request: AuthRequest): HistoryBase {
   const { hello } = request;
-  const mac = hello.mac === undefined ? null : macText(hello.mac);
+  // Canonical, or "invalid": a MAC that does not parse is never recorded as sent.
+  const mac = recordedMac(hello.mac);
   const common = {
     contractId: found.contract.id,
     userId: found.user.id,
@@ -212,24 +234,23 @@ function historyBase(found: UserForAttempt, request: AuthRequest): HistoryBase {
   };
 }
 
-function macText(mac: string): string {
-  const normalised = normaliseMac(mac);
-  return normalised.ok ? normalised.value : mac.slice(0, 32);
-}
-
 async function recordFailure(db: Database, row: HistoryBase, reason: ReasonKey, at: Date): Promise<void> {
   const entry = reasonEntry(reason);
-  await recordAttempt(db, {
-    ...row,
-    // A failed attempt starts and ends at once; the 200200 registration row is "info", not an error.
-    result: entry.severity === "info" ? "info" : "failure",
-    reasonKey: reason,
-    reasonCode: entry.code,
-    startedAt: at,
-    endedAt: at,
-    // Only a success has a peer: a failed viewer reached nobody.
-    peerUserName: null,
-  });
+  await recordFailedAttempt(
+    db,
+    {
+      ...row,
+      // A failed attempt starts and ends at once; the 200200 registration row is "info", not an error.
+      result: entry.severity === "info" ? "info" : "failure",
+      reasonKey: reason,
+      reasonCode: entry.code,
+      startedAt: at,
+      endedAt: at,
+      // Only a success has a peer: a failed viewer reached nobody.
+      peerUserName: null,
+    },
+    { role: row.role },
+  );
 }
 
 /** The reason for a device that lost the race for the last free place. */
@@ -294,6 +315,7 @@ function stateOf(
   found: UserForAttempt,
   sessions: { id: string; role: "viewer" | "client"; stale: boolean }[],
   now: Date,
+  bumped: BumpedAttemptState,
 ): State {
   const slot = (kind: "pc" | "mobile") => {
     const r = found.registrations.find((reg) => reg.slot === kind && reg.seq === 0);
@@ -307,7 +329,9 @@ function stateOf(
     sessions: sessions
       .filter((s) => !s.stale)
       .map((s) => ({ sessionId: s.id, role: s.role, lastHeartbeatAt: now })),
-    failures: { count: found.user.failedCount, lockedUntil: found.user.lockedUntil },
+    // The counter as it was before this attempt (statement 2 has already counted it): the rules decide
+    // on the lock in force when the attempt was counted, not on one it set itself.
+    failures: bumped.prior,
     lockoutPolicy: {
       threshold: found.contract.lockoutThreshold,
       durationSeconds: found.contract.lockoutSeconds,
