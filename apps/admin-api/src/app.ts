@@ -6,7 +6,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { requestId } from "hono/request-id";
 import { pino } from "pino";
 import { authenticate } from "./auth.js";
-import { type Deps, router, type Services } from "./context.js";
+import { type Deps, resolveConfig, router, type Services } from "./context.js";
 import { errorBody, errorHandler } from "./errors.js";
 import { activeSessionRoutes } from "./routes/active-sessions.js";
 import { auditRoutes } from "./routes/audit.js";
@@ -17,17 +17,12 @@ import { securityRoutes } from "./routes/security.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { userRoutes } from "./routes/users.js";
 
-const DEFAULT_SESSION_TTL_SECONDS = 12 * 3600;
-
 export function createApp(deps: Deps) {
   const services: Services = {
     db: deps.db,
     clock: deps.clock ?? (() => new Date()),
     logger: deps.logger ?? pino({ level: "silent" }),
-    config: {
-      sessionTtlSeconds: deps.config.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS,
-      trustProxy: deps.config.trustProxy ?? false,
-    },
+    config: resolveConfig(deps.config),
   };
   const { logger } = services;
 

@@ -1,10 +1,12 @@
 /**
- * Admin sessions on every request: the bearer token's session, its absolute expiry and the contract's
- * idle timeout, and the temporary-password gate. Public paths are listed here, in one place, so a
- * new route is authenticated unless someone decides otherwise here.
+ * Admin sessions on every request: the caller's address (through trusted proxies only), the bearer
+ * token's session, its absolute expiry, the contract's idle timeout and admin allow-list, and the
+ * temporary-password gate. Public paths are listed here, in one place, so a new route is
+ * authenticated unless someone decides otherwise here.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { addressAllowed, sourceAddress } from "@tsunagi/core";
 import { schema } from "@tsunagi/db";
 import { eq } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
@@ -19,6 +21,7 @@ export function isPublic(method: string, path: string): boolean {
     path === "/ready" ||
     path === "/openapi.json" ||
     path === "/docs" ||
+    path.startsWith("/docs/") ||
     path === "/reasons" ||
     path === "/"
   );
@@ -39,18 +42,21 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-/** The caller's address: the socket's, or X-Forwarded-For's first entry behind a trusted proxy. */
-export function clientAddressOf(c: Context, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded;
-  }
+/**
+ * The caller's address: the socket's peer, or, when that peer is one of `trustedProxies`, the
+ * right-most X-Forwarded-For hop that is not (core's `sourceAddress`, the relay's rule too).
+ * Undefined without a socket, which no allow-list admits.
+ */
+export function clientAddressOf(c: Context, trustedProxies: readonly string[]): string | undefined {
+  let peer: string | undefined;
   try {
-    return getConnInfo(c).remote.address;
+    peer = getConnInfo(c).remote.address;
   } catch {
-    // app.request() in tests has no socket.
-    return undefined;
+    // A request handed to app.fetch without node-server's bindings has no socket.
+    peer = undefined;
   }
+  const address = sourceAddress(peer, c.req.header("x-forwarded-for"), trustedProxies);
+  return address === "" ? undefined : address;
 }
 
 function bearerToken(c: Context): string | null {
@@ -63,7 +69,8 @@ function bearerToken(c: Context): string | null {
 export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
   const { db, clock } = services;
   return async (c, next) => {
-    c.set("clientAddress", clientAddressOf(c, services.config.trustProxy));
+    const address = clientAddressOf(c, services.config.trustedProxies);
+    c.set("clientAddress", address);
     const method = c.req.method;
     const path = c.req.path;
     if (isPublic(method, path)) return next();
@@ -82,6 +89,17 @@ export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
     if (row.session.expiresAt <= now || row.session.lastSeenAt.getTime() + idleMs <= now.getTime()) {
       await db.delete(schema.adminSessions).where(eq(schema.adminSessions.tokenHash, tokenHash));
       throw new ApiError(401, "session-expired", "The session expired: log in again");
+    }
+    // Revocation: the allow-list is read with the session on every request, so narrowing it ends the
+    // sessions used from addresses it no longer includes, at their next request.
+    const allowList = row.contract.adminAllowCidrs;
+    if (allowList !== null && (address === undefined || !addressAllowed(address, allowList))) {
+      await db.delete(schema.adminSessions).where(eq(schema.adminSessions.tokenHash, tokenHash));
+      throw new ApiError(
+        401,
+        "address-not-allowed",
+        "The session ended: the contract's admin allow-list does not include this address",
+      );
     }
     await db
       .update(schema.adminSessions)

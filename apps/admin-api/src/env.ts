@@ -1,5 +1,22 @@
 /** The admin API's environment, read and checked in this one place. */
+import { parseCidr } from "@tsunagi/core";
 import { z } from "zod";
+
+/** Comma-separated addresses or CIDR ranges, each checked, so a typo stops start-up naming it. */
+const cidrList = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    const entries = (text ?? "")
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0);
+    for (const entry of entries) {
+      const parsed = parseCidr(entry);
+      if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
+    }
+    return entries;
+  });
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
@@ -8,11 +25,11 @@ const Env = z.object({
   DATABASE_URL: z.string().url().optional(),
   TSUNAGI_DATA_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Only behind a proxy that sets X-Forwarded-For; see AdminApiConfig.trustProxy. */
-  TRUST_PROXY: z
-    .enum(["true", "false", "1", "0"])
-    .default("false")
-    .transform((v) => v === "true" || v === "1"),
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (read from the right), the same variable the
+   * relay reads; see AdminApiConfig.trustedProxies. Unset: the socket's peer is the client.
+   */
+  TSUNAGI_TRUSTED_PROXIES: cidrList,
   /** The domain after the host part on account sheets: asp1 → asp1.<domain>. */
   TSUNAGI_SERVER_DOMAIN: z.string().min(1).default("tsunagi.example"),
 });

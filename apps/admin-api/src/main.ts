@@ -13,7 +13,7 @@ const platform = await openPlatformDatabase({
   log: (line) => logger.debug({ postgres: line }),
 });
 const { db, close } = connect(platform.url);
-const app = createApp({ db, logger, config: { trustProxy: env.TRUST_PROXY } });
+const app = createApp({ db, logger, config: { trustedProxies: env.TSUNAGI_TRUSTED_PROXIES } });
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   logger.info(
     { url: `http://${info.address}:${info.port}`, docs: `http://${info.address}:${info.port}/docs` },

@@ -39,6 +39,8 @@ export const errorCodes = [
   "precondition-required",
   "unsupported-media-type",
   "not-ready",
+  "rate-limited",
+  "busy",
   "internal",
 ] as const;
 export const ErrorCode = z.enum(errorCodes);

@@ -1,7 +1,8 @@
 /**
  * Test harness: a fresh database with the demo, the app over it with a clock the test moves, and
- * small request helpers. Callers' addresses come from X-Forwarded-For (trustProxy), so tests can
- * stand anywhere.
+ * small request helpers. Requests arrive as if through a trusted reverse proxy at 127.0.0.1 (the socket
+ * peer node-server would report), and callers' addresses come from its X-Forwarded-For, so tests can
+ * stand anywhere. Login limits are loose here; the tests of the limits build their own app.
  */
 
 import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
@@ -9,6 +10,23 @@ import { DEMO, seedDemo } from "@tsunagi/fixtures";
 import { createApp } from "../src/app.js";
 
 export const NEW_ADMIN_PASSWORD = "a-new-admin-password-1";
+
+/** The proxy every harness request comes through (see `call`). */
+export const TEST_PROXY = "127.0.0.1";
+
+/** Login limits no ordinary test reaches; the harness clock barely moves, so buckets never refill. */
+export const looseConfig = {
+  trustedProxies: [TEST_PROXY],
+  loginRateLimitPerAddress: { burst: 100_000, perSecond: 1 },
+  loginRateLimitPerName: { burst: 100_000, perSecond: 1 },
+  maxQueuedHashes: 100_000,
+};
+
+/**
+ * What @hono/node-server hands the app as its environment: the socket, whose peer address
+ * `getConnInfo` reads. `app.request()` has no socket, so the harness names the peer here.
+ */
+export const fromPeer = (remoteAddress: string) => ({ incoming: { socket: { remoteAddress } } });
 
 export interface Harness {
   t: TestDatabase;
@@ -26,7 +44,7 @@ export async function harness(): Promise<Harness> {
       clock.now = new Date(clock.now.getTime() + seconds * 1000);
     },
   };
-  const app = createApp({ db: t.db, clock: () => clock.now, config: { trustProxy: true } });
+  const app = createApp({ db: t.db, clock: () => clock.now, config: looseConfig });
   return { t, app, clock, close: () => t.close() };
 }
 
@@ -49,6 +67,8 @@ export async function call(
     headers?: Record<string, string>;
     raw?: string;
     from?: string;
+    /** The socket peer; TEST_PROXY (trusted, so `from` counts) unless a test says otherwise. */
+    peer?: string;
   } = {},
 ): Promise<Reply> {
   const headers: Record<string, string> = {
@@ -62,7 +82,7 @@ export async function call(
     body = JSON.stringify(options.body);
     headers["content-type"] ??= "application/json";
   }
-  const res = await app.request(path, { method, headers, body });
+  const res = await app.request(path, { method, headers, body }, fromPeer(options.peer ?? TEST_PROXY));
   const bytes = new Uint8Array(await res.arrayBuffer());
   const text = new TextDecoder().decode(bytes);
   let json: unknown = null;

@@ -17,6 +17,11 @@ export interface Connection {
 export interface ConnectOptions {
   /** Pool size; the relay and the API each hold their own pool. */
   max?: number;
+  /**
+   * Called with the text of every statement the driver sends (postgres.js's `debug` hook): tests count
+   * the statements a request costs, since equal work per login outcome is a security property.
+   */
+  onQuery?: (query: string) => void;
 }
 
 /** Opens a pool on `url`. Notices are dropped: they are noise in logs and tests. */
@@ -27,6 +32,7 @@ export function connect(url: string, options: ConnectOptions = {}): Connection {
     // Connections are made lazily and retried per query, so a database that drops for a while and
     // comes back needs no restart of the apps.
     connect_timeout: 10,
+    ...(options.onQuery ? { debug: (_connection: number, query: string) => options.onQuery?.(query) } : {}),
   });
   const db = drizzle(sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };

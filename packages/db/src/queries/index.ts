@@ -1,4 +1,5 @@
 /** The queries the apps share, each tested on a real database. */
+export * from "./admin-login.js";
 export * from "./attempts.js";
 export * from "./handshake.js";
 export * from "./history.js";
