@@ -21,7 +21,10 @@ const en = {
   wrongCredentials: "The user name or password is incorrect.",
   unreachable: (url: string) =>
     `Cannot reach the server at ${url}. Check the address and that the admin API is running.`,
-  addressNotAllowed: "Logins from this address are not allowed by the contract's security settings.",
+  addressNotAllowed:
+    "The session ended: the contract's security settings no longer allow this address. Log in from an allowed address.",
+  rateLimited: (seconds: number) => `Too many login attempts. Try again in ${seconds} s.`,
+  busy: (seconds: number) => `The server is busy. Try again in ${seconds} s.`,
   sessionExpired: "The session has expired. Log in again.",
   fieldRequired: (field: string) => `${field} is required.`,
   demoCredentials: "Demo credentials",
@@ -283,7 +286,10 @@ const ja: Messages = {
   contractId: "契約ID",
   wrongCredentials: "ユーザ名またはパスワードが間違っています。",
   unreachable: (url) => `サーバ ${url} に接続できません。アドレスと管理APIの起動を確認してください。`,
-  addressNotAllowed: "この接続元アドレスからのログインは契約のセキュリティ設定で許可されていません。",
+  addressNotAllowed:
+    "セッションが終了しました。この接続元アドレスは契約のセキュリティ設定で許可されていません。許可されたアドレスからログインしてください。",
+  rateLimited: (seconds) => `ログインの試行回数が多すぎます。${seconds}秒後にもう一度お試しください。`,
+  busy: (seconds) => `サーバが混み合っています。${seconds}秒後にもう一度お試しください。`,
   sessionExpired: "セッションの有効期限が切れました。再度ログインしてください。",
   fieldRequired: (field) => `${field}を入力してください。`,
   demoCredentials: "デモ用アカウント",

@@ -29,7 +29,15 @@ import type {
 
 export type ApiFailure =
   | { kind: "unreachable"; message: string }
-  | { kind: "api"; status: number; code: ErrorCode | "unknown"; message: string; field?: string };
+  | {
+      kind: "api";
+      status: number;
+      code: ErrorCode | "unknown";
+      message: string;
+      field?: string;
+      /** From Retry-After on a 429 or 503: when asking again may succeed. */
+      retryAfterSeconds?: number;
+    };
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiFailure };
 
@@ -83,6 +91,7 @@ async function run<T>(
     body = await res.json();
   } catch {}
   const error = (body as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+  const retryAfter = Number.parseInt(res.headers.get("retry-after") ?? "", 10);
   return {
     ok: false,
     error: {
@@ -91,6 +100,7 @@ async function run<T>(
       code: (error?.code as ErrorCode | undefined) ?? "unknown",
       message: error?.message ?? `HTTP ${res.status}`,
       ...(error?.field ? { field: error.field } : {}),
+      ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterSeconds: retryAfter } : {}),
     },
   };
 }

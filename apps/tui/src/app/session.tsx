@@ -46,6 +46,10 @@ export function describeFailure(m: Messages, apiUrl: string, error: ApiFailure):
       return m.wrongCredentials;
     case "address-not-allowed":
       return m.addressNotAllowed;
+    case "rate-limited":
+      return m.rateLimited(error.retryAfterSeconds ?? 1);
+    case "busy":
+      return m.busy(error.retryAfterSeconds ?? 1);
     case "unauthorized":
     case "session-expired":
       return m.sessionExpired;
@@ -60,5 +64,11 @@ export function describeFailure(m: Messages, apiUrl: string, error: ApiFailure):
 
 /** True when the failure means the session is gone and the admin must log in again. */
 export function isSessionLost(error: ApiFailure): boolean {
-  return error.kind === "api" && (error.code === "unauthorized" || error.code === "session-expired");
+  // address-not-allowed: the contract's admin allow-list no longer includes where the token is used.
+  return (
+    error.kind === "api" &&
+    (error.code === "unauthorized" ||
+      error.code === "session-expired" ||
+      error.code === "address-not-allowed")
+  );
 }

@@ -46,6 +46,22 @@ describe("login", () => {
     expect(f).toContain("http://admin-api.test");
   });
 
+  it("says when to try again after too many login attempts (429 with Retry-After)", async () => {
+    server.use(
+      http.post("http://admin-api.test/sessions", () =>
+        HttpResponse.json(
+          { error: { code: "rate-limited", message: "Too many login attempts", requestId: "r1" } },
+          { status: 429, headers: { "retry-after": "17" } },
+        ),
+      ),
+    );
+    const t = await renderApp({ prefill: { server: "asp1", login: "account.admin" } });
+    await t.type("demo-temp-1234");
+    await t.press(keys.enter);
+    const f = await t.waitFor("Too many login attempts. Try again in 17 s.");
+    expect(f).not.toContain("incorrect");
+  });
+
   it("takes fields, Tabs and the Enter arriving as one chunk (a paste, typing over SSH)", async () => {
     serveDemo();
     const t = await renderApp();
