@@ -2,11 +2,18 @@
  * The client: authenticate as a client and stay connected; every channel the relay opens (a viewer's
  * local connection) is dialled to the forwarded service (HOST:PORT on the target PC). A lost connection
  * is retried with exponential backoff and jitter; an authentication failure or an account manager's
- * disconnect is not, since retrying a wrong password only ends in a lockout.
+ * disconnect is not, since retrying a wrong password only ends in a lockout; nor is a relay URL that
+ * would carry the password over plain ws:// beyond loopback.
  */
 import { connect } from "node:net";
-import { AuthenticationError, type CommonOptions, connectAndAuthenticate } from "./connection.js";
-import { RelayCloseCode, runSession, type SessionEnd } from "./session.js";
+import {
+  AuthenticationError,
+  assertSecureTransport,
+  type CommonOptions,
+  connectAndAuthenticate,
+  InsecureTransportError,
+} from "./connection.js";
+import { RelayCloseCode, runSession, type Session } from "./session.js";
 
 export interface ClientOptions extends CommonOptions {
   /** The local service viewers reach (e.g. 127.0.0.1:3389). */
@@ -15,6 +22,8 @@ export interface ClientOptions extends CommonOptions {
   readonly onNotice?: (text: string) => void;
   /** Each time a session opens (first connect and every reconnect). */
   readonly onConnected?: (sessionId: string) => void;
+  /** Channels the relay may have open to this client at once (DEFAULT_MAX_CHANNELS). */
+  readonly maxChannels?: number;
 }
 
 export interface Client {
@@ -22,17 +31,22 @@ export interface Client {
   readonly ready: Promise<{ sessionId: string }>;
   /** Resolves when the client has stopped for good: why, and the error if it was one. */
   readonly stopped: Promise<{
-    reason: "stopped" | "authentication" | "disconnected-by-admin" | "gave-up";
+    reason: "stopped" | "authentication" | "disconnected-by-admin" | "insecure" | "gave-up";
     error?: Error;
   }>;
   stop(): Promise<void>;
+  /**
+   * The current session's open channels, closed ones still writing out what the viewer sent, and the
+   * bytes the local sockets hold unwritten (all zero when offline).
+   */
+  stats(): { channels: number; draining: number; queuedBytes: number };
 }
 
 export function startClient(options: ClientOptions): Client {
   const notice = options.onNotice ?? (() => {});
   const retry = options.reconnect === false ? null : { initialMs: 500, maxMs: 30_000, ...options.reconnect };
   let stopping = false;
-  let current: { close(): void; closed: Promise<SessionEnd> } | undefined;
+  let current: Session | undefined;
   let wake: (() => void) | undefined;
   let markReady: (value: { sessionId: string }) => void = () => {};
   let failReady: (error: Error) => void = () => {};
@@ -43,26 +57,37 @@ export function startClient(options: ClientOptions): Client {
   ready.catch(() => {});
 
   const stopped = (async () => {
+    try {
+      assertSecureTransport(options.server);
+    } catch (error) {
+      const err = error as Error;
+      failReady(err);
+      return { reason: "insecure" as const, error: err };
+    }
     let delay = retry?.initialMs ?? 0;
     let first = true;
     while (!stopping) {
       try {
         const connected = await connectAndAuthenticate(options, { role: "client" });
         delay = retry?.initialMs ?? 0;
-        const session = runSession(connected, {
-          onOpen: (channelId) => {
-            const socket = connect({
-              host: options.forward.host,
-              port: options.forward.port,
-              allowHalfOpen: true,
-            });
-            session.mux.attach(channelId, socket);
+        const session = runSession(
+          connected,
+          {
+            onOpen: (channelId) => {
+              const socket = connect({
+                host: options.forward.host,
+                port: options.forward.port,
+                allowHalfOpen: true,
+              });
+              session.mux.attach(channelId, socket);
+            },
+            onChannelClosed: (id, reason) => {
+              if (reason) notice(`connection ${id} closed: ${reason}`);
+            },
+            onNotice: notice,
           },
-          onChannelClosed: (id, reason) => {
-            if (reason) notice(`connection ${id} closed: ${reason}`);
-          },
-          onNotice: notice,
-        });
+          { maxChannels: options.maxChannels },
+        );
         current = session;
         options.onConnected?.(connected.result.sessionId);
         if (first) markReady({ sessionId: connected.result.sessionId });
@@ -79,6 +104,7 @@ export function startClient(options: ClientOptions): Client {
         const err = error instanceof Error ? error : new Error(String(error));
         if (first) failReady(err);
         if (error instanceof AuthenticationError) return { reason: "authentication" as const, error: err };
+        if (error instanceof InsecureTransportError) return { reason: "insecure" as const, error: err };
         notice(err.message);
         if (first && !retry) return { reason: "gave-up" as const, error: err };
       }
@@ -110,6 +136,15 @@ export function startClient(options: ClientOptions): Client {
         await session.closed;
       }
       await stopped;
+    },
+    stats() {
+      return current
+        ? {
+            channels: current.mux.channels.size,
+            draining: current.mux.drainingChannels,
+            queuedBytes: current.mux.queuedBytes(),
+          }
+        : { channels: 0, draining: 0, queuedBytes: 0 };
     },
   };
 }

@@ -3,8 +3,16 @@
  * and come back with the result — or with what the person is told. An authentication failure becomes
  * `AuthenticationError` whose message is built here from what the program knows about itself (core's
  * `personFacingFailure`), never from anything the relay says about the reason.
+ *
+ * The password goes only over TLS, or over plain ws:// to this machine (loopback): anything else is
+ * refused before connecting. The device proof signs a transcript binding the relay's nonce to the
+ * host part, role and user this program means and to this connection (its TLS exporter value when
+ * the relay asks for it), so a relay in between cannot pass the proof on (docs/protocol.md "Handshake").
  */
+import { isIPv4, isIPv6, type Socket } from "node:net";
+import { TLSSocket } from "node:tls";
 import {
+  deviceProofTranscript,
   type Edition,
   FromRelay,
   type Hello,
@@ -12,10 +20,13 @@ import {
   personFacingFailure,
   programFaultCodes,
   type Result,
+  TLS_EXPORTER_BYTES,
+  TLS_EXPORTER_CONTEXT,
+  TLS_EXPORTER_LABEL,
 } from "@tsunagi/core";
 import WebSocket from "ws";
 import type { z } from "zod";
-import { type LoadedIdentity, signChallenge } from "./identity.js";
+import { type LoadedIdentity, signProof } from "./identity.js";
 
 export const AGENT_VERSION = "0.1.0";
 
@@ -38,6 +49,29 @@ export class RelayError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** Refused before connecting: plain ws:// beyond loopback would carry the password in the clear. */
+export class InsecureTransportError extends Error {
+  override name = "InsecureTransportError";
+}
+
+/** Whether a URL's host name is this machine: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  if (host === "localhost") return true;
+  if (isIPv4(host)) return host.startsWith("127.");
+  return isIPv6(host) && host === "::1";
+}
+
+/** Throws InsecureTransportError for ws:// to anything but loopback; wss:// passes. */
+export function assertSecureTransport(server: string): void {
+  const url = new URL(connectUrl(server));
+  if (url.protocol === "ws:" && !isLoopbackHost(url.hostname)) {
+    throw new InsecureTransportError(
+      `Refusing ${server}: plain ws:// would send the password unencrypted; use wss:// (ws:// is for loopback only)`,
+    );
   }
 }
 
@@ -137,6 +171,11 @@ function connectionError(error: Error & { code?: string }): ConnectionError {
 
 /** Connects and authenticates; resolves once the relay's result says the session is open. */
 export function connectAndAuthenticate(options: CommonOptions, program: Program): Promise<Connected> {
+  try {
+    assertSecureTransport(options.server);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const hello = helloOf(options, program);
   const url = connectUrl(options.server);
   const ws = new WebSocket(url, {
@@ -145,6 +184,11 @@ export function connectAndAuthenticate(options: CommonOptions, program: Program)
     perMessageDeflate: false,
     handshakeTimeout: options.handshakeTimeoutMs ?? 15_000,
     maxPayload: 1024 * 1024,
+  });
+  // The TLS session the proof is bound to (the upgrade response arrives on it).
+  let transport: Socket | undefined;
+  ws.once("upgrade", (response) => {
+    transport = response.socket;
   });
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -171,11 +215,26 @@ export function connectAndAuthenticate(options: CommonOptions, program: Program)
         case "challenge": {
           if (program.role !== "viewer" || !program.identity)
             return fail(new RelayError("malformed", "unexpected challenge"));
+          const tls = transport instanceof TLSSocket ? transport : undefined;
+          if (message.binding === "tls-exporter" && !tls) {
+            // The relay speaks TLS but we don't reach it over TLS: something in between relays us.
+            return fail(new ConnectionError("The relay asked for a TLS-bound proof over a plain connection"));
+          }
+          const transcript = deviceProofTranscript({
+            binding: message.binding,
+            nonce: Buffer.from(message.nonce, "base64"),
+            connectionId: Buffer.from(message.connectionId, "base64"),
+            server: hello.server,
+            role: hello.role,
+            user: hello.user,
+            tlsExporter: tls?.exportKeyingMaterial(
+              TLS_EXPORTER_BYTES,
+              TLS_EXPORTER_LABEL,
+              Buffer.from(TLS_EXPORTER_CONTEXT),
+            ),
+          });
           ws.send(
-            JSON.stringify({
-              type: "proof",
-              signature: signChallenge(program.identity.privateKey, message.nonce),
-            }),
+            JSON.stringify({ type: "proof", signature: signProof(program.identity.privateKey, transcript) }),
           );
           return;
         }

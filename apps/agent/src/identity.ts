@@ -122,9 +122,9 @@ export async function loadOrCreateIdentity(
   return { identity: { machineId, osUser, installPublicKey }, privateKey, file, created: true };
 }
 
-/** The proof for a challenge: the Ed25519 signature of the nonce's bytes, base64. */
-export function signChallenge(privateKey: KeyObject, nonceBase64: string): string {
-  return sign(null, Buffer.from(nonceBase64, "base64"), privateKey).toString("base64");
+/** The proof for a challenge: the Ed25519 signature of its transcript (core's deviceProofTranscript), base64. */
+export function signProof(privateKey: KeyObject, transcript: Uint8Array): string {
+  return sign(null, transcript, privateKey).toString("base64");
 }
 
 /** Whether a public key text is an Ed25519 SPKI (for tests and diagnostics). */

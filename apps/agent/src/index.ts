@@ -7,6 +7,9 @@ export {
   ConnectionError,
   connectAndAuthenticate,
   connectUrl,
+  InsecureTransportError,
+  isLoopbackHost,
+  type Program,
   RelayError,
   serverHostOf,
 } from "./connection.js";
@@ -15,9 +18,15 @@ export {
   IDENTITY_FILE_NAME,
   type LoadedIdentity,
   loadOrCreateIdentity,
-  signChallenge,
+  signProof,
 } from "./identity.js";
 export { primaryMac } from "./machine.js";
 export { RelayCloseCode, type SessionEnd } from "./session.js";
-export { CHANNEL_WINDOW, MAX_FRAME_PAYLOAD, WINDOW_CHANNEL, WINDOW_FRAME_BYTES } from "./tunnel/frames.js";
+export {
+  CHANNEL_WINDOW,
+  DEFAULT_MAX_CHANNELS,
+  MAX_FRAME_PAYLOAD,
+  WINDOW_CHANNEL,
+  WINDOW_FRAME_BYTES,
+} from "./tunnel/frames.js";
 export { startViewer, type Viewer, type ViewerOptions } from "./viewer.js";

@@ -5,7 +5,7 @@
 import { FromRelay } from "@tsunagi/core";
 import type WebSocket from "ws";
 import type { Connected } from "./connection.js";
-import { Mux, type MuxEvents } from "./tunnel/mux.js";
+import { Mux, type MuxEvents, type MuxLimits } from "./tunnel/mux.js";
 
 export interface SessionEnd {
   readonly code: number;
@@ -21,6 +21,8 @@ export interface Session {
 
 /** Close codes the relay sends (docs/protocol.md); the client does not reconnect after an admin's disconnect. */
 export const RelayCloseCode = {
+  /** A broken protocol rule (malformed message, a window overrun), by either side. */
+  policyViolation: 1008,
   authenticationFailed: 4000,
   disconnectedByAdmin: 4003,
   sessionEnded: 4004,
@@ -29,10 +31,18 @@ export const RelayCloseCode = {
 export function runSession(
   connected: Connected,
   events: MuxEvents & { onNotice?: (text: string) => void },
+  limits: MuxLimits = {},
   keepAliveMs = 15_000,
 ): Session {
   const { ws } = connected;
-  const mux = new Mux(ws, events);
+  const mux = new Mux(
+    ws,
+    {
+      ...events,
+      onViolation: (message) => events.onNotice?.(`closing the connection to the relay: ${message}`),
+    },
+    limits,
+  );
   let heard = true;
   const keepAlive = setInterval(() => {
     if (!heard) {

@@ -23,6 +23,8 @@ export interface ViewerOptions extends CommonOptions {
   readonly machineId?: string;
   readonly osUser?: string;
   readonly onNotice?: (text: string) => void;
+  /** Local connections carried at once; more are refused (DEFAULT_MAX_CHANNELS, the relay's default cap). */
+  readonly maxChannels?: number;
 }
 
 export interface Viewer {
@@ -33,6 +35,8 @@ export interface Viewer {
   readonly listening: { readonly host: string; readonly port: number };
   readonly closed: Promise<SessionEnd>;
   close(): Promise<void>;
+  /** Channels open, closed ones still writing out, and the bytes the local sockets hold unwritten. */
+  stats(): { channels: number; draining: number; queuedBytes: number };
 }
 
 /** Authenticates and starts listening; rejects with AuthenticationError as the person would see it. */
@@ -58,17 +62,22 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       `client ${target} is not reachable from this user (reachable: ${connected.result.reachableClients.join(", ")})`,
     );
   }
-  const session = runSession(connected, {
-    onChannelClosed: (id, reason) => {
-      if (reason) notice(`connection ${id} closed: ${reason}`);
+  const session = runSession(
+    connected,
+    {
+      onChannelClosed: (id, reason) => {
+        if (reason) notice(`connection ${id} closed: ${reason}`);
+      },
+      onNotice: notice,
     },
-    onNotice: notice,
-  });
-  let nextChannel = 1;
+    { maxChannels: options.maxChannels },
+  );
   const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket: Socket) => {
-    const id = nextChannel++;
-    session.mux.sendControl({ type: "open", channelId: id });
-    session.mux.attach(id, socket);
+    if (session.mux.open(socket) === undefined) {
+      notice(`refusing a local connection: ${session.mux.maxChannels} are open`);
+      socket.destroy();
+      return;
+    }
     socket.resume();
   });
   await new Promise<void>((resolve, reject) => {
@@ -89,5 +98,10 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       session.close();
       await session.closed;
     },
+    stats: () => ({
+      channels: session.mux.channels.size,
+      draining: session.mux.drainingChannels,
+      queuedBytes: session.mux.queuedBytes(),
+    }),
   };
 }

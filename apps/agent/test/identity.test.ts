@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { configDir, loadOrCreateIdentity, signChallenge } from "../src/identity.js";
+import { configDir, loadOrCreateIdentity, signProof } from "../src/identity.js";
 
 const fresh = async () =>
   join(await mkdtemp(join(tmpdir(), "tsunagi-agent-")), "sub", "device-identity.json");
@@ -31,10 +31,10 @@ describe("device identity", () => {
     expect(second.identity.installPublicKey).not.toBe(first.identity.installPublicKey);
   });
 
-  it("signs a challenge so that the public key verifies it (and only that nonce)", async () => {
+  it("signs a proof transcript so that the public key verifies it (and only that transcript)", async () => {
     const { identity, privateKey } = await loadOrCreateIdentity(await fresh());
     const nonce = Buffer.alloc(32, 7);
-    const signature = Buffer.from(signChallenge(privateKey, nonce.toString("base64")), "base64");
+    const signature = Buffer.from(signProof(privateKey, nonce), "base64");
     const key = createPublicKey({
       key: Buffer.from(identity.installPublicKey, "base64"),
       format: "der",

@@ -1,5 +1,6 @@
 /** The relay's tunables, with the production defaults; tests shorten the windows and loosen the limits. */
 import { availableParallelism } from "node:os";
+import { DEFAULT_MAX_CHANNELS } from "@tsunagi/core";
 import { STALE_AFTER_SECONDS } from "@tsunagi/db";
 
 export interface RateLimit {
@@ -31,6 +32,11 @@ export interface RelayConfig {
    * the agents' per-channel windows, for senders that ignore them).
    */
   readonly peerHighWaterBytes: number;
+  /**
+   * Channels open at once on one viewer's connection, and on one client's (all its viewers together);
+   * an `open` beyond it is answered with `close` (docs/protocol.md "Limits").
+   */
+  readonly maxChannelsPerSession: number;
 }
 
 export const defaultConfig: RelayConfig = {
@@ -44,6 +50,7 @@ export const defaultConfig: RelayConfig = {
   handshakeTimeoutMs: 15_000,
   maxBinaryFrameBytes: 256 * 1024,
   peerHighWaterBytes: 8 * 1024 * 1024,
+  maxChannelsPerSession: DEFAULT_MAX_CHANNELS,
 };
 
 export function resolveConfig(overrides: Partial<RelayConfig> = {}): RelayConfig {

@@ -27,6 +27,8 @@ export const RelayEnv = z
     TSUNAGI_TRUSTED_PROXIES: list,
     TSUNAGI_STALE_AFTER_SECONDS: seconds,
     TSUNAGI_HEARTBEAT_SECONDS: seconds,
+    /** Channels open at once per viewer and per client connection (256). */
+    TSUNAGI_MAX_CHANNELS: z.coerce.number().int().min(1).max(65_536).optional(),
     LOG_LEVEL: z.enum(["debug", "info", "silent"]).default("info"),
   })
   .refine((env) => (env.TSUNAGI_TLS_CERT === undefined) === (env.TSUNAGI_TLS_KEY === undefined), {

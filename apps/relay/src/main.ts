@@ -27,6 +27,7 @@ async function main() {
       trustedProxies: env.TSUNAGI_TRUSTED_PROXIES,
       ...(env.TSUNAGI_STALE_AFTER_SECONDS ? { staleAfterSeconds: env.TSUNAGI_STALE_AFTER_SECONDS } : {}),
       ...(env.TSUNAGI_HEARTBEAT_SECONDS ? { heartbeatIntervalMs: env.TSUNAGI_HEARTBEAT_SECONDS * 1000 } : {}),
+      ...(env.TSUNAGI_MAX_CHANNELS ? { maxChannelsPerSession: env.TSUNAGI_MAX_CHANNELS } : {}),
     },
   });
   const { url } = await relay.listen(env.PORT, env.HOST);

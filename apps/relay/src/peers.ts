@@ -11,10 +11,28 @@
  */
 import type { Role } from "@tsunagi/core";
 import type { WebSocket } from "ws";
+import { WINDOW_CHANNEL } from "./frames.js";
 
+/** One side's view of a channel: the far peer, the channel's id on the far connection. */
 export interface ChannelEnd {
   readonly peer: Peer;
   readonly id: number;
+  /**
+   * Bytes this side sent on the channel that the far side has not granted back yet (this hop's count,
+   * docs/protocol.md "Backpressure"): beyond the window the sender ignored flow control.
+   */
+  inFlight: number;
+}
+
+/**
+ * The next id the relay gives out on a client's connection, from `next` on: never the reserved window
+ * channel, never an id still open there (after 2^32 - 1 channels the count wraps to 1). The caller
+ * caps channels per connection, so a free id is at most that many steps away.
+ */
+export function freeChannelId(open: ReadonlyMap<number, unknown>, next: number): number {
+  let id = next >= WINDOW_CHANNEL || next < 1 ? 1 : next;
+  while (open.has(id)) id = id + 1 >= WINDOW_CHANNEL ? 1 : id + 1;
+  return id;
 }
 
 export class Peer {
@@ -74,8 +92,13 @@ export class Peers {
     return this.clients.get(peerKey(serverHost, userName));
   }
 
-  sendControl(to: Peer, message: object): void {
-    this.send(undefined, to, JSON.stringify(message), false);
+  /**
+   * Sends a control message to `to`. `from` is paused while `to` has too much queued; a reply to a
+   * peer's own request passes the peer as both, so a peer that floods requests and reads no answers
+   * stops being read instead of growing the relay's queue.
+   */
+  sendControl(to: Peer, message: object, from?: Peer): void {
+    this.send(from, to, JSON.stringify(message), false);
   }
 
   /** Sends towards `to`, pausing `from` (when given) while `to` has too much queued. */

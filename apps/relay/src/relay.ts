@@ -10,17 +10,23 @@
 import { createPublicKey, randomBytes, randomUUID, verify } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { TLSSocket } from "node:tls";
 import { createAdaptorServer } from "@hono/node-server";
 import {
   authFailureFor,
   type DeviceIdentity,
+  deviceProofTranscript,
   dummyHashOnce,
   type FromRelay,
   type Hello,
   MAX_CONTROL_MESSAGE_BYTES,
+  type ProofBinding,
   programOf,
+  TLS_EXPORTER_BYTES,
+  TLS_EXPORTER_CONTEXT,
+  TLS_EXPORTER_LABEL,
   ToRelay,
 } from "@tsunagi/core";
 import { closeSession, type Database, expireStaleSessions, heartbeat, setSessionPeer } from "@tsunagi/db";
@@ -28,9 +34,9 @@ import { Hono } from "hono";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { authenticate } from "./auth.js";
 import { type RelayConfig, resolveConfig } from "./config.js";
-import { WINDOW_CHANNEL, WINDOW_FRAME_BYTES } from "./frames.js";
+import { CHANNEL_WINDOW, WINDOW_CHANNEL, WINDOW_FRAME_BYTES } from "./frames.js";
 import { jsonLog, type Log } from "./log.js";
-import { Peer, Peers } from "./peers.js";
+import { freeChannelId, Peer, Peers } from "./peers.js";
 import { RateLimiter } from "./rate-limit.js";
 import { Semaphore } from "./semaphore.js";
 import { sourceAddress } from "./source-address.js";
@@ -48,6 +54,34 @@ export const CloseCode = {
   disconnectedByAdmin: 4003,
   sessionEnded: 4004,
 } as const;
+
+/** What the relay asked a viewer to sign, and what ties it to this connection (docs/protocol.md "Handshake"). */
+interface PendingChallenge {
+  readonly nonce: Buffer;
+  readonly connectionId: Buffer;
+  readonly binding: ProofBinding;
+  readonly tlsExporter?: Buffer;
+}
+
+/**
+ * A fresh challenge for the connection on `socket`. When the relay terminates TLS itself the proof is
+ * bound to the TLS session's exporter value, which a relay in between (terminating the viewer's TLS
+ * and opening its own to us) cannot make the viewer sign; behind a TLS-terminating proxy there is no
+ * TLS session here, and the proof is bound to the connection id alone.
+ */
+function challengeFor(socket: Socket): PendingChallenge {
+  const nonce = randomBytes(32);
+  const connectionId = randomBytes(16);
+  if (socket instanceof TLSSocket) {
+    const tlsExporter = socket.exportKeyingMaterial(
+      TLS_EXPORTER_BYTES,
+      TLS_EXPORTER_LABEL,
+      Buffer.from(TLS_EXPORTER_CONTEXT),
+    );
+    return { nonce, connectionId, binding: "tls-exporter", tlsExporter };
+  }
+  return { nonce, connectionId, binding: "connection-id" };
+}
 
 export interface RelayDeps {
   readonly db: Database;
@@ -116,7 +150,7 @@ export function createRelay(deps: RelayDeps): Relay {
     );
     let phase: "hello" | "proof" | "auth" | "open" | "closed" = "hello";
     let hello: Hello | undefined;
-    let nonce: Buffer | undefined;
+    let challenge: PendingChallenge | undefined;
     let peer: Peer | undefined;
     let heartbeatTimer: NodeJS.Timeout | undefined;
     let alive = true;
@@ -198,9 +232,10 @@ export function createRelay(deps: RelayDeps): Relay {
           if (phase !== "hello") return protocolError("malformed", "hello sent twice");
           return onHello(message);
         case "proof":
-          if (phase !== "proof" || !nonce || !hello) return protocolError("malformed", "unexpected proof");
+          if (phase !== "proof" || !challenge || !hello)
+            return protocolError("malformed", "unexpected proof");
           phase = "auth";
-          return void runAuth(provenDevice(hello, nonce, message.signature));
+          return void runAuth(provenDevice(hello, challenge, message.signature));
         case "ping":
           return send({ type: "pong" });
         case "pong":
@@ -223,8 +258,13 @@ export function createRelay(deps: RelayDeps): Relay {
       }
       if (message.role === "viewer" && message.device) {
         phase = "proof";
-        nonce = randomBytes(32);
-        return send({ type: "challenge", nonce: nonce.toString("base64") });
+        challenge = challengeFor(request.socket);
+        return send({
+          type: "challenge",
+          nonce: challenge.nonce.toString("base64"),
+          connectionId: challenge.connectionId.toString("base64"),
+          binding: challenge.binding,
+        });
       }
       phase = "auth";
       void runAuth(undefined);
@@ -324,13 +364,35 @@ export function createRelay(deps: RelayDeps): Relay {
       if (id === WINDOW_CHANNEL) {
         if (buf.length !== WINDOW_FRAME_BYTES)
           return protocolError("malformed", "window update must be 12 bytes");
-        const end = peer.channels.get(buf.readUInt32BE(4));
+        const channelId = buf.readUInt32BE(4);
+        const end = peer.channels.get(channelId);
         if (!end) return; // the channel closed while the update was in flight
+        // The credit is for the other direction: what the far side sent on this channel.
+        const sender = end.peer.channels.get(end.id);
+        const granted = buf.readUInt32BE(8);
+        if (sender) {
+          if (granted > sender.inFlight) {
+            return protocolError(
+              "malformed",
+              `window update for channel ${channelId} grants ${granted} bytes, but ${sender.inFlight} are in flight`,
+            );
+          }
+          sender.inFlight -= granted;
+        }
         buf.writeUInt32BE(end.id, 4);
         return peers.send(peer, end.peer, buf, true);
       }
       const end = peer.channels.get(id);
       if (!end) return;
+      // The receiver enforces the window it granted (per hop): a sender past it ignores flow control,
+      // and forwarding would only move the unbounded queue to the far agent.
+      end.inFlight += buf.length - 4;
+      if (end.inFlight > CHANNEL_WINDOW) {
+        return protocolError(
+          "malformed",
+          `channel ${id} overran its window: ${end.inFlight} bytes in flight, ${CHANNEL_WINDOW} granted`,
+        );
+      }
       buf.writeUInt32BE(end.id, 0);
       peers.send(peer, end.peer, buf, true);
     }
@@ -340,20 +402,22 @@ export function createRelay(deps: RelayDeps): Relay {
       if (channelId === WINDOW_CHANNEL || viewer.channels.has(channelId)) {
         return protocolError("malformed", `channel ${channelId} is reserved or already open`);
       }
+      // A refusal is a reply to the viewer's own request: sent with the viewer as the sender, so one
+      // that floods opens and reads no answers is paused rather than queued for without bound.
+      const refuse = (reason: string) =>
+        peers.sendControl(viewer, { type: "close", channelId, reason }, viewer);
+      const max = config.maxChannelsPerSession;
+      if (viewer.channels.size >= max) return refuse(`at most ${max} channels may be open at once`);
       const client = peers.client(viewer.serverHost, viewer.target);
       if (!viewer.reachable.has(viewer.target)) {
-        return send({
-          type: "close",
-          channelId,
-          reason: `client ${viewer.target} is not reachable from this viewer`,
-        });
+        return refuse(`client ${viewer.target} is not reachable from this viewer`);
       }
-      if (!client)
-        return send({ type: "close", channelId, reason: `client ${viewer.target} is not connected` });
-      let clientChannel = client.nextChannelId++;
-      if (clientChannel >= WINDOW_CHANNEL) clientChannel = client.nextChannelId = 1;
-      viewer.channels.set(channelId, { peer: client, id: clientChannel });
-      client.channels.set(clientChannel, { peer: viewer, id: channelId });
+      if (!client) return refuse(`client ${viewer.target} is not connected`);
+      if (client.channels.size >= max) return refuse(`client ${viewer.target} has ${max} channels open`);
+      const clientChannel = freeChannelId(client.channels, client.nextChannelId);
+      client.nextChannelId = clientChannel + 1;
+      viewer.channels.set(channelId, { peer: client, id: clientChannel, inFlight: 0 });
+      client.channels.set(clientChannel, { peer: viewer, id: channelId, inFlight: 0 });
       peers.sendControl(client, { type: "open", channelId: clientChannel });
       if (!client.recordedViewers.has(viewer.userName)) {
         // Extended display: the client's history row names the viewer that reached it.
@@ -373,9 +437,25 @@ export function createRelay(deps: RelayDeps): Relay {
     }
   }
 
-  /** The identity, if its install key signed our nonce; an unproven device counts as none. */
-  function provenDevice(message: Hello, challenge: Buffer, signature: string): DeviceIdentity | undefined {
+  /**
+   * The identity, if its install key signed the transcript of our challenge on this connection for
+   * this server, role and user; an unproven device counts as none.
+   */
+  function provenDevice(
+    message: Hello,
+    challenge: PendingChallenge,
+    signature: string,
+  ): DeviceIdentity | undefined {
     if (message.role !== "viewer" || !message.device) return undefined;
+    const transcript = deviceProofTranscript({
+      binding: challenge.binding,
+      nonce: challenge.nonce,
+      connectionId: challenge.connectionId,
+      server: message.server,
+      role: message.role,
+      user: message.user,
+      tlsExporter: challenge.tlsExporter,
+    });
     try {
       const key = createPublicKey({
         key: Buffer.from(message.device.installPublicKey, "base64"),
@@ -383,7 +463,7 @@ export function createRelay(deps: RelayDeps): Relay {
         type: "spki",
       });
       if (key.asymmetricKeyType !== "ed25519") return undefined;
-      return verify(null, challenge, key, Buffer.from(signature, "base64")) ? message.device : undefined;
+      return verify(null, transcript, key, Buffer.from(signature, "base64")) ? message.device : undefined;
     } catch {
       return undefined;
     }

@@ -39,7 +39,10 @@ describe("relay messages", () => {
 
   it("routes every message by type", () => {
     expect(ToRelay.parse({ type: "proof", signature: "c2ln" }).type).toBe("proof");
-    expect(FromRelay.parse({ type: "challenge", nonce: "bm9uY2U=" }).type).toBe("challenge");
+    expect(
+      FromRelay.parse({ type: "challenge", nonce: "bm9uY2U=", connectionId: "aWQ=", binding: "tls-exporter" })
+        .type,
+    ).toBe("challenge");
     expect(FromRelay.parse({ type: "error", code: "rate-limited", message: "slow down" }).type).toBe("error");
     expect(ToRelay.safeParse({ type: "result" }).success).toBe(false);
   });

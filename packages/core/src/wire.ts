@@ -11,13 +11,15 @@
  *
  * Keys and signatures: the install key is Ed25519; `installPublicKey` is its SubjectPublicKeyInfo in
  * DER, base64-encoded (what `crypto.createPublicKey(...).export({ type: "spki", format: "der" })`
- * gives, 44 bytes). The challenge nonce is 32 random bytes, base64; the proof is the Ed25519 signature
- * of the nonce's bytes (64 bytes), base64.
+ * gives, 44 bytes). The challenge carries a 32-byte nonce and a 16-byte connection id, base64; the
+ * proof is the Ed25519 signature (64 bytes, base64) of the transcript built by `deviceProofTranscript`
+ * (./proof.ts), which binds the nonce to the relay's host part, the role, the user and the connection.
  */
 import { z } from "zod";
 import { normaliseMac, parseCidr } from "./address.js";
 import { Edition, Product, ProductType } from "./domain.js";
 import { MAC_TEXT_MAX, MachineId, OsUser, ProgramVersion, ReportedUserName, UsbKeySerial } from "./fields.js";
+import { proofBindings } from "./proof.js";
 import type { Lang } from "./reasons.js";
 import { type Program, personFacingFailure } from "./reference-code.js";
 
@@ -69,9 +71,16 @@ export const ClientHello = z.object({ ...helloCommon, role: z.literal("client") 
 export const Hello = z.discriminatedUnion("role", [ViewerHello, ClientHello]);
 export type Hello = z.infer<typeof Hello>;
 
-/** Relay → viewer with a device: sign this nonce with the install key. */
-export const Challenge = z.object({ type: z.literal("challenge"), nonce: base64("nonce", 64) });
-/** Viewer → relay: the Ed25519 signature of the nonce. */
+/** Relay → viewer with a device: sign the transcript of this challenge with the install key. */
+export const Challenge = z.object({
+  type: z.literal("challenge"),
+  nonce: base64("nonce", 64),
+  /** The relay's id for this connection (16 random bytes), part of the transcript. */
+  connectionId: base64("connectionId", 64),
+  /** "tls-exporter" when the relay terminates TLS itself; "connection-id" otherwise (behind a proxy). */
+  binding: z.enum(proofBindings),
+});
+/** Viewer → relay: the Ed25519 signature of the transcript (core's `deviceProofTranscript`). */
 export const Proof = z.object({ type: z.literal("proof"), signature: base64("signature", 128) });
 
 export const ViewerPolicyWire = z.object({

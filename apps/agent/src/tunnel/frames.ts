@@ -1,10 +1,13 @@
 /**
  * Tunnel framing on the agents' side (docs/protocol.md "Framing"): core's 4-byte channel id + payload;
  * an empty payload ends the sender's data (half-close); WINDOW_CHANNEL carries window updates
- * (channel id, bytes granted). The relay holds the same constants (apps/relay/src/frames.ts).
+ * (channel id, bytes granted). The shared values (window channel, per-channel window, channel cap)
+ * live in core (packages/core/src/tunnel.ts), which the relay reads too.
  */
-export const WINDOW_CHANNEL = 0xffff_ffff;
-export const WINDOW_FRAME_BYTES = 12;
+export { CHANNEL_WINDOW, DEFAULT_MAX_CHANNELS, WINDOW_CHANNEL, WINDOW_FRAME_BYTES } from "@tsunagi/core";
+
+import { WINDOW_CHANNEL, WINDOW_FRAME_BYTES } from "@tsunagi/core";
+
 /**
  * Most payload bytes per data frame (the relay accepts up to 256 KiB). An agent frames what its socket
  * read in one turn of the event loop (several 64 KiB reads when data streams in), so a bulk transfer
@@ -14,12 +17,6 @@ export const WINDOW_FRAME_BYTES = 12;
  * channels more fairly.
  */
 export const MAX_FRAME_PAYLOAD = 120 * 1024;
-/**
- * Bytes a sender may have in flight per channel before the receiver's local socket has taken them.
- * A channel's throughput is at most window / round trip, and a loaded relay's round trip is
- * milliseconds, not microseconds: 4 MiB keeps one channel from waiting on credit at a few hundred MiB/s.
- */
-export const CHANNEL_WINDOW = 4 * 1024 * 1024;
 
 export function dataFrame(channelId: number, payload: Buffer, start = 0, end = payload.length): Buffer {
   const frame = Buffer.allocUnsafe(4 + end - start);

@@ -7,11 +7,17 @@
  * reader stalls its own channel and no other, and nothing in between buffers more than a window.
  * Order: one WebSocket, relayed in order, so frames of a channel never overtake one another; a close
  * is sent only after the socket's last data, and ends the far socket only after its queued writes.
+ *
+ * The far side is not trusted (docs/protocol.md "Limits"): a sender never sends beyond its credit, and
+ * a receiver that is sent more than it granted closes the relay connection (1008) rather than queue
+ * it; an `open` for an id already open closes it too; an `open` beyond the channel cap is answered
+ * with `close`.
  */
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 import {
   CHANNEL_WINDOW,
+  DEFAULT_MAX_CHANNELS,
   dataFrame,
   MAX_FRAME_PAYLOAD,
   WINDOW_CHANNEL,
@@ -21,20 +27,31 @@ import {
 
 const uncork = (socket: Socket) => socket.uncork();
 
+/** WebSocket close code for a peer that broke the tunnel's rules (as the relay uses it). */
+const POLICY_VIOLATION = 1008;
+
 interface Channel {
   readonly id: number;
   readonly socket: Socket;
   /** Bytes we may still send before the peer grants more. */
   credit: number;
+  /** Bytes the peer sent on this channel that we have not granted back (never above the window). */
+  unacknowledged: number;
   /** Bytes our socket has taken and we have not yet granted back. */
   consumed: number;
   waitingForCredit: boolean;
   /** Set when the close came from the far side, so we don't send one back. */
   closedByPeer: boolean;
   error?: string;
-  /** Read from the socket in this turn of the event loop, not yet framed. */
+  /** Read from the socket and not yet framed: this turn's reads, and what waits for credit. */
   readonly pending: Buffer[];
   pendingBytes: number;
+  flushScheduled: boolean;
+  /** The socket's reading side ended: the empty frame goes once the pending bytes have. */
+  readEnded: boolean;
+  finSent: boolean;
+  /** The socket closed: the close goes once the pending bytes have. */
+  socketClosed: boolean;
 }
 
 export interface MuxEvents {
@@ -42,16 +59,66 @@ export interface MuxEvents {
   onOpen?: (channelId: number) => void;
   /** A channel ended; `reason` is the far side's when it gave one. */
   onChannelClosed?: (channelId: number, reason: string | undefined) => void;
+  /** The far side broke the tunnel's rules; the relay connection is being closed. */
+  onViolation?: (message: string) => void;
+}
+
+export interface MuxLimits {
+  /** Per-channel window, each direction (the protocol's CHANNEL_WINDOW). */
+  readonly window?: number;
+  /** Channels open (or still writing what the far side sent) at once. */
+  readonly maxChannels?: number;
 }
 
 export class Mux {
   readonly channels = new Map<number, Channel>();
+  /** Sockets of channels the far side closed, still writing what it sent: they count towards the cap. */
+  private readonly draining = new Set<Socket>();
+  private readonly window: number;
+  readonly maxChannels: number;
+  private nextId = 1;
+  private violated = false;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly events: MuxEvents = {},
-    private readonly window = CHANNEL_WINDOW,
-  ) {}
+    limits: MuxLimits = {},
+  ) {
+    this.window = limits.window ?? CHANNEL_WINDOW;
+    this.maxChannels = limits.maxChannels ?? DEFAULT_MAX_CHANNELS;
+  }
+
+  /** Channels open, counting those still writing out what the far side sent before it closed. */
+  get openChannels(): number {
+    return this.channels.size + this.draining.size;
+  }
+
+  /** Channels the far side closed whose sockets still write out what it sent. */
+  get drainingChannels(): number {
+    return this.draining.size;
+  }
+
+  /** Bytes written to local sockets and not yet taken by them: what the far side makes us hold. */
+  queuedBytes(): number {
+    let bytes = 0;
+    for (const channel of this.channels.values()) bytes += channel.socket.writableLength;
+    for (const socket of this.draining) bytes += socket.writableLength;
+    return bytes;
+  }
+
+  /**
+   * Viewer side: opens a channel for a local connection, with an id not open on this connection.
+   * Returns the id, or undefined when the cap is reached (the caller refuses the connection).
+   */
+  open(socket: Socket): number | undefined {
+    if (this.openChannels >= this.maxChannels) return undefined;
+    let id = this.nextId;
+    while (this.channels.has(id) || id === WINDOW_CHANNEL) id = id + 1 >= WINDOW_CHANNEL ? 1 : id + 1;
+    this.nextId = id + 1 >= WINDOW_CHANNEL ? 1 : id + 1;
+    this.sendControl({ type: "open", channelId: id });
+    this.attach(id, socket);
+    return id;
+  }
 
   /** Joins `socket` to channel `id`; data flows both ways until either side closes. */
   attach(id: number, socket: Socket): void {
@@ -59,11 +126,16 @@ export class Mux {
       id,
       socket,
       credit: this.window,
+      unacknowledged: 0,
       consumed: 0,
       waitingForCredit: false,
       closedByPeer: false,
       pending: [],
       pendingBytes: 0,
+      flushScheduled: false,
+      readEnded: false,
+      finSent: false,
+      socketClosed: false,
     };
     this.channels.set(id, channel);
     socket.setNoDelay(true);
@@ -71,11 +143,14 @@ export class Mux {
       // Reads of one event-loop turn (libuv reads at most 64 KiB at a time, several in a row) leave
       // in one frame, at the end of the turn's I/O phase: fewer, larger frames for the relay and the
       // far agent to handle. The bytes are copied into the frame once either way.
-      if (channel.pendingBytes === 0) setImmediate(this.flushChannel, channel);
+      if (!channel.flushScheduled) {
+        channel.flushScheduled = true;
+        setImmediate(this.flushChannel, channel);
+      }
       channel.pending.push(chunk);
       channel.pendingBytes += chunk.length;
-      channel.credit -= chunk.length;
-      if (channel.credit <= 0 && !channel.waitingForCredit) {
+      // What the credit can't cover waits here (at most one read) until the peer grants more.
+      if (channel.pendingBytes >= channel.credit && !channel.waitingForCredit) {
         channel.waitingForCredit = true;
         socket.pause();
       }
@@ -83,33 +158,31 @@ export class Mux {
     // Our side is done sending: an empty frame tells the far socket to end its writing side too.
     socket.on("end", () => {
       if (this.channels.get(id) !== channel) return;
+      channel.readEnded = true;
       this.flush(channel);
-      this.send(dataFrame(id, Buffer.alloc(0)));
     });
     socket.on("error", (error) => {
       channel.error = error.message;
     });
     socket.on("close", () => {
+      this.draining.delete(socket);
       if (this.channels.get(id) !== channel) return;
+      channel.socketClosed = true;
       this.flush(channel);
-      this.channels.delete(id);
-      if (!channel.closedByPeer)
-        this.sendControl({
-          type: "close",
-          channelId: id,
-          ...(channel.error ? { reason: channel.error } : {}),
-        });
-      this.events.onChannelClosed?.(id, channel.error);
     });
   }
 
-  /** Sends what the channel's socket read since the last flush, in frames of at most MAX_FRAME_PAYLOAD. */
+  /**
+   * Sends what the channel's socket read and the credit covers, in frames of at most MAX_FRAME_PAYLOAD;
+   * then, once nothing is pending, the end of data and the close the socket asked for.
+   */
   private flush(channel: Channel): void {
-    let remaining = channel.pendingBytes;
-    if (remaining === 0) return;
+    let remaining = Math.min(channel.pendingBytes, channel.credit);
     const chunks = channel.pending;
     let index = 0;
     let offset = 0;
+    channel.credit -= remaining;
+    channel.pendingBytes -= remaining;
     while (remaining > 0) {
       const size = Math.min(remaining, MAX_FRAME_PAYLOAD);
       const frame = Buffer.allocUnsafe(4 + size);
@@ -128,25 +201,44 @@ export class Mux {
       remaining -= size;
       this.send(frame);
     }
-    chunks.length = 0;
-    channel.pendingBytes = 0;
+    if (index > 0 || offset > 0) {
+      chunks.splice(0, index);
+      if (offset > 0 && chunks[0]) chunks[0] = chunks[0].subarray(offset);
+    }
+    if (channel.pendingBytes > 0) return;
+    if (channel.readEnded && !channel.finSent) {
+      channel.finSent = true;
+      this.send(dataFrame(channel.id, Buffer.alloc(0)));
+    }
+    if (channel.socketClosed) {
+      this.channels.delete(channel.id);
+      if (!channel.closedByPeer)
+        this.sendControl({
+          type: "close",
+          channelId: channel.id,
+          ...(channel.error ? { reason: channel.error } : {}),
+        });
+      this.events.onChannelClosed?.(channel.id, channel.error);
+    }
   }
 
   private readonly flushChannel = (channel: Channel): void => {
+    channel.flushScheduled = false;
     // A channel that closed meanwhile flushed on its way out.
     if (this.channels.get(channel.id) === channel) this.flush(channel);
   };
 
   /** A binary frame from the relay. */
   onBinary(frame: Buffer): void {
-    if (frame.length < 4) return;
+    if (this.violated || frame.length < 4) return;
     const id = frame.readUInt32BE(0);
     if (id === WINDOW_CHANNEL) {
       if (frame.length !== WINDOW_FRAME_BYTES) return;
       const channel = this.channels.get(frame.readUInt32BE(4));
       if (!channel) return;
       channel.credit += frame.readUInt32BE(8);
-      if (channel.waitingForCredit && channel.credit > 0) {
+      if (channel.pendingBytes > 0) this.flush(channel);
+      if (channel.waitingForCredit && channel.credit > channel.pendingBytes) {
         channel.waitingForCredit = false;
         channel.socket.resume();
       }
@@ -160,6 +252,14 @@ export class Mux {
     }
     const payload = frame.subarray(4);
     const length = payload.length;
+    // The window we granted is enforced here: what a peer sends beyond it would only queue in memory.
+    channel.unacknowledged += length;
+    if (channel.unacknowledged > this.window) {
+      this.violation(
+        `channel ${id} overran its window: ${channel.unacknowledged} bytes in flight, ${this.window} granted`,
+      );
+      return;
+    }
     const socket = channel.socket;
     // Frames that arrived in one read go to the local socket in one write (writev) instead of one each.
     if (socket.writableCorked === 0) {
@@ -172,6 +272,7 @@ export class Mux {
       // Grant in batches: a window update per quarter window keeps the control traffic small.
       if (channel.consumed >= this.window / 4) {
         this.send(windowFrame(id, channel.consumed));
+        channel.unacknowledged -= channel.consumed;
         channel.consumed = 0;
       }
     });
@@ -179,20 +280,37 @@ export class Mux {
 
   /** An open or close from the relay. */
   onControl(message: { type: "open" | "close"; channelId: number; reason?: string | undefined }): void {
+    if (this.violated) return;
+    const id = message.channelId;
     if (message.type === "open") {
-      this.events.onOpen?.(message.channelId);
+      if (this.channels.has(id) || id === WINDOW_CHANNEL) {
+        this.violation(`channel ${id} is reserved or already open`);
+        return;
+      }
+      if (this.openChannels >= this.maxChannels) {
+        this.sendControl({
+          type: "close",
+          channelId: id,
+          reason: `at most ${this.maxChannels} channels may be open at once`,
+        });
+        return;
+      }
+      this.events.onOpen?.(id);
       return;
     }
-    const channel = this.channels.get(message.channelId);
+    const channel = this.channels.get(id);
     if (!channel) return;
     channel.closedByPeer = true;
-    this.channels.delete(message.channelId);
-    this.events.onChannelClosed?.(message.channelId, message.reason);
+    this.channels.delete(id);
+    this.events.onChannelClosed?.(id, message.reason);
     // Queued writes go out first (also those queued before an earlier half-close); then the socket is done.
     const socket = channel.socket;
     if (!socket.writableEnded) socket.end();
     if (socket.writableFinished || socket.destroyed) socket.destroy();
-    else socket.once("finish", () => socket.destroy());
+    else {
+      this.draining.add(socket);
+      socket.once("finish", () => socket.destroy());
+    }
   }
 
   /** The relay connection is gone: every channel ends now. */
@@ -202,10 +320,20 @@ export class Mux {
       channel.socket.destroy();
     }
     this.channels.clear();
+    for (const socket of this.draining) socket.destroy();
+    this.draining.clear();
   }
 
   sendControl(message: object): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  /** The far side broke the rules: nothing more it sends is taken; the connection closes with 1008. */
+  private violation(message: string): void {
+    this.violated = true;
+    this.events.onViolation?.(message);
+    // A close reason is at most 123 bytes.
+    this.ws.close(POLICY_VIOLATION, message.slice(0, 123));
   }
 
   private send(frame: Buffer): void {
