@@ -150,8 +150,8 @@ function csvQuery(db: Database, contractId: string, filter: HistoryFilter, timeZ
       ${filter.role ? sql`and role = ${filter.role}` : none}
       ${filter.result === "success" ? sql`and result = 'success'` : filter.result === "failure" ? sql`and result in ('failure', 'info')` : none}
       ${filter.userName ? sql`and user_name = ${filter.userName}` : none}
-      ${filter.from ? sql`and started_at >= ${filter.from}` : none}
-      ${filter.to ? sql`and started_at < ${filter.to}` : none}
+      ${filter.from ? sql`and started_at >= ${filter.from.toISOString()}` : none}
+      ${filter.to ? sql`and started_at < ${filter.to.toISOString()}` : none}
     order by started_at desc, id desc`;
 }
 
