@@ -2,11 +2,21 @@
  * User management: list with search and keyset paging, details with the terminal-auth slots, and
  * changes to one user (個別管理) or many at once (一括管理). Every change is one transaction that
  * checks the version the admin read (If-Match or `version`), applies the fields, initialises the
- * slots asked for, and writes the audit row; a bad field or a stale version changes nothing.
+ * slots asked for, asks the relays to end the live sessions the change revokes, and writes the audit
+ * row; a bad field or a stale version changes nothing.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { hashSecret } from "@tsunagi/core";
-import { type Database, initialiseSlot, schema, type UserPatch, updateUser } from "@tsunagi/db";
+import { addressAllowed, hashSecret, type Model, macAllowed, type SlotKind, slotOf } from "@tsunagi/core";
+import {
+  type Database,
+  initialiseSlot,
+  type LiveSession,
+  liveSessionsOf,
+  requestSessionEnd,
+  schema,
+  type UserPatch,
+  updateUser,
+} from "@tsunagi/db";
 import { and, asc, eq, gt, ilike, inArray, or, type SQL } from "drizzle-orm";
 import { asDb, auditable, type Tx, writeAudit } from "../audit.js";
 import { type AdminContext, router, type Services } from "../context.js";
@@ -134,6 +144,49 @@ function diff(before: Record<string, unknown> | null, after: Record<string, unkn
   return { before: b, after: a };
 }
 
+/** Whether an allow-list changed; lists are compared as the admin set them (order included). */
+const listChanged = (a: readonly string[] | null, b: readonly string[] | null) =>
+  JSON.stringify(a) !== JSON.stringify(b);
+
+/**
+ * Whether a change takes away what a live session was admitted with, judged as the relay judges an
+ * attempt (core's rules): a new password ends every session of the user; an initialised slot ends the
+ * viewer whose product registers through it; a changed IP or MAC list ends the sessions of its role
+ * that the new list would refuse (the lease keeps the address the relay checked, the history row the
+ * MAC the agent reported), so a list that still admits a session leaves it be. MAC lists are a legacy
+ * rule; neo never checks them.
+ */
+export function revokes(
+  session: LiveSession,
+  model: Model,
+  before: User,
+  after: User,
+  passwordChanged: boolean,
+  initialised: readonly SlotKind[],
+): boolean {
+  if (passwordChanged) return true;
+  if (session.role === "viewer" && session.product !== null) {
+    const slot = slotOf(session.product);
+    if (slot !== null && initialised.includes(slot)) return true;
+  }
+  const viewer = session.role === "viewer";
+  const ipList = viewer ? after.ipAllowViewer : after.ipAllowClient;
+  if (
+    listChanged(viewer ? before.ipAllowViewer : before.ipAllowClient, ipList) &&
+    ipList !== null &&
+    !addressAllowed(session.sourceAddress ?? "", ipList)
+  ) {
+    return true;
+  }
+  const macList = viewer ? after.macAllowViewer : after.macAllowClient;
+  return (
+    model === "legacy" &&
+    listChanged(viewer ? before.macAllowViewer : before.macAllowClient, macList) &&
+    macList !== null &&
+    !macAllowed(session.mac ?? undefined, macList)
+  );
+}
+
 async function registrationsOf(db: Database | Tx, userId: string) {
   return db.select().from(deviceRegistrations).where(eq(deviceRegistrations.userId, userId));
 }
@@ -183,8 +236,20 @@ async function applyChange(
   const [after] = await tx.select().from(users).where(eq(users.id, user.id));
   if (!after) throw notFound(`User ${user.userName}`, field);
   const afterRegs = await registrationsOf(tx, user.id);
+  // In this transaction: the relays see the end requests only if the change commits.
+  const live = await liveSessionsOf(asDb(tx), admin.contractId, [user.id]);
+  const revoked = live.filter((session) =>
+    revokes(session, admin.contract.model, result.before, after, passwordHash !== undefined, initialised),
+  );
+  const sessionsEnded = await requestSessionEnd(
+    asDb(tx),
+    admin.contractId,
+    revoked.map((session) => session.id),
+    now,
+  );
   const { before, after: changed } = diff(auditable(result.before), auditable(after));
   if (passwordHash !== undefined) changed.password = "changed";
+  if (sessionsEnded > 0) changed.sessionsEnded = sessionsEnded;
   if (initialised.length > 0) {
     before.slots = Object.fromEntries(initialised.map((s) => [s, slotState(user, beforeRegs, s).state]));
     changed.slots = Object.fromEntries(initialised.map((s) => [s, slotState(after, afterRegs, s).state]));

@@ -1,9 +1,10 @@
 /**
- * Session leases: opening one per user and role atomically, heartbeats, closing, and expiring those
- * whose heartbeat stopped (an abnormal disconnect) after the stale window.
+ * Session leases: opening one per user and role atomically, heartbeats, closing, expiring those
+ * whose heartbeat stopped (an abnormal disconnect) after the stale window, and asking the holding
+ * relay to end the ones an account manager's change revokes.
  */
-import type { Role } from "@tsunagi/core";
-import { and, eq, sql } from "drizzle-orm";
+import type { Product, Role } from "@tsunagi/core";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { accessHistory, activeSessions } from "../schema/index.js";
 
@@ -114,4 +115,71 @@ export async function expireStaleSessions(
     }
     return expired.length;
   });
+}
+
+/** A live session with what its admission rested on, as its lease and history row recorded it. */
+export interface LiveSession {
+  id: string;
+  userId: string;
+  role: Role;
+  /** The address the relay checked against the IP allow-list. */
+  sourceAddress: string | null;
+  /** The viewer's product (so the slot it registered through); null for a client. */
+  product: Product | null;
+  /** The MAC the agent reported, as recorded (canonical when it parsed); null when none was sent. */
+  mac: string | null;
+}
+
+/** The live sessions of these users in `contractId`; sessions already asked to end are left out. */
+export async function liveSessionsOf(
+  db: Database,
+  contractId: string,
+  userIds: readonly string[],
+): Promise<LiveSession[]> {
+  if (userIds.length === 0) return [];
+  return db
+    .select({
+      id: activeSessions.id,
+      userId: activeSessions.userId,
+      role: activeSessions.role,
+      sourceAddress: activeSessions.sourceAddress,
+      product: accessHistory.product,
+      mac: accessHistory.mac,
+    })
+    .from(activeSessions)
+    .leftJoin(accessHistory, eq(accessHistory.id, activeSessions.historyId))
+    .where(
+      and(
+        eq(activeSessions.contractId, contractId),
+        inArray(activeSessions.userId, [...userIds]),
+        isNull(activeSessions.disconnectRequestedAt),
+      ),
+    );
+}
+
+/**
+ * Asks the relays holding these sessions to end them: each relay closes its socket (4003) at the
+ * session's next heartbeat, and the history row gets its end time then. Run it in the transaction of
+ * the change that revokes them, so the request stands or falls with the change. Returns how many
+ * sessions of `contractId` were asked to end (a session of another contract is never touched).
+ */
+export async function requestSessionEnd(
+  db: Database,
+  contractId: string,
+  sessionIds: readonly string[],
+  at: Date,
+): Promise<number> {
+  if (sessionIds.length === 0) return 0;
+  const asked = await db
+    .update(activeSessions)
+    .set({ disconnectRequestedAt: at })
+    .where(
+      and(
+        eq(activeSessions.contractId, contractId),
+        inArray(activeSessions.id, [...sessionIds]),
+        isNull(activeSessions.disconnectRequestedAt),
+      ),
+    )
+    .returning({ id: activeSessions.id });
+  return asked.length;
 }
