@@ -1,15 +1,16 @@
 /**
  * Grouping: explicit viewer → client links beyond the standard connection (same user name). Listed
  * both ways (1:N by viewer, N:1 by client), added and removed in sets, and exported or imported as
- * CSV (`viewer,client` per line) for bulk changes. A set applies whole or not at all.
+ * CSV (`viewer,client` per line) for bulk changes. A set applies whole or not at all. Removing a link
+ * ends the linked viewer's live session (the clients it may reach were fixed at its login).
  */
 import { createRoute } from "@hono/zod-openapi";
-import { schema } from "@tsunagi/db";
+import { csvCell, csvRecord, csvRestoreCell } from "@tsunagi/core";
+import { liveSessionsOf, requestSessionEnd, schema } from "@tsunagi/db";
 import { parse } from "csv-parse/sync";
-import { stringify } from "csv-stringify/sync";
 import { and, eq, inArray } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { writeAudit } from "../audit.js";
+import { asDb, writeAudit } from "../audit.js";
 import { type AdminContext, router, type Services } from "../context.js";
 import { authErrors, badRequest, errorResponse } from "../errors.js";
 import { GroupChangeResponse, GroupCsvQuery, GroupLinksBody, GroupsResponse } from "../schemas.js";
@@ -23,7 +24,7 @@ const MAX_CSV_BYTES = 2 * 1024 * 1024;
 type Link = { viewer: string; client: string };
 
 export function groupRoutes(services: Services) {
-  const { db } = services;
+  const { db, clock } = services;
 
   async function links(contractId: string) {
     return db
@@ -67,6 +68,7 @@ export function groupRoutes(services: Services) {
     });
     return db.transaction(async (tx) => {
       let count = 0;
+      let sessionsEnded = 0;
       if (mode === "add") {
         const inserted = await tx
           .insert(groupLinks)
@@ -75,6 +77,7 @@ export function groupRoutes(services: Services) {
           .returning({ v: groupLinks.viewerUserId });
         count = inserted.length;
       } else {
+        const unlinked = new Set<string>();
         for (const p of pairs) {
           const removed = await tx
             .delete(groupLinks)
@@ -87,13 +90,22 @@ export function groupRoutes(services: Services) {
             )
             .returning({ v: groupLinks.viewerUserId });
           count += removed.length;
+          if (removed.length > 0) unlinked.add(p.viewerUserId);
         }
+        // In this transaction: the relays see the end requests only if the removal commits.
+        const live = await liveSessionsOf(asDb(tx), admin.contractId, [...unlinked]);
+        sessionsEnded = await requestSessionEnd(
+          asDb(tx),
+          admin.contractId,
+          live.filter((session) => session.role === "viewer").map((session) => session.id),
+          clock(),
+        );
       }
       await writeAudit(tx, admin, {
         action: mode === "add" ? "group.add" : "group.delete",
         targetType: "group-links",
         before: mode === "delete" ? set : null,
-        after: mode === "add" ? set : null,
+        after: mode === "add" ? set : { sessionsEnded },
       });
       return { added: mode === "add" ? count : 0, removed: mode === "delete" ? count : 0 };
     });
@@ -195,9 +207,10 @@ export function groupRoutes(services: Services) {
       }),
       async (c) => {
         const rows = await links(c.get("admin").contractId);
-        const text = stringify([["viewer", "client"], ...rows.map((r) => [r.viewer, r.client])], {
-          record_delimiter: "\r\n",
-        });
+        // Every cell through core's csvCell: a user name a spreadsheet would run is neutralised.
+        const text = [["viewer", "client"], ...rows.map((r) => [r.viewer, r.client])]
+          .map((record) => csvRecord(record.map(csvCell)))
+          .join("");
         return c.body(`\uFEFF${text}`, 200, { "content-type": "text/csv; charset=utf-8" });
       },
     )
@@ -208,7 +221,7 @@ export function groupRoutes(services: Services) {
         tags,
         summary: "Import links from CSV: ?mode=add adds them, ?mode=delete removes them",
         description:
-          "One `viewer,client` pair per line; a first line `viewer,client` is taken as a header. A bad line rejects the whole file; `field` names it (`line 3`).",
+          "One `viewer,client` pair per line; a first line `viewer,client` is taken as a header. A cell the export neutralised against spreadsheet formulas (`'=name`) is read as the name (`=name`). A bad line rejects the whole file; `field` names it (`line 3`).",
         security: [{ bearer: [] }],
         request: {
           query: GroupCsvQuery,
@@ -248,7 +261,8 @@ export function groupRoutes(services: Services) {
           if (r.length !== 2 || !r[0] || !r[1]) {
             throw badRequest(`line ${i + offset}`, `line ${i + offset}: expected viewer,client`);
           }
-          return { viewer: r[0], client: r[1] };
+          // A cell the export neutralised ('=name) stands for the name itself.
+          return { viewer: csvRestoreCell(r[0]), client: csvRestoreCell(r[1]) };
         });
         if (set.length === 0) throw badRequest("body", "body: no viewer,client lines");
         return c.json(await change(c.get("admin"), mode, set, (i) => `line ${i + offset}`), 200);

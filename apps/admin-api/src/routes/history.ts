@@ -3,7 +3,15 @@
  * and the CSV download, streamed in keyset batches so a year of history costs one batch of memory.
  */
 import { createRoute } from "@hono/zod-openapi";
-import { csvMessage, type Lang, type ReasonKey, type RecordedReasonKey, reasonKeys } from "@tsunagi/core";
+import {
+  csvCell,
+  csvInteger,
+  csvMessage,
+  type Lang,
+  type ReasonKey,
+  type RecordedReasonKey,
+  reasonKeys,
+} from "@tsunagi/core";
 import { type Database, type HistoryFilter, historyPage, type schema } from "@tsunagi/db";
 import iconv from "iconv-lite";
 import { router, type Services } from "../context.js";
@@ -104,18 +112,6 @@ const resultLabel = {
   ja: { success: "成功", failure: "失敗：" },
 } as const;
 
-/** RFC 4180: a field holding a comma, quote or line break is quoted, its quotes doubled. */
-const needsQuotes = /[",\r\n]/;
-function field(text: string): string {
-  return needsQuotes.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** Spreadsheets run a cell that starts with = + - @ as a formula; user names come from the wire. */
-function cell(text: string | null): string {
-  if (text === null) return "";
-  return field(/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
-}
-
 /** The columns the CSV needs. */
 type CsvRow = Pick<
   Row,
@@ -177,19 +173,22 @@ async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
 }
 
 /**
- * Formats a batch of rows into one CSV chunk. The result cell of each reason, the labels and the
- * separators are built once per download, not once per row.
+ * Formats a batch of rows into one CSV chunk. Every cell goes through core's csvCell (RFC 4180 quoting,
+ * and a cell a spreadsheet would run as a formula neutralised): the user name, address, MAC and peer
+ * come from agents and the database, and the export must be safe whatever they hold. The one
+ * exception is the duration, an integer this exporter computes (csvInteger). The result cell of each
+ * reason and the labels are built once per download, not once per row.
  */
 function csvFormatter(lang: Lang, peer: "target" | "source" | "both" | null) {
-  const roles = { viewer: field(roleLabel[lang].viewer), client: field(roleLabel[lang].client) };
-  const success = field(resultLabel[lang].success);
+  const roles = { viewer: csvCell(roleLabel[lang].viewer), client: csvCell(roleLabel[lang].client) };
+  const success = csvCell(resultLabel[lang].success);
   const failures = new Map<string, string>();
   const failureCell = (row: CsvRow): string => {
     const id = `${row.reasonKey}\u0000${row.reasonCode}`;
     let text = failures.get(id);
     if (text === undefined) {
       const key = knownKey(row.reasonKey);
-      text = field(
+      text = csvCell(
         `${resultLabel[lang].failure}${key && key !== "unknown-user" ? csvMessage(key as RecordedReasonKey, lang) : `(${row.reasonCode ?? "?"})`}`,
       );
       failures.set(id, text);
@@ -199,8 +198,8 @@ function csvFormatter(lang: Lang, peer: "target" | "source" | "both" | null) {
   return (rows: readonly CsvRow[]): string => {
     let out = "";
     for (const row of rows) {
-      out += `${cell(row.userName)},${roles[row.role]},${row.startedAt},${row.endedAt ?? ""},${row.durationSeconds ?? ""},${row.sourceAddress === null ? "" : field(row.sourceAddress)},${row.mac === null ? "" : field(row.mac)},${row.result === "success" ? success : failureCell(row)}`;
-      out += peer ? `,${cell(row.peerUserName)}\r\n` : "\r\n";
+      out += `${csvCell(row.userName)},${roles[row.role]},${csvCell(row.startedAt)},${csvCell(row.endedAt)},${csvInteger(row.durationSeconds)},${csvCell(row.sourceAddress)},${csvCell(row.mac)},${row.result === "success" ? success : failureCell(row)}`;
+      out += peer ? `,${csvCell(row.peerUserName)}\r\n` : "\r\n";
     }
     return out;
   };
@@ -237,7 +236,7 @@ export function historyCsvStream(
             ...csvHeaders[lang].map((h, i) => (i === 2 || i === 3 ? `${h} (${timeZone})` : h)),
             ...(peer ? [peerHeader[peer][lang]] : []),
           ]
-            .map(field)
+            .map(csvCell)
             .join(",");
           controller.enqueue(encode(`${encoding === "utf-8" ? "\uFEFF" : ""}${header}\r\n`));
           return;
