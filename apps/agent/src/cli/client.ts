@@ -14,13 +14,18 @@ const HELP = `Usage: tsunagi-client --server URL --user USER --forward HOST:PORT
 Makes HOST:PORT on this PC reachable through the relay by the viewer of USER
 (or a viewer grouped with it).
 
-  --server URL          the relay, e.g. wss://asp1.example.net (ws:// only on loopback)
+  --server URL          the relay, e.g. wss://asp1.example.net; plain ws:// is refused unless
+                        the relay is on this machine (127.0.0.0/8, ::1, localhost)
   --server-host NAME    the relay's host part (asp1); needed when URL is an address
   --user USER           the user name
   --forward HOST:PORT   the local service, e.g. 127.0.0.1:3389
   --password-file FILE  read the password from FILE (else TSUNAGI_PASSWORD, else a prompt)
   --mac MAC             the MAC address to report (default: the first network interface's)
   --ca FILE             also trust this CA certificate (PEM), for a relay with its own certificate
+
+Channels: at most 256 connections from viewers at once; more are answered with a close.
+A relay that sends a connection more than the window it was granted (4 MiB) is
+disconnected, and the client reconnects.
 `;
 
 async function main(): Promise<number> {

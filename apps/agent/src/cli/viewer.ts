@@ -19,7 +19,8 @@ const HELP = `Usage: tsunagi-viewer --server URL --user USER --listen HOST:PORT 
 Accepts connections on HOST:PORT and carries each through the relay to the client of
 USER (or of --target, when grouping links it).
 
-  --server URL          the relay, e.g. wss://asp1.example.net (ws:// only on loopback)
+  --server URL          the relay, e.g. wss://asp1.example.net; plain ws:// is refused unless
+                        the relay is on this machine (127.0.0.0/8, ::1, localhost)
   --server-host NAME    the relay's host part (asp1); needed when URL is an address
   --user USER           the user name
   --target CLIENT       the client user name to reach (default: USER)
@@ -31,6 +32,12 @@ USER (or of --target, when grouping links it).
   --password-file FILE  read the password from FILE (else TSUNAGI_PASSWORD, else a prompt)
   --mac MAC             the MAC address to report (default: the first network interface's)
   --ca FILE             also trust this CA certificate (PEM), for a relay with its own certificate
+
+Channels: at most 256 connections are carried at once; more are refused. A relay that
+sends a connection more than the window it was granted (4 MiB) is disconnected.
+
+The device proof signs the relay's host part, the user and this connection (its TLS
+session over wss://), so a relay in between cannot pass it on to the real one.
 `;
 
 async function main(): Promise<number> {
