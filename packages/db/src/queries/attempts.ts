@@ -1,7 +1,8 @@
 /**
  * What the relay writes around one authentication attempt beyond `recordAttempt` and the session
- * lease: the user's open sessions as the rules see them, the failure counter (lockout), a success row
- * turned into a failure when its session lost a race, and the peer of a paired session.
+ * lease: the user's open sessions as the rules see them, the failure counter set outright (the relay's
+ * own counting is atomic, in handshake.ts), a success row turned into a failure when its session lost a
+ * race, and the peer of a paired session.
  */
 import type { Role } from "@tsunagi/core";
 import { and, eq } from "drizzle-orm";
@@ -22,7 +23,10 @@ export function sessionsOfUser(db: Database, userId: string, staleAfterSeconds: 
     .where(eq(activeSessions.userId, userId));
 }
 
-/** Stores the user's consecutive password failures and lock (the rules compute them). */
+/**
+ * Sets the user's consecutive password failures and lock outright (tests and tools). The relay never
+ * writes a counter it read before: it counts atomically with `bumpAndReadAttemptState`.
+ */
 export async function storeFailureCounter(
   db: Database,
   userId: string,
