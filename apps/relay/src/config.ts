@@ -25,7 +25,7 @@ export interface RelayConfig {
   readonly maxQueuedHashes: number;
   /** A connection must send its hello (and proof) within this time. */
   readonly handshakeTimeoutMs: number;
-  /** Largest binary (tunnel) frame accepted; agents send at most 64 KiB of payload per frame. */
+  /** Largest binary (tunnel) frame accepted; agents send at most 120 KiB of payload per frame. */
   readonly maxBinaryFrameBytes: number;
   /**
    * Bytes queued towards one peer before the relay stops reading from the sender (a safety net under

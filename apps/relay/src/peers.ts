@@ -5,9 +5,9 @@
  * client (N:1 grouping) and each numbers its own channels.
  *
  * Backpressure: every frame sent to a peer is counted until the socket has taken it; past the high
- * water mark the sender's connection is paused until the receiver drains. The agents' per-channel
- * windows (4 MiB) keep this from engaging unless a peer is slower than several channels streaming
- * to it at once; it is the bound for senders that ignore windows.
+ * water mark the sender's connection is paused until the receiver drains. The per-channel windows
+ * (4 MiB, enforced by the relay per hop: see `ChannelEnd.inFlight`) keep this from engaging unless a
+ * peer is slower than several channels streaming to it at once.
  */
 import type { Role } from "@tsunagi/core";
 import type { WebSocket } from "ws";
