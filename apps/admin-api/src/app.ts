@@ -2,11 +2,11 @@
  * The admin API: `createApp(deps)` builds the OpenAPIHono app with its routes chained, so
  * `AdminApi` carries every route's types to `hono/client` (see client.ts).
  */
-import { swaggerUI } from "@hono/swagger-ui";
 import { requestId } from "hono/request-id";
 import { pino } from "pino";
 import { authenticate } from "./auth.js";
 import { type Deps, resolveConfig, router, type Services } from "./context.js";
+import { docsRoutes, securityHeaders } from "./docs.js";
 import { errorBody, errorHandler } from "./errors.js";
 import { activeSessionRoutes } from "./routes/active-sessions.js";
 import { auditRoutes } from "./routes/audit.js";
@@ -28,6 +28,8 @@ export function createApp(deps: Deps) {
 
   // Middleware adds no route types, so it goes on the base; the routes are chained for AdminApi.
   const base = router();
+  // First, so every answer carries them: pages, JSON, CSV, 4xx, 5xx and 404.
+  base.use(securityHeaders());
   base.use(requestId());
   base.use(async (c, next) => {
     const started = performance.now();
@@ -62,7 +64,7 @@ export function createApp(deps: Deps) {
         "The account manager's functions: access history, user management, grouping, security, active sessions. Log in with POST /sessions, then send `Authorization: Bearer <token>`.",
     },
   });
-  base.get("/docs", swaggerUI({ url: "/openapi.json", title: "Tsunagi admin API" }));
+  base.route("/", docsRoutes());
   base.get("/", (c) => c.redirect("/docs"));
   base.notFound((c) => c.json(errorBody(c, "not-found", `No route ${c.req.method} ${c.req.path}`), 404));
   base.onError(errorHandler(logger));
