@@ -8,6 +8,7 @@ import { authenticate } from "./auth.js";
 import { type Deps, resolveConfig, router, type Services } from "./context.js";
 import { docsRoutes, securityHeaders } from "./docs.js";
 import { errorBody, errorHandler } from "./errors.js";
+import { bodySizeLimit, bodyTextGuard, percentEncodingGuard } from "./input.js";
 import { activeSessionRoutes } from "./routes/active-sessions.js";
 import { auditRoutes } from "./routes/audit.js";
 import { groupRoutes } from "./routes/groups.js";
@@ -49,6 +50,11 @@ export function createApp(deps: Deps) {
     );
   });
   base.use(authenticate(services));
+  // After authentication: a caller without a session never gets its body read. Then the input
+  // guards, before any route's validation (see input.ts).
+  base.use(bodySizeLimit(services.config.maxBodyBytes, services.config.maxBulkBodyBytes));
+  base.use(percentEncodingGuard());
+  base.use(bodyTextGuard());
 
   base.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

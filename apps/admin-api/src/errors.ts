@@ -46,6 +46,9 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** What a message's own field name looks like: `threshold`, `ipAllow.viewer[0]`. */
+const FIELD_PATH = /^[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*|\[\d+\])*$/;
+
 /** The first issue of a failed validation as a field and a message that names it. */
 export function describeZodError(error: ZodError, target: string): { field: string; message: string } {
   const issue = error.issues[0];
@@ -56,10 +59,11 @@ export function describeZodError(error: ZodError, target: string): { field: stri
     field = fieldPath([...issue.path, issue.keys[0] as string]);
   }
   if (field === "") field = target === "json" ? "body" : target;
-  // Shared schemas (core's) name the field by their own, shorter path: "ipAllow.viewer[0]: …" inside
-  // "restrictions". Say the full path once.
+  // Shared schemas (core's) name the field by their own path: "ipAllow.viewer[0]: …" inside
+  // "restrictions", or under another name altogether (adminAllowCidrs). Say our full path once.
   const colon = issue.message.indexOf(": ");
-  const named = colon > 0 && field.endsWith(issue.message.slice(0, colon));
+  const prefix = colon > 0 ? issue.message.slice(0, colon) : "";
+  const named = prefix !== "" && (field.endsWith(prefix) || FIELD_PATH.test(prefix));
   const message = `${field}: ${named ? issue.message.slice(colon + 2) : issue.message}`;
   return { field, message };
 }

@@ -38,6 +38,7 @@ export const errorCodes = [
   "version-conflict",
   "precondition-required",
   "unsupported-media-type",
+  "payload-too-large",
   "not-ready",
   "rate-limited",
   "busy",
@@ -63,17 +64,29 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 // Shared pieces
 
 const isoTime = z.string().openapi({ format: "date-time", example: "2026-11-15T01:16:55.000Z" });
+
+/** A UTF-16 code unit of a surrogate pair that has no partner: not a character, not encodable as UTF-8. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text an account manager or a client sends: at most `max` characters, no NUL (PostgreSQL's text
+ * refuses it, which would turn bad input into a 500) and no lone surrogate (not Unicode). Every
+ * string in a path, query or body is built from this, so bad input is a 400 naming its field.
+ */
+export const text = (max: number, min = 0) => textOf(z.string().min(min).max(max));
+
+/** `text`'s rules on a string schema that carries its own limits and messages. */
+export const textOf = (schema: z.ZodString) =>
+  schema
+    .refine((value) => !value.includes("\u0000"), "must not contain NUL (U+0000)")
+    .refine((value) => !LONE_SURROGATE.test(value), "must be Unicode text (a lone surrogate is not)");
+
 /** User names as the relay receives them: the same limit as the wire schema. */
-export const UserName = z.string().min(1).max(128).openapi({ example: "user1" });
+export const UserName = text(128, 1).openapi({ example: "user1" });
 const limit = (max: number, fallback: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback).openapi({ example: fallback });
 /** An opaque keyset cursor: hand back `nextCursor` as it came. */
-const cursor = z
-  .string()
-  .min(1)
-  .max(200)
-  .optional()
-  .openapi({ description: "nextCursor of the previous page" });
+const cursor = text(200, 1).optional().openapi({ description: "nextCursor of the previous page" });
 
 export const ContractInfo = z
   .object({
@@ -95,10 +108,11 @@ export const LoginBody = z
       .string()
       .min(1)
       .max(63)
-      .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i, "server must be a host part like asp1")
+      // Spelled without the `i` flag, so the document's `pattern` is a valid JSON Schema regex too.
+      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, "server must be a host part like asp1")
       .openapi({ example: "asp1" }),
-    login: z.string().min(1).max(128).openapi({ example: "account.admin" }),
-    password: z.string().min(1).max(1024).openapi({ example: "demo-temp-1234" }),
+    login: text(128, 1).openapi({ example: "account.admin" }),
+    password: text(1024, 1).openapi({ example: "demo-temp-1234" }),
   })
   .openapi("LoginBody");
 
@@ -118,13 +132,12 @@ export type LoginResponse = z.infer<typeof LoginResponse>;
 export const CurrentSession = LoginResponse.omit({ token: true }).openapi("CurrentSession");
 
 /** Admin passwords: long enough to resist guessing, short enough to hash. */
-export const AdminPassword = z
-  .string()
-  .min(12, "newPassword: at least 12 characters")
-  .max(256, "newPassword: at most 256 characters");
+export const AdminPassword = textOf(
+  z.string().min(12, "newPassword: at least 12 characters").max(256, "newPassword: at most 256 characters"),
+);
 
 export const ChangePasswordBody = z
-  .object({ currentPassword: z.string().min(1).max(1024), newPassword: AdminPassword })
+  .object({ currentPassword: text(1024, 1), newPassword: AdminPassword })
   .openapi("ChangePasswordBody");
 
 // ---------------------------------------------------------------------------------------------------
@@ -193,7 +206,9 @@ export const HistoryRow = z
     sourceAddress: z.string().nullable(),
     mac: z.string().nullable(),
     result: z.enum(["success", "failure", "info"]),
-    reason: Reason.nullable(),
+    // A union, not `.nullable()`: on a named schema zod-openapi writes `allOf: [$ref, {type: [object, null]}]`,
+    // which no null satisfies.
+    reason: z.union([Reason, z.null()]),
     product: z.string().nullable(),
     edition: Edition.nullable(),
     /** Extended display: the target client of a viewer row, the source viewer of a client row. */
@@ -289,7 +304,7 @@ export const UserDetail = z
 export type UserDetail = z.infer<typeof UserDetail>;
 
 export const UsersQuery = z.object({
-  q: z.string().max(128).optional().openapi({ description: "part of the user name or memo" }),
+  q: text(128).optional().openapi({ description: "part of the user name or memo" }),
   limit: limit(500, 100),
   cursor,
 });
@@ -298,7 +313,7 @@ export const UsersPage = z
   .openapi("UsersPage");
 
 /** User passwords: what the relay will compare; the relay's wire limit is 1024. */
-export const UserPassword = z.string().min(8, "password: at least 8 characters").max(1024);
+export const UserPassword = text(1024).min(8, "password: at least 8 characters");
 
 const { ipAllow, macAllow } = RestrictionsBody.shape;
 
@@ -312,7 +327,7 @@ export const NEO_DEVICE_LIMIT_MAX = 100;
 export const UserChange = z
   .object({
     userType: UserType.optional(),
-    memo: z.string().max(1000).optional(),
+    memo: text(1000).optional(),
     permissions: PermissionsBody.partial().optional(),
     restrictions: z
       .object({

@@ -1,0 +1,162 @@
+/**
+ * Guards between the wire and the schemas: the body size limit, percent-encoding that does not decode
+ * to UTF-8 (path and query) and bodies that are not UTF-8 text or carry NUL or lone surrogates. Each
+ * answers a 400 naming the field (413 for size) so bad input never reaches the database as an error;
+ * the schemas' `text` refuses the same in every decoded string (see schemas.ts).
+ */
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { routePath } from "hono/route";
+import type { AppEnv } from "./context.js";
+import { ApiError, badRequest, fieldPath } from "./errors.js";
+
+/** Routes that take many rows in one body (CSV import, batch patch, link sets) get the bulk limit. */
+export function isBulk(method: string, path: string): boolean {
+  return (
+    (method === "PATCH" && path === "/users") ||
+    (method === "POST" &&
+      (path === "/groups/csv" || path === "/groups/links" || path === "/groups/links/remove"))
+  );
+}
+
+/** 413 in the one error shape once a body outgrows its route's limit, read or declared. */
+export function bodySizeLimit(maxBodyBytes: number, maxBulkBodyBytes: number): MiddlewareHandler<AppEnv> {
+  const limitOf = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ApiError(413, "payload-too-large", `body: larger than ${maxSize} bytes`, "body");
+      },
+    });
+  const ordinary = limitOf(maxBodyBytes);
+  const bulk = limitOf(maxBulkBodyBytes);
+  return (c, next) => (isBulk(c.req.method, c.req.path) ? bulk(c, next) : ordinary(c, next));
+}
+
+/** `decodeURIComponent` that answers undefined instead of throwing on bytes that are not UTF-8. */
+function decoded(component: string): string | undefined {
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    return undefined;
+  }
+}
+
+const undecodable = (field: string) =>
+  badRequest(field, `${field}: percent-encoding that does not decode to UTF-8 text`);
+
+/**
+ * Hono decodes what it can and keeps the rest as typed (`%FF` stays `%FF`), which would look up a user
+ * named "%FF". Decoded strictly here instead: a path parameter (named by the matched route) or a query
+ * value that is not UTF-8 is a 400 naming it.
+ */
+export function percentEncodingGuard(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const url = c.req.url;
+    const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+    const queryStart = url.indexOf("?", pathStart);
+    const rawPath = url.slice(pathStart, queryStart === -1 ? undefined : queryStart);
+    if (rawPath.includes("%")) {
+      // The last matched route is the handler's, e.g. /users/:userName/slots/:slot/initialise.
+      const pattern = routePath(c, -1).split("/");
+      const segments = rawPath.split("/");
+      if (pattern.length === segments.length) {
+        segments.forEach((segment, i) => {
+          const part = pattern[i] ?? "";
+          if (part.startsWith(":") && decoded(segment) === undefined) throw undecodable(part.slice(1));
+        });
+      }
+    }
+    if (queryStart !== -1) {
+      for (const pair of url.slice(queryStart + 1).split("&")) {
+        const equals = pair.indexOf("=");
+        const rawKey = equals === -1 ? pair : pair.slice(0, equals);
+        const key = decoded(rawKey.replaceAll("+", " "));
+        if (key === undefined) throw undecodable("query");
+        if (equals !== -1 && decoded(pair.slice(equals + 1).replaceAll("+", " ")) === undefined) {
+          throw undecodable(key);
+        }
+      }
+    }
+    return next();
+  };
+}
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+const TEXT_TYPE = /^text\//i;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const lenientUtf8 = new TextDecoder("utf-8");
+
+/** Where a string (key or value) first fails `bad` in a parsed JSON value, as a field path. */
+function firstBadString(
+  value: unknown,
+  bad: (text: string) => boolean,
+  path: PropertyKey[] = [],
+): string | undefined {
+  if (typeof value === "string") return bad(value) ? fieldPath(path) || "body" : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = firstBadString(item, bad, [...path, i]);
+      if (found !== undefined) return found;
+    }
+  } else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      if (bad(key)) return fieldPath([...path, key]);
+      const found = firstBadString(item, bad, [...path, key]);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `line 3`: the line of a text body where the character at `index` stands. */
+const lineAt = (text: string, index: number) => `line ${text.slice(0, index).split("\n").length}`;
+
+/**
+ * JSON and text bodies must be UTF-8 (a decoder would quietly turn other bytes into U+FFFD) and hold
+ * no NUL or lone surrogate in any string, known field or not. JSON names the field (`users[1].memo`),
+ * text the line (`line 3`). Malformed JSON is left to the validator, which answers its own 400.
+ */
+export function bodyTextGuard(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!c.req.raw.body) return next();
+    const type = c.req.header("content-type") ?? "";
+    const json = JSON_TYPE.test(type);
+    if (!json && !TEXT_TYPE.test(type)) return next();
+    // Read once; Hono keeps the bytes, so the validator and the handler read the same body again.
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    let text: string | undefined;
+    try {
+      text = strictUtf8.decode(bytes);
+    } catch {
+      text = undefined;
+    }
+    if (text === undefined) {
+      const lenient = lenientUtf8.decode(bytes);
+      const field = json
+        ? (firstBadString(parsedJson(lenient), (s) => s.includes("\uFFFD")) ?? "body")
+        : lineAt(lenient, lenient.indexOf("\uFFFD"));
+      throw badRequest(field, `${field}: bytes that are not UTF-8 text`);
+    }
+    if (json) {
+      const field = firstBadString(parsedJson(text), (s) => s.includes("\u0000") || LONE_SURROGATE.test(s));
+      if (field !== undefined) throw badRequest(field, `${field}: must be Unicode text without NUL (U+0000)`);
+    } else {
+      const nul = text.indexOf("\u0000");
+      if (nul !== -1) {
+        const field = lineAt(text, nul);
+        throw badRequest(field, `${field}: must not contain NUL (U+0000)`);
+      }
+    }
+    return next();
+  };
+}
