@@ -350,6 +350,35 @@ describe("a slot initialise ends the viewer session registered through that slot
   });
 });
 
+describe("changed permissions end the sessions they no longer allow", () => {
+  it("clients no longer usable ends the client, not the viewer; viewers no longer usable ends the viewer", async () => {
+    const v = await viewer("mobile.ios", "mobile-ios");
+    const c = await client("mobile.ios");
+    const noClient = await call(h.app, "PATCH", "/users/mobile.ios", {
+      token,
+      body: { version: await versionOf("mobile.ios"), permissions: { clientUsable: false } },
+    });
+    expect(noClient.status).toBe(200);
+    const since = await dbNow();
+    await expectEnded(c);
+    await expectKept(v, since);
+    const noViewer = await call(h.app, "PATCH", "/users", {
+      token,
+      body: {
+        users: [
+          {
+            userName: "mobile.ios",
+            version: await versionOf("mobile.ios"),
+            permissions: { viewerUsable: false },
+          },
+        ],
+      },
+    });
+    expect(noViewer.status).toBe(200);
+    await expectEnded(v);
+  });
+});
+
 describe("removing a grouping link ends the linked viewer's session", () => {
   it("POST /groups/links/remove: the viewer ends; the client and an unlinked viewer stay", async () => {
     const v = await viewer("usb.ndl", "usb-ndl", { usbKeySerial: "NDL-0001-0001", target: "office.pc" });

@@ -6,7 +6,15 @@
  * row; a bad field or a stale version changes nothing.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { addressAllowed, hashSecret, type Model, macAllowed, type SlotKind, slotOf } from "@tsunagi/core";
+import {
+  addressAllowed,
+  hashSecret,
+  type Model,
+  macAllowed,
+  productAllowed,
+  type SlotKind,
+  slotOf,
+} from "@tsunagi/core";
 import {
   type Database,
   initialiseSlot,
@@ -144,6 +152,20 @@ function diff(before: Record<string, unknown> | null, after: Record<string, unkn
   return { before: b, after: a };
 }
 
+const permissionsOf = (user: User) => ({
+  viewerProduct: user.viewerProduct,
+  viewerUsable: user.viewerUsable,
+  mobileConcurrentUse: user.mobileConcurrentUse,
+  clientUsable: user.clientUsable,
+  edition: user.edition,
+  allowNonPlusConcurrentUse: user.allowNonPlusConcurrentUse,
+});
+
+/** Whether a change touched what decides who may connect as what (the user type included). */
+const permissionsChanged = (before: User, after: User) =>
+  before.userType !== after.userType ||
+  JSON.stringify(permissionsOf(before)) !== JSON.stringify(permissionsOf(after));
+
 /** Whether an allow-list changed; lists are compared as the admin set them (order included). */
 const listChanged = (a: readonly string[] | null, b: readonly string[] | null) =>
   JSON.stringify(a) !== JSON.stringify(b);
@@ -154,7 +176,8 @@ const listChanged = (a: readonly string[] | null, b: readonly string[] | null) =
  * viewer whose product registers through it; a changed IP or MAC list ends the sessions of its role
  * that the new list would refuse (the lease keeps the address the relay checked, the history row the
  * MAC the agent reported), so a list that still admits a session leaves it be. MAC lists are a legacy
- * rule; neo never checks them.
+ * rule; neo never checks them. Changed permissions end a viewer whose product they no longer allow,
+ * and a client when clients are no longer usable (or the account became device-dedicated).
  */
 export function revokes(
   session: LiveSession,
@@ -168,6 +191,15 @@ export function revokes(
   if (session.role === "viewer" && session.product !== null) {
     const slot = slotOf(session.product);
     if (slot !== null && initialised.includes(slot)) return true;
+    if (permissionsChanged(before, after) && !productAllowed(session.product, permissionsOf(after)))
+      return true;
+  }
+  if (
+    session.role === "client" &&
+    permissionsChanged(before, after) &&
+    (after.userType === "device-dedicated" || !after.clientUsable)
+  ) {
+    return true;
   }
   const viewer = session.role === "viewer";
   const ipList = viewer ? after.ipAllowViewer : after.ipAllowClient;
