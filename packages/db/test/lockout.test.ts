@@ -1,3 +1,4 @@
+import { afterPasswordFailure } from "@tsunagi/core";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -60,6 +61,24 @@ describe("the failure counter, bumped atomically (statement 2)", () => {
     expect(right?.prior).toEqual({ count: 5, lockedUntil: until });
     expect(right?.locked).toBe(false);
     expect(await counter(u.id)).toEqual({ count: 5, lockedUntil: until });
+  });
+
+  it("mirrors core's afterPasswordFailure, the one statement of the rule, step by step", async () => {
+    for (const threshold of [1, 2, 3, 7]) {
+      const c = await makeContract(t.db);
+      await t.db.execute(sql`update contracts set lockout_threshold = ${threshold} where id = ${c.id}`);
+      const u = await makeUser(t.db, c, `mirror.${threshold}`);
+      const policy = { threshold, durationSeconds: c.lockoutSeconds };
+      let expected = { count: 0, lockedUntil: null as Date | null };
+      for (let i = 0; i < 15; i++) {
+        const at = new Date(now.getTime() + i * 1000);
+        const bumped = await bumpAndReadAttemptState(t.db, { ...attempt(u.id, false), now: at });
+        expect(bumped?.prior).toEqual(expected);
+        expected = afterPasswordFailure(expected, policy, at);
+        expect(await counter(u.id)).toEqual(expected);
+        expect(bumped?.locked).toBe(expected.count % threshold === 0);
+      }
+    }
   });
 
   it("50 parallel wrong passwords leave the count at 50", async () => {
