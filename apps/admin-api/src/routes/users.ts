@@ -179,7 +179,7 @@ const listChanged = (a: readonly string[] | null, b: readonly string[] | null) =
  * rule; neo never checks them. Changed permissions end a viewer whose product they no longer allow,
  * and a client when clients are no longer usable (or the account became device-dedicated).
  */
-export function revokes(
+function revokes(
   session: LiveSession,
   model: Model,
   before: User,
