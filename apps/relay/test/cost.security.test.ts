@@ -83,6 +83,8 @@ describe("every failed outcome costs the same", () => {
       .update(schema.users)
       .set({ lockedUntil: new Date(Date.now() + 3_600_000), failedCount: 5 })
       .where(eq(schema.users.userName, "usb.xdl"));
+    // Unmeasured: the relay's start-up work (its first sweep of stale sessions) is done after it.
+    await cost("nobody.warm-up", usbNdl);
     const outcomes = {
       "wrong password": await cost("usb.ndl", usbNdl, { password: "not-the-password" }),
       "unknown user": await cost("nobody.here", usbNdl),
