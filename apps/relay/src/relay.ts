@@ -24,6 +24,7 @@ import {
   MAX_CONTROL_MESSAGE_BYTES,
   type ProofBinding,
   programOf,
+  rateLimitKey,
   TLS_EXPORTER_BYTES,
   TLS_EXPORTER_CONTEXT,
   TLS_EXPORTER_LABEL,
@@ -251,7 +252,8 @@ export function createRelay(deps: RelayDeps): Relay {
 
     function onHello(message: Hello) {
       hello = message;
-      if (!perAddress.take(source) || !perUser.take(`${message.server}\u0000${message.user}`)) {
+      // An IPv6 host usually holds a whole /64: one bucket for it, or each address would be a new bucket.
+      if (!perAddress.take(rateLimitKey(source)) || !perUser.take(`${message.server}\u0000${message.user}`)) {
         log({ event: "rate-limited", source, server: message.server, user: message.user });
         send({ type: "error", code: "rate-limited", message: "Too many attempts; try again later" });
         return closeWith(CloseCode.tryAgainLater, "rate limited");

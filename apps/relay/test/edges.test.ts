@@ -20,9 +20,13 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 /** Opens a raw control connection, sends `frames`, and returns what came back and the close code. */
-function raw(url: string, frames: (string | Buffer)[]): Promise<{ messages: unknown[]; code: number }> {
+function raw(
+  url: string,
+  frames: (string | Buffer)[],
+  headers: Record<string, string> = {},
+): Promise<{ messages: unknown[]; code: number }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${url}/v1/connect`);
+    const ws = new WebSocket(`${url}/v1/connect`, { headers });
     const messages: unknown[] = [];
     ws.on("open", () => {
       for (const f of frames) ws.send(f);
@@ -98,6 +102,24 @@ describe("limits", () => {
     try {
       expect((await raw(limited.url, [hello("usb.ex", { password: "wrong" })])).code).toBe(4000);
       expect((await raw(limited.url, [hello("usb.xdl", { password: "wrong" })])).code).toBe(1013);
+    } finally {
+      await limited.relay.close();
+    }
+  });
+
+  it("counts an IPv6 source by its /64: another address of the same network shares the bucket", async () => {
+    // The test's loopback peer is a trusted proxy, so X-Forwarded-For names the IPv6 source.
+    const limited = await startRelay(stack.t, {
+      trustedProxies: ["127.0.0.1"],
+      rateLimitPerAddress: { burst: 1, perSecond: 0.001 },
+    });
+    try {
+      const from = (address: string) => ({ "x-forwarded-for": address });
+      const wrong = hello("usb.ex", { password: "wrong" });
+      expect((await raw(limited.url, [wrong], from("2001:db8:1:2::1"))).code).toBe(4000);
+      expect((await raw(limited.url, [wrong], from("2001:db8:1:2:ffff::9"))).code).toBe(1013);
+      // Another /64 has a bucket of its own.
+      expect((await raw(limited.url, [wrong], from("2001:db8:1:3::1"))).code).toBe(4000);
     } finally {
       await limited.relay.close();
     }
