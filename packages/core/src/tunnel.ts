@@ -16,5 +16,9 @@ export const WINDOW_FRAME_BYTES = 12;
  */
 export const CHANNEL_WINDOW = 4 * 1024 * 1024;
 
-/** Channels open at once on one viewer's or one client's connection, unless configured otherwise. */
-export const DEFAULT_MAX_CHANNELS = 256;
+/**
+ * Channels open at once on one viewer's or one client's connection, unless configured otherwise. With
+ * the window, it bounds what a hostile peer can make a receiver hold: 64 × 4 MiB = 256 MiB at worst
+ * (256 channels would allow 1 GiB). A browser opens about six connections per host, RDP one or two.
+ */
+export const DEFAULT_MAX_CHANNELS = 64;

@@ -23,7 +23,7 @@ Makes HOST:PORT on this PC reachable through the relay by the viewer of USER
   --mac MAC             the MAC address to report (default: the first network interface's)
   --ca FILE             also trust this CA certificate (PEM), for a relay with its own certificate
 
-Channels: at most 256 connections from viewers at once; more are answered with a close.
+Channels: at most 64 connections from viewers at once; more are answered with a close.
 A relay that sends a connection more than the window it was granted (4 MiB) is
 disconnected, and the client reconnects.
 `;

@@ -33,7 +33,7 @@ USER (or of --target, when grouping links it).
   --mac MAC             the MAC address to report (default: the first network interface's)
   --ca FILE             also trust this CA certificate (PEM), for a relay with its own certificate
 
-Channels: at most 256 connections are carried at once; more are refused. A relay that
+Channels: at most 64 connections are carried at once; more are refused. A relay that
 sends a connection more than the window it was granted (4 MiB) is disconnected.
 
 The device proof signs the relay's host part, the user and this connection (its TLS
