@@ -37,18 +37,4 @@ describe("login timing", () => {
     );
     expect([unknownAdmin, unknownServer, wrongPassword, right]).toEqual([1, 1, 1, 1]);
   });
-
-  it("takes comparable wall time for an unknown admin and a wrong password (coarse: within 3x)", async () => {
-    const time = async (f: () => Promise<unknown>) => {
-      const start = performance.now();
-      await f();
-      return performance.now() - start;
-    };
-    // Warm the dummy hash first: it is made once per process.
-    await login(h.app, "asp1", "warm.up", "x-password");
-    const unknown = await time(() => login(h.app, "asp1", "no.such.admin", "some-password"));
-    const wrong = await time(() => login(h.app, "fuji", DEMO.fuji.adminLogin, "some-password"));
-    expect(unknown / wrong).toBeGreaterThan(1 / 3);
-    expect(unknown / wrong).toBeLessThan(3);
-  });
 });
