@@ -5,7 +5,7 @@
 import { createContext, type ReactNode, useContext } from "react";
 import type { AdminApiPort, ApiFailure } from "../api/client.js";
 import type { LoginResponse } from "../api/types.js";
-import type { Messages } from "../i18n.js";
+import type { Messages } from "../i18n/index.js";
 
 export interface Session {
   api: AdminApiPort;

@@ -5,7 +5,7 @@
 import type { Lang } from "@tsunagi/core";
 import { useStdout } from "ink";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
-import { type Messages, messages } from "../i18n.js";
+import { type Messages, messages } from "../i18n/index.js";
 import type { ConfigStore } from "../lib/config.js";
 
 export interface Size {

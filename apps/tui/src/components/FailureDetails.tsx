@@ -6,7 +6,7 @@ import { reasonEntry } from "@tsunagi/core";
 import { Box, Text } from "ink";
 import type { HistoryRow } from "../api/types.js";
 import { useUi } from "../app/ui-context.js";
-import { roleLabel } from "../i18n.js";
+import { roleLabel } from "../i18n/index.js";
 import { fit } from "../lib/text.js";
 import { formatDuration, formatTime } from "../lib/time.js";
 import { peerOf, resultText } from "./HistoryTable.js";

@@ -5,7 +5,7 @@
  */
 import { Box, Text } from "ink";
 import { useUi } from "../app/ui-context.js";
-import type { Messages } from "../i18n.js";
+import type { Messages } from "../i18n/index.js";
 import { Choice } from "./Choice.js";
 import { TextField } from "./TextField.js";
 

@@ -9,7 +9,7 @@ import { Box, Text } from "ink";
 import { memo } from "react";
 import type { Extended, HistoryPage, HistoryRow } from "../api/types.js";
 import { useUi } from "../app/ui-context.js";
-import type { Messages } from "../i18n.js";
+import type { Messages } from "../i18n/index.js";
 import { fit } from "../lib/text.js";
 import { formatDuration, formatTime } from "../lib/time.js";
 

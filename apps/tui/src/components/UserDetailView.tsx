@@ -8,7 +8,7 @@ import type { Model } from "@tsunagi/core";
 import { Box, Text } from "ink";
 import type { SlotState, UserDetail } from "../api/types.js";
 import { useUi } from "../app/ui-context.js";
-import { type Messages, productLabel, userTypeLabel } from "../i18n.js";
+import { type Messages, productLabel, userTypeLabel } from "../i18n/index.js";
 import { fit } from "../lib/text.js";
 import { formatTime } from "../lib/time.js";
 

@@ -2,7 +2,7 @@
 import { Box, Text } from "ink";
 import type { UserSummary } from "../api/types.js";
 import { useUi } from "../app/ui-context.js";
-import { productLabel } from "../i18n.js";
+import { productLabel } from "../i18n/index.js";
 import { fit } from "../lib/text.js";
 
 export interface UserListProps {

@@ -1,5 +1,5 @@
 /** How a fix reads on screen: "Initialise the terminal-auth slot (PC) of user1". */
-import type { Messages } from "../i18n.js";
+import type { Messages } from "../i18n/index.js";
 import { type FixTarget, slotForProduct } from "./user-draft.js";
 
 export function fixText(m: Messages, target: FixTarget): string {

@@ -12,7 +12,7 @@ import { useUi } from "../app/ui-context.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
 import { FRAME_LINES, Frame, type FrameStatus } from "../components/Frame.js";
 import { useKeys } from "../hooks/use-keys.js";
-import { roleLabel } from "../i18n.js";
+import { roleLabel } from "../i18n/index.js";
 import { fit } from "../lib/text.js";
 import { formatTime } from "../lib/time.js";
 

@@ -14,7 +14,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog.js";
 import { type FieldLine, FieldList } from "../components/FieldList.js";
 import { FRAME_LINES, Frame, type FrameStatus } from "../components/Frame.js";
 import { editText, useKeys } from "../hooks/use-keys.js";
-import type { Messages } from "../i18n.js";
+import type { Messages } from "../i18n/index.js";
 import { parseDeviceLimit } from "../lib/user-draft.js";
 
 type Tri = "leave" | "yes" | "no";

@@ -16,7 +16,7 @@ import { type FieldLine, FieldList } from "../components/FieldList.js";
 import { FRAME_LINES, Frame, type FrameStatus } from "../components/Frame.js";
 import { slotText } from "../components/UserDetailView.js";
 import { editText, useKeys } from "../hooks/use-keys.js";
-import { type Messages, productLabel, userTypeLabel } from "../i18n.js";
+import { type Messages, productLabel, userTypeLabel } from "../i18n/index.js";
 import {
   changeOf,
   type Draft,
