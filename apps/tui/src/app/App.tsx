@@ -9,6 +9,7 @@ import type { LoginResponse } from "../api/types.js";
 import { useF2 } from "../hooks/use-keys.js";
 import { LoginScreen } from "../screens/LoginScreen.js";
 import type { Session } from "./session.js";
+import { reportingSessionLoss, useSessionLoss } from "./session-loss.js";
 import { ContractTimeZone, useUi } from "./ui-context.js";
 
 export type { Route } from "./Authed.js";
@@ -44,10 +45,12 @@ export function App({ api, prefill, demoHint }: AppProps) {
     },
     [auth, m],
   );
-  const session = useMemo<Session | null>(
-    () => (auth ? { api: auth.api, login: auth.login, logout } : null),
-    [auth, logout],
-  );
+  const reportLost = useSessionLoss(auth?.login.token ?? null, logout);
+  const session = useMemo<Session | null>(() => {
+    if (!auth) return null;
+    const { token } = auth.login;
+    return { api: reportingSessionLoss(auth.api, () => reportLost(token)), login: auth.login, logout };
+  }, [auth, logout, reportLost]);
 
   if (!session) {
     return (

@@ -7,7 +7,7 @@ import { Box, Text } from "ink";
 import { useCallback, useEffect, useState } from "react";
 import type { ApiFailure } from "../api/client.js";
 import type { ActiveSession } from "../api/types.js";
-import { describeFailure, isSessionLost, sessionContext, useSession } from "../app/session.js";
+import { describeFailure, sessionContext, useSession } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
 import { FRAME_LINES, Frame, type FrameStatus } from "../components/Frame.js";
@@ -18,18 +18,15 @@ import { formatTime } from "../lib/time.js";
 
 export function ActiveSessionsScreen({ onBack }: { onBack(): void }) {
   const { m, size, timeZone, color } = useUi();
-  const { api, login, logout } = useSession();
+  const { api, login } = useSession();
   const [sessions, setSessions] = useState<ActiveSession[] | null>(null);
   const [selected, setSelected] = useState(0);
   const [confirming, setConfirming] = useState(false);
   const [status, setStatus] = useState<FrameStatus | null>(null);
 
   const fail = useCallback(
-    (error: ApiFailure) =>
-      isSessionLost(error)
-        ? logout(true)
-        : setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, error) }),
-    [api, logout, m],
+    (error: ApiFailure) => setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, error) }),
+    [api, m],
   );
   const load = useCallback(async () => {
     const res = await api.activeSessions();

@@ -8,7 +8,7 @@ import type { Model } from "@tsunagi/core";
 import { Box, Text } from "ink";
 import { useMemo, useState } from "react";
 import type { UserChange, UserSummary } from "../api/types.js";
-import { describeFailure, isSessionLost, sessionContext, useSession } from "../app/session.js";
+import { describeFailure, sessionContext, useSession } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
 import { type FieldLine, FieldList } from "../components/FieldList.js";
@@ -134,7 +134,7 @@ export interface BatchScreenProps {
 
 export function BatchScreen({ users, onSaved, onCancel }: BatchScreenProps) {
   const { m, size } = useUi();
-  const { api, login, logout } = useSession();
+  const { api, login } = useSession();
   const model = login.contract.model;
   const visible = useMemo(() => batchFields.filter((f) => model === "neo" || !neoFields.has(f)), [model]);
   const [limit, setLimit] = useState<LimitChoice>({ mode: "leave" });
@@ -174,7 +174,6 @@ export function BatchScreen({ users, onSaved, onCancel }: BatchScreenProps) {
       users.map((u) => ({ ...change, userName: u.userName, version: u.version })),
     );
     if (res.ok) return onSaved(res.value.users.length);
-    if (isSessionLost(res.error)) return logout(true);
     setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, res.error) });
   }
 

@@ -3,7 +3,7 @@
  * from the account sheet: no menu, no way round it but logging out.
  */
 import { useState } from "react";
-import { describeFailure, isSessionLost, sessionContext, useSession } from "../app/session.js";
+import { describeFailure, sessionContext, useSession } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
 import { ChangePasswordForm, type PasswordField } from "../components/ChangePasswordForm.js";
 import { Frame, type FrameStatus } from "../components/Frame.js";
@@ -37,8 +37,7 @@ export function ChangePasswordScreen({ forced, onDone, onBack }: ChangePasswordS
       setValues({ current: "", next: "", again: "" });
       setStatus({ kind: "success", text: m.passwordChanged });
       onDone();
-    } else if (isSessionLost(res.error)) logout(true);
-    else setError(describeFailure(m, api.baseUrl, res.error));
+    } else setError(describeFailure(m, api.baseUrl, res.error));
   }
 
   useKeys((input, key) => {

@@ -5,7 +5,7 @@
 import { Box, Text } from "ink";
 import { useCallback, useEffect, useState } from "react";
 import type { GroupsResponse } from "../api/types.js";
-import { describeFailure, isSessionLost, sessionContext, useSession } from "../app/session.js";
+import { describeFailure, sessionContext, useSession } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
 import { Frame, type FrameStatus } from "../components/Frame.js";
@@ -15,7 +15,7 @@ import { fit } from "../lib/text.js";
 
 export function GroupingScreen({ onBack }: { onBack(): void }) {
   const { m, color } = useUi();
-  const { api, login, logout } = useSession();
+  const { api, login } = useSession();
   const [groups, setGroups] = useState<GroupsResponse | null>(null);
   const [by, setBy] = useState<"viewer" | "client">("viewer");
   const [selected, setSelected] = useState(0);
@@ -25,10 +25,8 @@ export function GroupingScreen({ onBack }: { onBack(): void }) {
 
   const fail = useCallback(
     (error: Parameters<typeof describeFailure>[2]) =>
-      isSessionLost(error)
-        ? logout(true)
-        : setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, error) }),
-    [api, logout, m],
+      setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, error) }),
+    [api, m],
   );
   const load = useCallback(async () => {
     const res = await api.groups();

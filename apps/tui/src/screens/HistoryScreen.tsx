@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { Box, Text } from "ink";
 import { useMemo, useState } from "react";
 import type { HistoryCsvQueryInput, HistoryQueryInput, HistoryRow } from "../api/types.js";
-import { describeFailure, isSessionLost, sessionContext, useSession } from "../app/session.js";
+import { describeFailure, sessionContext, useSession } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
 import { Choice, cycle } from "../components/Choice.js";
 import { FailureDetails } from "../components/FailureDetails.js";
@@ -56,7 +56,7 @@ const csvFields: CsvField[] = ["path", "lang", "encoding", "extended"];
 export function HistoryScreen({ onBack, onOpenFix, pageSize = 100, initialFilter }: HistoryScreenProps) {
   const ui = useUi();
   const { m, lang, size, timeZone, now } = ui;
-  const { api, login, logout } = useSession();
+  const { api, login } = useSession();
   // Seed 000 step 2: "Viewer and client" and "All connections" show every attempt.
   const [filter, setFilter] = useState<HistoryFilter>({
     role: "both",
@@ -117,8 +117,6 @@ export function HistoryScreen({ onBack, onOpenFix, pageSize = 100, initialFilter
   }, [lines, selected]);
   const target = current ? fixTargetOf(current) : null;
 
-  if (pages.error && isSessionLost(pages.error)) logout(true);
-
   async function exportCsv() {
     const { limit: _l, cursor: _c, extended: _e, role, ...rest } = query;
     const csvQuery: HistoryCsvQueryInput = {
@@ -130,7 +128,6 @@ export function HistoryScreen({ onBack, onOpenFix, pageSize = 100, initialFilter
     setStatus({ kind: "info", text: m.loading });
     const res = await api.historyCsv(csvQuery);
     if (!res.ok) {
-      if (isSessionLost(res.error)) return logout(true);
       return setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, res.error) });
     }
     const path = resolve(csv.path || "./access-history.csv");

@@ -6,7 +6,7 @@ import { Box, Text } from "ink";
 import { useEffect, useState } from "react";
 import type { ApiFailure } from "../api/client.js";
 import type { SecuritySettings } from "../api/types.js";
-import { describeFailure, isSessionLost, sessionContext, useSession } from "../app/session.js";
+import { describeFailure, sessionContext, useSession } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
 import { Frame, type FrameStatus } from "../components/Frame.js";
@@ -35,7 +35,7 @@ const formOf = (s: SecuritySettings) => ({
 
 export function SecurityScreen({ onBack }: { onBack(): void }) {
   const { m, color } = useUi();
-  const { api, login, logout } = useSession();
+  const { api, login } = useSession();
   const [form, setForm] = useState<Record<Field, string> | null>(null);
   const [focus, setFocus] = useState<Field>("allow");
   const [confirming, setConfirming] = useState(false);
@@ -48,7 +48,6 @@ export function SecurityScreen({ onBack }: { onBack(): void }) {
     idle: m.idleTimeout,
   };
   const fail = (error: ApiFailure) => {
-    if (isSessionLost(error)) return logout(true);
     const field = error.kind === "api" ? fieldOfError(error.field) : null;
     if (field && error.kind === "api") {
       // "adminIdleTimeoutSeconds: at least 60" → "Admin idle timeout (s): at least 60".

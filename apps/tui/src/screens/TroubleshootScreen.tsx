@@ -8,7 +8,7 @@ import { reasonEntry } from "@tsunagi/core";
 import { Box, Text } from "ink";
 import { useState } from "react";
 import type { HistoryRow, UserDetail } from "../api/types.js";
-import { describeFailure, isSessionLost, sessionContext, useSession } from "../app/session.js";
+import { describeFailure, sessionContext, useSession } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
 import { Choice } from "../components/Choice.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
@@ -33,7 +33,7 @@ export interface TroubleshootScreenProps {
 
 export function TroubleshootScreen({ onBack, onOpenFix }: TroubleshootScreenProps) {
   const { m, lang, timeZone, now, color } = useUi();
-  const { api, login, logout } = useSession();
+  const { api, login } = useSession();
   const [form, setForm] = useState({ user: "", role: "viewer" as "viewer" | "client", when: "" });
   const [focus, setFocus] = useState<Field>("user");
   const [mode, setMode] = useState<"form" | "results" | "confirm">("form");
@@ -43,9 +43,7 @@ export function TroubleshootScreen({ onBack, onOpenFix }: TroubleshootScreenProp
   const [pending, setPending] = useState<{ target: FixTarget; user: UserDetail } | null>(null);
 
   const fail = (error: Parameters<typeof describeFailure>[2]) =>
-    isSessionLost(error)
-      ? logout(true)
-      : setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, error) });
+    setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, error) });
 
   async function find() {
     if (!form.user.trim()) return setStatus({ kind: "error", text: m.fieldRequired(m.userName) });

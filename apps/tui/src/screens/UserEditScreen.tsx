@@ -8,7 +8,7 @@ import { type Model, productTypes } from "@tsunagi/core";
 import { Box, Text } from "ink";
 import { useMemo, useState } from "react";
 import type { UserDetail } from "../api/types.js";
-import { describeFailure, isSessionLost, sessionContext, useSession } from "../app/session.js";
+import { describeFailure, sessionContext, useSession } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
 import { cycle } from "../components/Choice.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
@@ -237,7 +237,7 @@ export function UserEditScreen({
   onStale,
 }: UserEditScreenProps) {
   const { m, lang, size } = useUi();
-  const { api, login, logout } = useSession();
+  const { api, login } = useSession();
   const model = login.contract.model;
   const [draft, setDraft] = useState<Draft>(() => initialDraft ?? draftOf(user));
   const fields = useMemo(() => editFields(m, lang, user, draft, model), [m, lang, user, draft, model]);
@@ -253,7 +253,6 @@ export function UserEditScreen({
     setBusy(false);
     setConfirming(false);
     if (res.ok) return onSaved(res.value);
-    if (isSessionLost(res.error)) return logout(true);
     setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, res.error) });
     if (res.error.kind === "api" && res.error.code === "version-conflict") onStale();
   }

@@ -6,7 +6,7 @@
 import { Box, Text } from "ink";
 import { useCallback, useEffect, useState } from "react";
 import type { UserDetail, UserSummary } from "../api/types.js";
-import { describeFailure, isSessionLost, sessionContext, useSession } from "../app/session.js";
+import { describeFailure, sessionContext, useSession } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
 import { FRAME_LINES, Frame, type FrameStatus } from "../components/Frame.js";
 import { TextField } from "../components/TextField.js";
@@ -31,7 +31,7 @@ export interface UsersScreenProps {
 
 export function UsersScreen({ open, onBack }: UsersScreenProps) {
   const { m, size } = useUi();
-  const { api, login, logout } = useSession();
+  const { api, login } = useSession();
   const [q, setQ] = useState("");
   const [searching, setSearching] = useState(false);
   const [selected, setSelected] = useState(0);
@@ -40,11 +40,9 @@ export function UsersScreen({ open, onBack }: UsersScreenProps) {
   const [status, setStatus] = useState<FrameStatus | null>(null);
 
   const fail = useCallback(
-    (error: Parameters<typeof describeFailure>[2]) => {
-      if (isSessionLost(error)) logout(true);
-      else setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, error) });
-    },
-    [api, logout, m],
+    (error: Parameters<typeof describeFailure>[2]) =>
+      setStatus({ kind: "error", text: describeFailure(m, api.baseUrl, error) }),
+    [api, m],
   );
 
   const pages = useUserPages(fail);
