@@ -15,6 +15,7 @@ const packages = [
   "apps/admin-api",
   "apps/tui",
   "apps/agent",
+  "tooling/architecture",
 ];
 const report = (dir) => join(root, dir, ".vitest", "results.json");
 for (const dir of packages) rmSync(report(dir), { force: true });
