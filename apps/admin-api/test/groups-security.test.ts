@@ -1,5 +1,6 @@
 import { schema } from "@tsunagi/db";
-import { eq } from "drizzle-orm";
+import { DEMO } from "@tsunagi/fixtures";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, type Harness, harness, readyAdmin } from "./helpers.js";
 
@@ -121,7 +122,11 @@ describe("security settings", () => {
 
 describe("active sessions", () => {
   it("lists who is connected and asks the relay to disconnect one", async () => {
-    const [user1] = await h.t.db.select().from(schema.users).where(eq(schema.users.userName, "user1"));
+    // user1 of the admin's own server: another contract has a user1 too.
+    const [user1] = await h.t.db
+      .select()
+      .from(schema.users)
+      .where(and(eq(schema.users.userName, "user1"), eq(schema.users.serverHost, DEMO.serverHost)));
     const [session] = await h.t.db
       .insert(schema.activeSessions)
       .values({

@@ -12,6 +12,7 @@
  */
 import {
   type Account,
+  addressAllowed,
   type ClientAttempt,
   type DeviceIdentity,
   type Evaluation,
@@ -109,9 +110,14 @@ async function attempt(deps: AuthDeps, request: AuthRequest): Promise<AuthOutcom
   // threshold and ending the user's live sessions) and reads the user, contract, registrations, links
   // and sessions after it. An unknown user runs it too, matching nothing; so does a user deleted
   // since statement 1.
+  // (ours) A wrong password from an address the user's IP allow-list refuses does not count towards the
+  // lockout: a lock ends the user's live sessions, and anyone anywhere could otherwise end them at will.
+  // The attempt is still recorded (its reason is the wrong password, the rules' first failure).
+  const ipList = found ? (hello.role === "viewer" ? found.ipAllowViewer : found.ipAllowClient) : null;
   const bumped = await bumpAndReadAttemptState(db, {
     userId: found?.userId ?? null,
     passwordOk: verified.value,
+    countsFailure: ipList === null || addressAllowed(request.sourceAddress, ipList),
     now,
     staleAfterSeconds: deps.staleAfterSeconds,
   });
@@ -123,7 +129,9 @@ async function attempt(deps: AuthDeps, request: AuthRequest): Promise<AuthOutcom
   const current = bumped.state;
 
   const state = stateOf(current, current.sessions, now, bumped);
-  const attemptData = attemptOf(request, verified.value);
+  // A password changed since statement 1 makes the verification moot: it was against the old hash.
+  const passwordOk = verified.value && found !== null && current.user.passwordHash === found.passwordHash;
+  const attemptData = attemptOf(request, passwordOk);
   const evaluation: Evaluation = evaluateAttempt(attemptData, accountOf(current), state);
 
   const row = historyBase(current, request);
@@ -172,6 +180,9 @@ async function attempt(deps: AuthDeps, request: AuthRequest): Promise<AuthOutcom
     sourceAddress: request.sourceAddress,
     relayInstance: deps.relayInstance,
     peerUserName: row.peerUserName ?? null,
+    // What the rules decided on: a change that takes access away after statement 2 advances the user's
+    // epoch past this, and the heartbeat ends the session.
+    accessEpoch: current.user.accessEpoch,
   };
   let opened: { historyId: number; sessionId: string } | null;
   if (current.sessions.some((s) => s.role === hello.role)) {

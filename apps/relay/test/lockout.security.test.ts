@@ -3,7 +3,8 @@
  * in the database, not written back from a snapshot), the user ends locked, and a lock ends the user's
  * live sessions at their next heartbeat.
  */
-import { AuthenticationError, RelayCloseCode, startViewer } from "@tsunagi/agent";
+import { createServer } from "node:net";
+import { AuthenticationError, RelayCloseCode, startClient, startViewer } from "@tsunagi/agent";
 import { reasonEntry } from "@tsunagi/core";
 import { schema } from "@tsunagi/db";
 import { eq } from "drizzle-orm";
@@ -90,5 +91,53 @@ describe("lockout on the relay", () => {
       .from(schema.activeSessions)
       .where(eq(schema.activeSessions.userName, "finger.ndl"));
     expect(sessions).toHaveLength(0);
+  });
+
+  it("wrong passwords from outside the user's IP allow-list are recorded but not counted: no lock, the live session stays", async () => {
+    // The attacker (this test, on 127.0.0.1) is outside the viewer list; the user's client is connected.
+    await stack.t.db
+      .update(schema.users)
+      .set({ ipAllowViewer: ["203.0.113.0/24"] })
+      .where(eq(schema.users.userName, "usb.ex"));
+    const sink = createServer((socket) => socket.resume());
+    await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", resolve));
+    const port = (sink.address() as { port: number }).port;
+    const client = startClient({
+      ...agentBase(stack.url, "usb.ex"),
+      forward: { host: "127.0.0.1", port },
+      reconnect: false,
+    });
+    try {
+      await client.ready;
+      let ended = false;
+      void client.stopped.then(() => {
+        ended = true;
+      });
+      for (let i = 0; i < 6; i++) {
+        await expect(usbViewer("usb.ex", "EX-0003-0001", "not-the-password")).rejects.toBeInstanceOf(
+          AuthenticationError,
+        );
+      }
+      const rows = (await historyOf(stack.t, "usb.ex")).filter((r) => r.role === "viewer");
+      expect(rows.map((r) => r.reasonCode)).toEqual(Array(6).fill(PASSWORD_MISMATCH));
+      expect(await counterOf("usb.ex")).toEqual({ failedCount: 0, lockedUntil: null });
+      // Several heartbeats (300 ms in the test config) later, the client is still connected.
+      const [lease] = await stack.t.db
+        .select({ at: schema.activeSessions.lastHeartbeatAt })
+        .from(schema.activeSessions)
+        .where(eq(schema.activeSessions.userName, "usb.ex"));
+      const since = lease?.at.getTime() ?? 0;
+      await eventually(async () => {
+        const [now] = await stack.t.db
+          .select({ at: schema.activeSessions.lastHeartbeatAt })
+          .from(schema.activeSessions)
+          .where(eq(schema.activeSessions.userName, "usb.ex"));
+        return (now?.at.getTime() ?? 0) > since + 600;
+      });
+      expect(ended).toBe(false);
+    } finally {
+      await client.stop();
+      sink.close();
+    }
   });
 });

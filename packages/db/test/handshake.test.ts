@@ -23,12 +23,14 @@ afterAll(() => t.close());
 const identity = (n: number) => ({ machineId: `m${n}`, osUser: `u${n}`, installPublicKey: `k${n}` });
 
 describe("the relay's handshake queries", () => {
-  it("reads the password hash, and nothing for an unknown name", async () => {
+  it("reads the password hash and the IP allow-lists, and nothing for an unknown name", async () => {
     const c = await makeContract(t.db);
     const u = await makeUser(t.db, c, "hash.only");
     expect(await passwordHashOf(t.db, c.serverHost, "hash.only")).toEqual({
       userId: u.id,
       passwordHash: u.passwordHash,
+      ipAllowViewer: null,
+      ipAllowClient: null,
     });
     expect(await passwordHashOf(t.db, c.serverHost, "nobody")).toBeNull();
     expect(await passwordHashOf(t.db, "other-server", "hash.only")).toBeNull();

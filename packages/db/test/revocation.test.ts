@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  advanceAccessEpoch,
+  bumpAndReadAttemptState,
   heartbeat,
   liveSessionsOf,
   openSession,
   recordAttempt,
+  recordSuccessAndOpenSession,
   requestSessionEnd,
 } from "../src/queries/index.js";
 import { createTestDatabase, type TestDatabase } from "../src/testing/index.js";
@@ -19,7 +22,7 @@ async function open(
   contract: { id: string },
   user: { id: string; userName: string },
   role: "viewer" | "client",
-  extra: { mac?: string; product?: "terminal-ndl-s" | "mobile-ios" } = {},
+  extra: { mac?: string; product?: "terminal-ndl-s" | "mobile-ios"; accessEpoch?: number } = {},
 ) {
   const row = await recordAttempt(t.db, {
     contractId: contract.id,
@@ -38,6 +41,7 @@ async function open(
     sourceAddress: "192.0.2.7",
     relayInstance: "test",
     historyId: row.id,
+    ...(extra.accessEpoch === undefined ? {} : { accessEpoch: extra.accessEpoch }),
   });
   if (!session) throw new Error("no session");
   return session;
@@ -84,5 +88,64 @@ describe("requesting the end of sessions", () => {
     expect(await requestSessionEnd(t.db, contract.id, [mine.id], new Date())).toBe(0);
     expect(await liveSessionsOf(t.db, contract.id, [user.id])).toEqual([]);
     expect(await requestSessionEnd(t.db, contract.id, [], new Date())).toBe(0);
+  });
+});
+
+describe("a login that read the account just before a change that takes access away", () => {
+  it("opens its lease after the change's transaction read the live sessions: its first heartbeat ends it", async () => {
+    const contract = await makeContract(t.db);
+    const user = await makeUser(t.db, contract, "racer");
+    // Statement 2 of the relay's handshake: the account as the rules will judge it.
+    const read = await bumpAndReadAttemptState(t.db, {
+      userId: user.id,
+      passwordOk: true,
+      now: new Date(),
+      staleAfterSeconds: 60,
+    });
+    if (!read) throw new Error("no state");
+    // The account manager's change commits: it found no live session to judge.
+    await t.db.transaction(async (tx) => {
+      await requestSessionEnd(tx as never, contract.id, [], new Date());
+      await advanceAccessEpoch(tx as never, contract.id, [user.id], []);
+    });
+    // Statement 3: the lease, on the epoch the rules decided on.
+    const opened = await recordSuccessAndOpenSession(
+      t.db,
+      {
+        contractId: contract.id,
+        userId: user.id,
+        userName: user.userName,
+        role: "viewer",
+        result: "success",
+        startedAt: new Date(),
+      },
+      {
+        contractId: contract.id,
+        userId: user.id,
+        userName: user.userName,
+        role: "viewer",
+        sourceAddress: "192.0.2.7",
+        relayInstance: "test",
+        accessEpoch: read.state.user.accessEpoch,
+      },
+      { reasonKey: "duplicate-viewer", reasonCode: 30100 },
+    );
+    if (!opened.opened) throw new Error("not opened");
+    expect(await heartbeat(t.db, opened.sessionId)).toEqual({ alive: true, disconnectRequested: true });
+  });
+
+  it("carries the sessions the change judged to keep onto the new epoch, and only those on the current one", async () => {
+    const contract = await makeContract(t.db);
+    const user = await makeUser(t.db, contract, "keeper");
+    const kept = await open(contract, user, "client");
+    const behind = await open(contract, user, "viewer");
+    // A first change leaves the viewer behind (as a lease committed after it read the sessions would be).
+    await advanceAccessEpoch(t.db, contract.id, [user.id], [kept.id]);
+    expect(await heartbeat(t.db, kept.id)).toEqual({ alive: true, disconnectRequested: false });
+    expect(await heartbeat(t.db, behind.id)).toEqual({ alive: true, disconnectRequested: true });
+    // A later change that would keep both cannot bring the one left behind back.
+    await advanceAccessEpoch(t.db, contract.id, [user.id], [kept.id, behind.id]);
+    expect(await heartbeat(t.db, kept.id)).toEqual({ alive: true, disconnectRequested: false });
+    expect(await heartbeat(t.db, behind.id)).toEqual({ alive: true, disconnectRequested: true });
   });
 });

@@ -6,7 +6,7 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { csvCell, csvRecord, csvRestoreCell } from "@tsunagi/core";
-import { liveSessionsOf, requestSessionEnd, schema } from "@tsunagi/db";
+import { advanceAccessEpoch, liveSessionsOf, requestSessionEnd, schema } from "@tsunagi/db";
 import { parse } from "csv-parse/sync";
 import { and, eq, inArray } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
@@ -99,6 +99,14 @@ export function groupRoutes(services: Services) {
           admin.contractId,
           live.filter((session) => session.role === "viewer").map((session) => session.id),
           clock(),
+        );
+        // A viewer whose login read its links before this removal and opens its lease after `live`
+        // was read ends at its first heartbeat; the unlinked users' clients keep their access.
+        await advanceAccessEpoch(
+          asDb(tx),
+          admin.contractId,
+          [...unlinked],
+          live.filter((session) => session.role === "client").map((session) => session.id),
         );
       }
       await writeAudit(tx, admin, {

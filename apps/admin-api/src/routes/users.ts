@@ -16,6 +16,7 @@ import {
   slotOf,
 } from "@tsunagi/core";
 import {
+  advanceAccessEpoch,
   type Database,
   initialiseSlot,
   type LiveSession,
@@ -219,6 +220,17 @@ function revokes(
   );
 }
 
+/** Whether a change touches what the rules admit sessions on (see `revokes`); a memo edit does not. */
+function mayTakeAccessAway(change: UserChange, passwordChanged: boolean, initialised: readonly SlotKind[]) {
+  return (
+    passwordChanged ||
+    initialised.length > 0 ||
+    change.userType !== undefined ||
+    change.permissions !== undefined ||
+    change.restrictions !== undefined
+  );
+}
+
 async function registrationsOf(db: Database | Tx, userId: string) {
   return db.select().from(deviceRegistrations).where(eq(deviceRegistrations.userId, userId));
 }
@@ -279,6 +291,16 @@ async function applyChange(
     revoked.map((session) => session.id),
     now,
   );
+  if (mayTakeAccessAway(change, passwordHash !== undefined, initialised)) {
+    // A login that read the account before this change may open its lease after `live` was read:
+    // nobody judged it against this change, so its session ends at its first heartbeat.
+    await advanceAccessEpoch(
+      asDb(tx),
+      admin.contractId,
+      [user.id],
+      live.filter((session) => !revoked.includes(session)).map((session) => session.id),
+    );
+  }
   const { before, after: changed } = diff(auditable(result.before), auditable(after));
   if (passwordHash !== undefined) changed.password = "changed";
   if (sessionsEnded > 0) changed.sessionsEnded = sessionsEnded;

@@ -9,11 +9,18 @@ type Argon2Module = {
   default: Record<string, unknown> & { verify: (...args: unknown[]) => Promise<boolean> };
 };
 
-/** The real argon2 module, its `verify` counted in `counter`. */
-export async function countingArgon2(importOriginal: () => Promise<unknown>, counter: { count: number }) {
+/**
+ * The real argon2 module, its `verify` counted in `counter`. `beforeVerify`, when set, runs (and is
+ * awaited) before each verification: a test can change the account while a verification is in flight.
+ */
+export async function countingArgon2(
+  importOriginal: () => Promise<unknown>,
+  counter: { count: number; beforeVerify?: (() => Promise<void> | void) | undefined },
+) {
   const original = (await importOriginal()) as Argon2Module;
-  const verify = (...args: unknown[]) => {
+  const verify = async (...args: unknown[]) => {
     counter.count++;
+    await counter.beforeVerify?.();
     return original.default.verify(...args);
   };
   return { ...original, default: { ...original.default, verify } };

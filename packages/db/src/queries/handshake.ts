@@ -35,9 +35,20 @@ export async function passwordHashOf(
   db: Database,
   serverHost: string,
   userName: string,
-): Promise<{ userId: string; passwordHash: string } | null> {
+): Promise<{
+  userId: string;
+  passwordHash: string;
+  ipAllowViewer: string[] | null;
+  ipAllowClient: string[] | null;
+} | null> {
   const [row] = await db
-    .select({ userId: users.id, passwordHash: users.passwordHash })
+    .select({
+      userId: users.id,
+      passwordHash: users.passwordHash,
+      // Whether a wrong password from the attempt's address counts towards the lockout (see auth.ts).
+      ipAllowViewer: users.ipAllowViewer,
+      ipAllowClient: users.ipAllowClient,
+    })
     .from(users)
     .where(and(eq(users.serverHost, serverHost), eq(users.userName, userName)))
     .limit(1);
@@ -135,9 +146,16 @@ export interface BumpedAttemptState {
  */
 export async function bumpAndReadAttemptState(
   db: Database,
-  attempt: { userId: string | null; passwordOk: boolean; now: Date; staleAfterSeconds: number },
+  attempt: {
+    userId: string | null;
+    passwordOk: boolean;
+    /** False when a wrong password from here must not count (see the relay's auth.ts); default true. */
+    countsFailure?: boolean;
+    now: Date;
+    staleAfterSeconds: number;
+  },
 ): Promise<BumpedAttemptState | null> {
-  const wrong = !attempt.passwordOk;
+  const wrong = !attempt.passwordOk && attempt.countsFailure !== false;
   const now = attempt.now.toISOString();
   const rows = (await db.execute(sql`
     with prior as (
@@ -269,6 +287,8 @@ export interface SessionToOpen {
   sourceAddress: string | null;
   relayInstance: string;
   peerUserName?: string | null;
+  /** The user's `access_epoch` the rules decided on: behind the user's, the heartbeat ends the session. */
+  accessEpoch?: number;
 }
 
 export type RecordAndOpenResult =
@@ -299,10 +319,11 @@ export async function recordSuccessAndOpenSession(
              gen_random_uuid() as session_id
     ), lease as (
       insert into active_sessions
-        (id, contract_id, user_id, user_name, role, source_address, relay_instance, history_id, peer_user_name)
+        (id, contract_id, user_id, user_name, role, source_address, relay_instance, history_id, peer_user_name,
+         access_epoch)
       select ids.session_id, ${open.contractId}::uuid, ${open.userId}::uuid, ${open.userName}::text,
              ${open.role}::role, ${open.sourceAddress}::text, ${open.relayInstance}::text, ids.history_id,
-             ${open.peerUserName ?? null}::text
+             ${open.peerUserName ?? null}::text, ${open.accessEpoch ?? 0}::integer
       from ids
       on conflict (user_id, role) do nothing
       returning id

@@ -6,7 +6,7 @@
 import type { Product, Role } from "@tsunagi/core";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../client.js";
-import { accessHistory, activeSessions } from "../schema/index.js";
+import { accessHistory, activeSessions, users } from "../schema/index.js";
 
 /** After an abnormal disconnect the old session holds the user name for up to one minute. */
 export const STALE_AFTER_SECONDS = 60;
@@ -25,6 +25,8 @@ export interface OpenSession {
   relayInstance: string;
   historyId: number;
   peerUserName?: string | null;
+  /** The user's `access_epoch` the rules decided on (see `heartbeat`). */
+  accessEpoch?: number;
 }
 
 /** Drizzle wraps the driver's error; the SQLSTATE is on it or on its cause. */
@@ -70,15 +72,23 @@ export async function openSession(db: Database, open: OpenSession, staleAfterSec
 
 /**
  * Renews a lease. Returns what the holder must know: whether the session still exists (an admin's
- * disconnect or a takeover removes it) and whether a disconnect was requested.
+ * disconnect or a takeover removes it) and whether it must end: a disconnect was requested, or the
+ * user's `access_epoch` moved past the session's (a change that can take access away committed after
+ * the relay read the account for this login, so nobody judged this session against it).
  */
 export async function heartbeat(db: Database, sessionId: string) {
   const [row] = await db
     .update(activeSessions)
     .set({ lastHeartbeatAt: sql`now()` })
-    .where(eq(activeSessions.id, sessionId))
-    .returning({ disconnectRequestedAt: activeSessions.disconnectRequestedAt });
-  return row ? { alive: true, disconnectRequested: row.disconnectRequestedAt !== null } : { alive: false };
+    .from(users)
+    .where(and(eq(activeSessions.id, sessionId), eq(users.id, activeSessions.userId)))
+    .returning({
+      disconnectRequestedAt: activeSessions.disconnectRequestedAt,
+      behind: sql<boolean>`${activeSessions.accessEpoch} <> ${users.accessEpoch}`,
+    });
+  return row
+    ? { alive: true, disconnectRequested: row.disconnectRequestedAt !== null || row.behind }
+    : { alive: false };
 }
 
 /**
@@ -156,6 +166,38 @@ export async function liveSessionsOf(
       ),
     );
 }
+
+/**
+ * Advances the `access_epoch` of these users (a change that can take access away is being made in
+ * this transaction) and carries the sessions judged to keep their access (`keptSessionIds`) onto the
+ * new epoch. Only a session already on the user's current epoch is carried: one whose login read the
+ * account before an earlier change stays behind and is ended at its heartbeat. Every other session of
+ * these users, including one whose lease commits after this transaction read them, is ended at its
+ * next heartbeat (see `heartbeat`). Run it in the change's transaction, with `requestSessionEnd`.
+ */
+export async function advanceAccessEpoch(
+  db: Database,
+  contractId: string,
+  userIds: readonly string[],
+  keptSessionIds: readonly string[],
+): Promise<void> {
+  if (userIds.length === 0) return;
+  const kept = keptSessionIds.length === 0 ? [NO_SESSION] : [...keptSessionIds];
+  await db.execute(sql`
+    with advanced as (
+      update ${users} set access_epoch = access_epoch + 1
+      where ${users.contractId} = ${contractId}::uuid and ${inArray(users.id, [...userIds])}
+      returning id, access_epoch
+    )
+    update ${activeSessions} s set access_epoch = advanced.access_epoch
+    from advanced
+    where s.user_id = advanced.id and s.access_epoch = advanced.access_epoch - 1
+      and ${inArray(sql`s.id`, kept)}
+  `);
+}
+
+/** An id no session has: keeps `in (...)` well-formed when no session is kept. */
+const NO_SESSION = "00000000-0000-0000-0000-000000000000";
 
 /**
  * Asks the relays holding these sessions to end them: each relay closes its socket (4003) at the

@@ -2,7 +2,7 @@
  * Active sessions, one viewer and one client per user at most, held by a lease: a session whose
  * heartbeat is older than the stale window (one minute) may be taken over by a new login.
  */
-import { bigint, index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { contracts } from "./contracts.js";
 import { roleEnum } from "./enums.js";
 import { users } from "./users.js";
@@ -28,6 +28,11 @@ export const activeSessions = pgTable(
     lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }).notNull().defaultNow(),
     /** Set by an admin's disconnect; the holding relay closes the socket when it sees it. */
     disconnectRequestedAt: timestamp("disconnect_requested_at", { withTimezone: true }),
+    /**
+     * The user's `access_epoch` this session was admitted (or last re-judged) under; behind the
+     * user's, the session is ended at its next heartbeat.
+     */
+    accessEpoch: integer("access_epoch").notNull().default(0),
   },
   (t) => [
     uniqueIndex("active_sessions_user_role").on(t.userId, t.role),

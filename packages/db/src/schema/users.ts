@@ -59,6 +59,12 @@ export const users = pgTable(
     mobileSlotInitialisedAt: timestamp("mobile_slot_initialised_at", { withTimezone: true }),
     /** Optimistic concurrency: two admins editing one user cannot overwrite each other silently. */
     version: integer("version").notNull().default(1),
+    /**
+     * Advanced by every change that can take access away (password, lists, permissions, slot
+     * initialise, grouping link removal). A session admitted under an older value is ended at its next
+     * heartbeat: a login that read the account just before such a change cannot outlive it.
+     */
+    accessEpoch: integer("access_epoch").notNull().default(0),
     ...lockoutCounters,
     ...timestamps,
   },
