@@ -1,14 +1,14 @@
 /**
  * Key handling shared by every screen: Ink's useInput plus the keys it doesn't name (F2, which
- * switches the language), and the text editing of the TUI's input fields.
+ * switches the language), a view's bindings from the table in lib/key-bindings.ts, and the text
+ * editing of the TUI's input fields.
  */
 import { type Key, useInput, useStdin } from "ink";
 import { useEffect, useRef, useState } from "react";
+import { useUi } from "../app/ui-context.js";
+import { actionFor, type Bindings, F2_SEQUENCES, type Handlers, helpFor } from "../lib/key-bindings.js";
 
 export type { Key };
-
-/** F2 as xterm, VT220 and the Linux console send it. */
-const F2 = new Set(["\x1bOQ", "\x1b[12~", "\x1b[[B"]);
 
 type Handler = (input: string, key: Key) => void;
 
@@ -63,6 +63,26 @@ export function useKeys(handler: Handler, active = true): void {
   useInput((input, key) => deliver(input, key), { isActive: active });
 }
 
+/**
+ * Answers a view's key presses from its bindings (lib/key-bindings.ts): a key runs the handler of
+ * the first row it matches among the actions with a handler; any other key goes to `other` (text
+ * typed into a field). Returns the help line's entries for the same rows and handlers.
+ */
+export function useBindings<A extends string>(
+  bindings: Bindings<A>,
+  handlers: Handlers<A>,
+  other?: (input: string, key: Key) => void,
+  active = true,
+): string[] {
+  const { m } = useUi();
+  useKeys((input, key) => {
+    const action = actionFor(bindings, handlers, input, key);
+    if (action) handlers[action]?.(input, key);
+    else other?.(input, key);
+  }, active);
+  return helpFor(bindings, handlers, m);
+}
+
 /** Calls `onF2` on the F2 key, whatever screen is active. */
 export function useF2(onF2: () => void): void {
   const { internal_eventEmitter } = useStdin();
@@ -70,7 +90,7 @@ export function useF2(onF2: () => void): void {
   ref.current = onF2;
   useEffect(() => {
     const onInput = (data: string) => {
-      if (F2.has(data)) ref.current();
+      if (F2_SEQUENCES.has(data)) ref.current();
     };
     internal_eventEmitter?.on("input", onInput);
     return () => {

@@ -1,0 +1,104 @@
+/**
+ * The key bindings, one table per view: which key does what, and the words the key-help line shows
+ * for it. The key handler (`useBindings` in hooks/use-keys.ts) and the help line both read these
+ * rows, given the same handlers, so a key can't be shown without being handled or handled while
+ * the line says nothing of it (rows without a label are the exception: extra keys for a shown one).
+ */
+import type { Key } from "ink";
+import type { Messages } from "../i18n/index.js";
+
+/** A key press a binding answers to: a typed character, or one of the keys Ink names. */
+export type KeyMatch = { input: string } | { key: KeyName };
+export type KeyName =
+  | "upArrow"
+  | "downArrow"
+  | "leftArrow"
+  | "rightArrow"
+  | "pageUp"
+  | "pageDown"
+  | "return"
+  | "escape"
+  | "tab";
+
+export interface Binding<A extends string> {
+  action: A;
+  keys: readonly KeyMatch[];
+  /** The help line's words for it; without, the row only adds keys to an action shown by another. */
+  label?: (m: Messages) => string;
+}
+
+export type Bindings<A extends string> = readonly Binding<A>[];
+
+/** What each action does; an action without a handler is neither handled nor shown. */
+export type Handlers<A extends string> = Partial<Record<A, (input: string, key: Key) => void>>;
+
+export function matches(match: KeyMatch, input: string, key: Key): boolean {
+  return "input" in match ? input === match.input : key[match.key];
+}
+
+/** The action a key press triggers, among those with a handler. */
+export function actionFor<A extends string>(
+  bindings: Bindings<A>,
+  handlers: Handlers<A>,
+  input: string,
+  key: Key,
+): A | undefined {
+  return bindings.find((b) => handlers[b.action] && b.keys.some((k) => matches(k, input, key)))?.action;
+}
+
+/** The help line's entries for a view, in the table's order. */
+export function helpFor<A extends string>(
+  bindings: Bindings<A>,
+  handlers: Handlers<A>,
+  m: Messages,
+): string[] {
+  return bindings.flatMap((b) => (b.label && handlers[b.action] ? [b.label(m)] : []));
+}
+
+const up: KeyMatch = { key: "upArrow" };
+const down: KeyMatch = { key: "downArrow" };
+const left: KeyMatch = { key: "leftArrow" };
+const right: KeyMatch = { key: "rightArrow" };
+const enter: KeyMatch = { key: "return" };
+const esc: KeyMatch = { key: "escape" };
+const tab: KeyMatch = { key: "tab" };
+const space: KeyMatch = { input: " " };
+
+/**
+ * Keys every view shares, at the end of the help line: F2 switches the language (in the terminal's
+ * own escape sequences: xterm, VT220, the Linux console), Ctrl+C quits (Ink's own handling).
+ */
+export const F2_SEQUENCES: ReadonlySet<string> = new Set(["\x1bOQ", "\x1b[12~", "\x1b[[B"]);
+export const sharedHelp = (m: Messages): string[] => [m.keyLang, m.keyQuit];
+
+/** A form: fields one above the other, choices cycled with ←→ or Space. */
+const formKeys = <A extends string>(submit: A, submitLabel: (m: Messages) => string) =>
+  [
+    { action: "nextField", keys: [tab, down], label: (m: Messages) => m.keyNextField },
+    { action: "prevField", keys: [up] },
+    { action: "cycle", keys: [left, right, space], label: () => "←→ Space" },
+    { action: submit, keys: [enter], label: submitLabel },
+    { action: "back", keys: [esc], label: (m: Messages) => m.keyBack },
+  ] as const;
+
+export const historyKeys = {
+  table: [
+    { action: "move", keys: [up, down, { key: "pageUp" }, { key: "pageDown" }], label: (m) => m.keyMove },
+    { action: "page", keys: [{ input: "n" }, right, { input: "p" }, left], label: (m) => m.keyPage },
+    { action: "details", keys: [enter], label: (m) => `Enter ${m.details}` },
+    { action: "fix", keys: [{ input: "g" }], label: (m) => m.keyFix },
+    { action: "filters", keys: [{ input: "f" }], label: (m) => m.keyFilter },
+    { action: "export", keys: [{ input: "x" }], label: (m) => m.keyExport },
+    { action: "reload", keys: [{ input: "r" }] },
+    { action: "back", keys: [esc], label: (m) => m.keyBack },
+  ],
+  filters: formKeys("apply", (m) => `Enter ${m.update}`),
+  details: [
+    { action: "fix", keys: [{ input: "g" }], label: (m) => m.keyFix },
+    { action: "back", keys: [esc, enter], label: (m) => m.keyBack },
+  ],
+  export: formKeys("save", (m) => `Enter ${m.exportTitle}`),
+} as const satisfies Record<string, Bindings<string>>;
+
+/** The actions of one view of a table like `historyKeys`. */
+export type ActionOf<T extends Bindings<string>> = T[number]["action"];
