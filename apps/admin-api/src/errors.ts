@@ -3,6 +3,7 @@
  * become responses: the validation hook (a 400 naming the field) and `onError` (everything thrown).
  * Anything unknown is logged with its stack and answered as a bare 500, so no internals leak.
  */
+import { loggableError } from "@tsunagi/db";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -93,7 +94,8 @@ export function errorHandler(logger: Logger) {
         error.status as ContentfulStatusCode,
       );
     }
-    logger.error({ requestId: requestIdOf(c), err: error }, "unhandled error");
+    // Never the error itself: a query error carries its statement and parameters (hashes among them).
+    logger.error({ requestId: requestIdOf(c), err: loggableError(error) }, "unhandled error");
     return c.json(errorBody(c, "internal", "Internal error; quote the request id when reporting it."), 500);
   };
 }

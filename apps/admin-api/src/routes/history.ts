@@ -12,7 +12,7 @@ import {
   type RecordedReasonKey,
   reasonKeys,
 } from "@tsunagi/core";
-import { type Database, type HistoryFilter, historyPage, type schema } from "@tsunagi/db";
+import { type Database, type HistoryFilter, historyPage, loggableError, type schema } from "@tsunagi/db";
 import iconv from "iconv-lite";
 import { router, type Services } from "../context.js";
 import { decodeCursor, encodeCursor, HistoryCursorShape } from "../cursor.js";
@@ -249,7 +249,7 @@ export function historyCsvStream(
         controller.enqueue(encode(format(next.value)));
       } catch (error) {
         // Headers are gone by now; the client sees a cut stream, the log sees why.
-        services.logger.error({ err: error }, "history CSV stream failed");
+        services.logger.error({ err: loggableError(error) }, "history CSV stream failed");
         controller.error(error);
       }
     },

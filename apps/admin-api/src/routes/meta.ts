@@ -1,6 +1,7 @@
 /** Routes for programs and operators: health, readiness (a database round trip) and the reason catalogue. */
 import { createRoute } from "@hono/zod-openapi";
 import { type Model, reasonEntry, reasonKeys, reasonsOf } from "@tsunagi/core";
+import { loggableError } from "@tsunagi/db";
 import { sql } from "drizzle-orm";
 import { router, type Services } from "../context.js";
 import { ApiError, errorResponse } from "../errors.js";
@@ -36,7 +37,10 @@ export function metaRoutes(services: Services) {
         try {
           await services.db.execute(sql`select 1`);
         } catch (error) {
-          services.logger.warn({ requestId: c.get("requestId"), err: error }, "readiness check failed");
+          services.logger.warn(
+            { requestId: c.get("requestId"), err: loggableError(error) },
+            "readiness check failed",
+          );
           throw new ApiError(503, "not-ready", "The database does not answer");
         }
         return c.json({ status: "ready" as const }, 200);
