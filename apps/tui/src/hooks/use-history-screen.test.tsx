@@ -1,11 +1,8 @@
-import { MSW_ADMIN_API } from "@tsunagi/fixtures/msw";
 import { Text } from "ink";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createHttpPort } from "../api/client.js";
-import { type Session, SessionProvider } from "../app/session.js";
 import { en } from "../i18n/en.js";
 import type { FixTarget } from "../lib/user-draft.js";
-import { keys, type RenderedTui, renderTui, serveDemo, useMswServer } from "../test-utils/render.js";
+import { keys, type RenderedTui, renderInSession, serveDemo, useMswServer } from "../test-utils/render.js";
 import { type HistoryScreenState, useHistoryScreen } from "./use-history-screen.js";
 
 useMswServer();
@@ -22,15 +19,7 @@ function Harness() {
 }
 
 async function renderHook(): Promise<RenderedTui> {
-  const api = createHttpPort(MSW_ADMIN_API);
-  const res = await api.login({ server: "asp1", login: "account.admin", password: "demo-temp-1234" });
-  if (!res.ok) throw new Error(res.error.message);
-  const session: Session = { api: api.withToken(res.value.token), login: res.value, logout: () => {} };
-  const t = await renderTui(
-    <SessionProvider session={session}>
-      <Harness />
-    </SessionProvider>,
-  );
+  const t = await renderInSession(<Harness />);
   await t.waitUntil(() => latest.pages.page !== null);
   return t;
 }

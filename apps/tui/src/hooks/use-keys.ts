@@ -66,16 +66,18 @@ export function useKeys(handler: Handler, active = true): void {
 /**
  * Answers a view's key presses from its bindings (lib/key-bindings.ts): a key runs the handler of
  * the first row it matches among the actions with a handler; any other key goes to `other` (text
- * typed into a field). Returns the help line's entries for the same rows and handlers.
+ * typed into a field). Returns the help line's entries for the same rows and handlers. While
+ * `paused` (a request in flight), keys do nothing and the line stays as it is.
  */
 export function useBindings<A extends string>(
   bindings: Bindings<A>,
   handlers: Handlers<A>,
   other?: (input: string, key: Key) => void,
-  active = true,
+  { active = true, paused = false }: { active?: boolean; paused?: boolean } = {},
 ): string[] {
   const { m } = useUi();
   useKeys((input, key) => {
+    if (paused) return;
     const action = actionFor(bindings, handlers, input, key);
     if (action) handlers[action]?.(input, key);
     else other?.(input, key);

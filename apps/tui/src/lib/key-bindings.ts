@@ -100,5 +100,22 @@ export const historyKeys = {
   export: formKeys("save", (m) => `Enter ${m.exportTitle}`),
 } as const satisfies Record<string, Bindings<string>>;
 
+/** A question answered y (or Enter) or n (or Esc). */
+const confirmKeys = [
+  { action: "confirm", keys: [{ input: "y" }, enter], label: (m: Messages) => m.keyYesNo },
+  { action: "cancel", keys: [{ input: "n" }, esc] },
+] as const;
+
+export const userEditKeys = {
+  form: [
+    { action: "nextField", keys: [down, tab], label: (m) => m.keyMove },
+    { action: "prevField", keys: [up] },
+    { action: "toggle", keys: [space, right, left], label: (m) => m.keyToggle },
+    { action: "save", keys: [enter], label: (m) => `Enter ${m.update}` },
+    { action: "back", keys: [esc], label: (m) => m.keyBack },
+  ],
+  confirm: confirmKeys,
+} as const satisfies Record<string, Bindings<string>>;
+
 /** The actions of one view of a table like `historyKeys`. */
 export type ActionOf<T extends Bindings<string>> = T[number]["action"];

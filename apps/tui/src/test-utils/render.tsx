@@ -17,6 +17,7 @@ import { act, type ReactElement } from "react";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { createHttpPort } from "../api/client.js";
 import { App } from "../app/App.js";
+import { type Session, SessionProvider } from "../app/session.js";
 import { UiProvider } from "../app/ui-context.js";
 import { type ConfigStore, memoryConfigStore } from "../lib/config.js";
 
@@ -187,4 +188,23 @@ export async function loggedIn(
   const login = who.login.replaceAll(".", "\\.");
   await t.waitFor(new RegExp(`Welcome, ${login}\\.|ようこそ ${login} さん。`));
   return t;
+}
+
+/**
+ * Renders `ui` (a screen's hook in a small harness) inside a session of the demo admin, logged in
+ * through the API as the login screen would: asp1's `account.admin`, or neo1's `neo.admin`.
+ */
+export async function renderInSession(
+  ui: ReactElement,
+  options: RenderOptions & { contract?: "asp1" | "neo" } = {},
+): Promise<RenderedTui & { session: Session }> {
+  const { contract, ...rest } = options;
+  const api = createHttpPort(MSW_ADMIN_API);
+  const who =
+    contract === "neo" ? { server: "neo1", login: "neo.admin" } : { server: "asp1", login: "account.admin" };
+  const res = await api.login({ ...who, password: "demo-temp-1234" });
+  if (!res.ok) throw new Error(`demo login failed: ${res.error.message}`);
+  const session: Session = { api: api.withToken(res.value.token), login: res.value, logout: () => {} };
+  const t = await renderTui(<SessionProvider session={session}>{ui}</SessionProvider>, rest);
+  return { ...t, session };
 }
