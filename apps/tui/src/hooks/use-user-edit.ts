@@ -9,7 +9,7 @@ import { describeFailure, useSession } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
 import type { FieldLine } from "../components/FieldList.js";
 import type { FrameStatus } from "../components/Frame.js";
-import { userEditKeys } from "../lib/key-bindings.js";
+import { userFormKeys } from "../lib/key-bindings.js";
 import {
   changeOf,
   type Draft,
@@ -104,7 +104,7 @@ export function useUserEdit({
   };
 
   const keys = useBindings(
-    confirming ? userEditKeys.confirm : userEditKeys.form,
+    confirming ? userFormKeys.confirm : userFormKeys.form,
     confirming
       ? { confirm: () => void save(), cancel: () => setConfirming(false) }
       : {

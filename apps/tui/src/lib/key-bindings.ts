@@ -106,7 +106,8 @@ const confirmKeys = [
   { action: "cancel", keys: [{ input: "n" }, esc] },
 ] as const;
 
-export const userEditKeys = {
+/** The user edit and batch management forms: lines of settings ticked or cycled, then a confirmation. */
+export const userFormKeys = {
   form: [
     { action: "nextField", keys: [down, tab], label: (m) => m.keyMove },
     { action: "prevField", keys: [up] },
