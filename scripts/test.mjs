@@ -15,6 +15,7 @@ const packages = [
   "apps/admin-api",
   "apps/tui",
   "apps/agent",
+  "apps/platform",
   "tooling/architecture",
 ];
 const report = (dir) => join(root, dir, ".vitest", "results.json");

@@ -13,16 +13,6 @@ export default defineConfig({
           testTimeout: 15_000,
         },
       },
-      {
-        // The real TUI in a pseudo-terminal against the real admin API and database.
-        test: {
-          name: "e2e",
-          include: ["test/**/*.test.ts"],
-          globalSetup: ["@tsunagi/db/testing/global-setup"],
-          testTimeout: 90_000,
-          hookTimeout: 120_000,
-        },
-      },
     ],
   },
 });

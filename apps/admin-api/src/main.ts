@@ -1,9 +1,8 @@
 /** Starts the admin API: the platform database (external or embedded), then the HTTP server. */
-import { serve } from "@hono/node-server";
-import { connect, openPlatformDatabase } from "@tsunagi/db";
+import { openPlatformDatabase } from "@tsunagi/db";
 import { pino } from "pino";
-import { createApp } from "./app.js";
 import { readEnv } from "./env.js";
+import { adminApiSettings, startAdminApi } from "./start.js";
 
 const env = readEnv();
 const logger = pino({ level: env.LOG_LEVEL, base: { app: "admin-api" } });
@@ -12,19 +11,21 @@ const platform = await openPlatformDatabase({
   dataDir: env.TSUNAGI_DATA_DIR,
   log: (line) => logger.debug({ postgres: line }),
 });
-const { db, close } = connect(platform.url);
-const app = createApp({ db, logger, config: { trustedProxies: env.TSUNAGI_TRUSTED_PROXIES } });
-const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
-  logger.info(
-    { url: `http://${info.address}:${info.port}`, docs: `http://${info.address}:${info.port}/docs` },
-    "admin API listening",
-  );
+const api = await startAdminApi({
+  database: platform.url,
+  host: env.HOST,
+  port: env.PORT,
+  logger,
+  ...adminApiSettings(env),
+}).catch(async (error: unknown) => {
+  await platform.server.stop();
+  throw error;
 });
+logger.info({ url: api.url, docs: `${api.url}/docs` }, "admin API listening");
 
 async function shutdown(signal: string) {
   logger.info({ signal }, "shutting down");
-  server.close();
-  await close();
+  await api.close();
   await platform.server.stop();
   process.exit(0);
 }

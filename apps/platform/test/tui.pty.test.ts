@@ -1,98 +1,50 @@
 /**
- * The TUI end to end, as an account manager meets it: the real program in a pseudo-terminal at 80×24,
- * against the real admin API on loopback and a real database with the demo loaded. Log in as
- * account.admin, change the temporary password, find user1's 190500 failure, initialise the PC slot
- * from its details, and see the slot unregistered in the database.
+ * The TUI end to end, as an account manager meets it: the real program (`pnpm tui`) in a
+ * pseudo-terminal at 80×24, against the real admin API on loopback and a real database with the demo
+ * loaded. Log in as account.admin, change the temporary password, find user1's 190500 failure,
+ * initialise the PC slot from its details, and see the slot unregistered in the database.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { serve } from "@hono/node-server";
-import { type IPty, spawn } from "@lydell/node-pty";
-import { createApp } from "@tsunagi/admin-api";
+import type { IPty } from "@lydell/node-pty";
+import { type RunningAdminApi, startAdminApi } from "@tsunagi/admin-api/start";
 import { schema } from "@tsunagi/db";
 import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
 import { seedDemo } from "@tsunagi/fixtures";
-import { Terminal } from "@xterm/headless";
 import { and, eq } from "drizzle-orm";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const tuiDir = fileURLToPath(new URL("..", import.meta.url));
-const COLS = 80;
-const ROWS = 24;
+import { type InTerminal, inTerminal, tuiCli } from "./terminal.js";
 
 let t: TestDatabase;
-let api: { url: string; close(): void };
+let api: RunningAdminApi;
 let configDir: string;
 let pty: IPty | undefined;
 
 beforeAll(async () => {
   t = await createTestDatabase();
   await seedDemo(t.db);
-  const app = createApp({ db: t.db, logger: pino({ level: "silent" }), config: {} });
-  api = await new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) =>
-      resolve({ url: `http://127.0.0.1:${info.port}`, close: () => server.close() }),
-    );
-  });
+  api = await startAdminApi({ database: t.db, port: 0 });
   configDir = await mkdtemp(join(tmpdir(), "tsunagi-tui-e2e-"));
 });
 
 afterAll(async () => {
   pty?.kill();
-  api?.close();
+  await api?.close();
   await t?.close();
   if (configDir) await rm(configDir, { recursive: true, force: true });
 });
 
-/** The TUI in a pseudo-terminal, its output fed to a headless xterm: `screen()` is what a person sees. */
-function startTui(): {
-  screen(): string;
-  type(keys: string): void;
-  waitFor(text: string, timeoutMs?: number): Promise<string>;
-} {
-  const term = new Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
-  pty = spawn(
-    process.execPath,
-    ["--import", "tsx", "src/cli.tsx", "--api", api.url, "--server", "asp1", "--login", "account.admin"],
-    {
-      name: "xterm-256color",
-      cols: COLS,
-      rows: ROWS,
-      cwd: tuiDir,
-      env: {
-        ...process.env,
-        TSUNAGI_TUI_CONFIG: join(configDir, "tui.json"),
-        // The terminal runs in UTC; the history must still read in the contract's zone (Asia/Tokyo).
-        TZ: "UTC",
-        FORCE_COLOR: "1",
-      },
-    },
-  );
-  pty.onData((data) => term.write(data));
-  const screen = () => {
-    const lines: string[] = [];
-    const buffer = term.buffer.active;
-    for (let y = 0; y < ROWS; y++)
-      lines.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? "");
-    return lines.join("\n");
-  };
-  return {
-    screen,
-    type: (keys) => pty?.write(keys),
-    async waitFor(text, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const now = screen();
-        if (now.includes(text)) return now;
-        if (Date.now() > deadline) throw new Error(`"${text}" never appeared; the screen was:\n${now}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-  };
+/** `pnpm tui --api URL --server asp1 --login account.admin` in a pseudo-terminal. */
+function startTui(): InTerminal {
+  const tui = inTerminal(tuiCli, ["--api", api.url, "--server", "asp1", "--login", "account.admin"], {
+    TSUNAGI_TUI_CONFIG: join(configDir, "tui.json"),
+    // The terminal runs in UTC; the history must still read in the contract's zone (Asia/Tokyo).
+    TZ: "UTC",
+    FORCE_COLOR: "1",
+  });
+  pty = tui.pty;
+  return tui;
 }
 
 /** Lets the TUI settle after a key press that changes nothing on screen yet (field focus moves). */

@@ -13,34 +13,56 @@ const list = z
 
 const seconds = z.coerce.number().positive().optional();
 
+/** What configures the relay wherever it runs: its own process or the platform launcher. */
+const settings = {
+  /** PEM files: give both and the relay serves wss:// itself. */
+  TSUNAGI_TLS_CERT: z.string().min(1).optional(),
+  TSUNAGI_TLS_KEY: z.string().min(1).optional(),
+  /** Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
+  TSUNAGI_TRUSTED_PROXIES: list,
+  TSUNAGI_STALE_AFTER_SECONDS: seconds,
+  TSUNAGI_HEARTBEAT_SECONDS: seconds,
+  /** Channels open at once per viewer and per client connection (config.ts has the default). */
+  TSUNAGI_MAX_CHANNELS: z.coerce.number().int().min(1).max(65_536).optional(),
+};
+
+const tlsPair = [
+  (env: { TSUNAGI_TLS_CERT?: string | undefined; TSUNAGI_TLS_KEY?: string | undefined }) =>
+    (env.TSUNAGI_TLS_CERT === undefined) === (env.TSUNAGI_TLS_KEY === undefined),
+  { message: "TSUNAGI_TLS_CERT and TSUNAGI_TLS_KEY go together" },
+] as const;
+
+export const RelaySettingsEnv = z.object(settings).refine(...tlsPair);
+export type RelaySettingsEnv = z.infer<typeof RelaySettingsEnv>;
+
+/** The relay's own process: the settings, where it listens (start.ts has the defaults), its database. */
 export const RelayEnv = z
   .object({
-    PORT: z.coerce.number().int().min(0).max(65_535).default(8443),
-    HOST: z.string().min(1).default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+    HOST: z.string().min(1).optional(),
     /** An external PostgreSQL; without it the embedded server in TSUNAGI_DATA_DIR is used. */
     DATABASE_URL: z.string().url().optional(),
     TSUNAGI_DATA_DIR: z.string().min(1).optional(),
-    /** PEM files: give both and the relay serves wss:// itself. */
-    TSUNAGI_TLS_CERT: z.string().min(1).optional(),
-    TSUNAGI_TLS_KEY: z.string().min(1).optional(),
-    /** Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
-    TSUNAGI_TRUSTED_PROXIES: list,
-    TSUNAGI_STALE_AFTER_SECONDS: seconds,
-    TSUNAGI_HEARTBEAT_SECONDS: seconds,
-    /** Channels open at once per viewer and per client connection (256). */
-    TSUNAGI_MAX_CHANNELS: z.coerce.number().int().min(1).max(65_536).optional(),
+    ...settings,
     LOG_LEVEL: z.enum(["debug", "info", "silent"]).default("info"),
   })
-  .refine((env) => (env.TSUNAGI_TLS_CERT === undefined) === (env.TSUNAGI_TLS_KEY === undefined), {
-    message: "TSUNAGI_TLS_CERT and TSUNAGI_TLS_KEY go together",
-  });
+  .refine(...tlsPair);
 export type RelayEnv = z.infer<typeof RelayEnv>;
 
-export function readEnv(source: NodeJS.ProcessEnv = process.env): RelayEnv {
-  const parsed = RelayEnv.safeParse(source);
+function parse<T>(schema: z.ZodType<T>, source: NodeJS.ProcessEnv): T {
+  const parsed = schema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "env"}: ${issue.message}`);
     throw new Error(`Invalid relay environment:\n${lines.join("\n")}`);
   }
   return parsed.data;
+}
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): RelayEnv {
+  return parse(RelayEnv, source);
+}
+
+/** Only the relay's settings, for a process that starts the relay among other things. */
+export function readSettingsEnv(source: NodeJS.ProcessEnv = process.env): RelaySettingsEnv {
+  return parse(RelaySettingsEnv, source);
 }

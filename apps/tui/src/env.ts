@@ -13,19 +13,12 @@ const Env = z.object({
   TSUNAGI_API_URL: z.url().optional(),
   /** https://no-color.org: any non-empty value turns colour off. */
   NO_COLOR: z.string().optional(),
-  /** `pnpm start`: the relay's and the admin API's ports (flags override), and the servers' log level. */
-  RELAY_PORT: z.string().optional(),
-  ADMIN_API_PORT: z.string().optional(),
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
 export interface TuiEnv {
   configPath: string;
   apiUrl: string | undefined;
   noColor: boolean;
-  relayPort: string | undefined;
-  apiPort: string | undefined;
-  logLevel: string;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): TuiEnv {
@@ -35,8 +28,5 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): TuiEnv {
     configPath: parsed.TSUNAGI_TUI_CONFIG ?? join(configDir, "tsunagi", "tui.json"),
     apiUrl: parsed.TSUNAGI_API_URL,
     noColor: parsed.NO_COLOR !== undefined && parsed.NO_COLOR !== "",
-    relayPort: parsed.RELAY_PORT,
-    apiPort: parsed.ADMIN_API_PORT,
-    logLevel: parsed.LOG_LEVEL,
   };
 }
