@@ -118,5 +118,26 @@ export const userFormKeys = {
   confirm: confirmKeys,
 } as const satisfies Record<string, Bindings<string>>;
 
+export const usersKeys = {
+  list: [
+    { action: "move", keys: [up, down, { key: "pageUp" }, { key: "pageDown" }], label: (m) => m.keyMove },
+    { action: "open", keys: [enter], label: (m) => m.keyOpen },
+    { action: "edit", keys: [{ input: "e" }], label: (m) => m.keyEdit },
+    { action: "search", keys: [{ input: "/" }], label: (m) => m.keySearch },
+    { action: "select", keys: [space], label: (m) => m.keySelect },
+    { action: "batch", keys: [{ input: "b" }], label: (m) => m.keyBatch },
+    { action: "back", keys: [esc], label: (m) => m.keyBack },
+  ],
+  /** Typing the search; other keys type. */
+  search: [
+    { action: "submit", keys: [enter], label: (m) => m.keySubmit },
+    { action: "back", keys: [esc], label: (m) => m.keyBack },
+  ],
+  detail: [
+    { action: "edit", keys: [{ input: "e" }], label: (m) => m.keyEdit },
+    { action: "back", keys: [esc], label: (m) => m.keyBack },
+  ],
+} as const satisfies Record<string, Bindings<string>>;
+
 /** The actions of one view of a table like `historyKeys`. */
 export type ActionOf<T extends Bindings<string>> = T[number]["action"];
