@@ -139,5 +139,23 @@ export const usersKeys = {
   ],
 } as const satisfies Record<string, Bindings<string>>;
 
+export const troubleshootKeys = {
+  /** What the person reported; Space / ←→ switch viewer and client (not on the line: the field says so). */
+  form: [
+    { action: "nextField", keys: [tab, down], label: (m) => m.keyNextField },
+    { action: "prevField", keys: [up] },
+    { action: "switch", keys: [space, left, right] },
+    { action: "find", keys: [enter], label: (m) => `Enter ${m.find}` },
+    { action: "back", keys: [esc], label: (m) => m.keyBack },
+  ],
+  results: [
+    { action: "move", keys: [up, down], label: (m) => m.keyMove },
+    { action: "apply", keys: [{ input: "g" }], label: (m) => m.keyApply },
+    { action: "edit", keys: [{ input: "e" }], label: (m) => m.keyEdit },
+    { action: "back", keys: [esc], label: (m) => m.keyBack },
+  ],
+  confirm: confirmKeys,
+} as const satisfies Record<string, Bindings<string>>;
+
 /** The actions of one view of a table like `historyKeys`. */
 export type ActionOf<T extends Bindings<string>> = T[number]["action"];
