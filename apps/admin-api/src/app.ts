@@ -1,6 +1,6 @@
 /**
  * The admin API: `createApp(deps)` builds the OpenAPIHono app with its routes chained, so
- * `AdminApi` carries every route's types to `hono/client` (see client.ts).
+ * `AdminApi` carries every route's types to `hono/client` (the TUI's api/client.ts).
  */
 import { requestId } from "hono/request-id";
 import { pino } from "pino";

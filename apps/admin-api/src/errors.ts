@@ -3,13 +3,14 @@
  * become responses: the validation hook (a 400 naming the field) and `onError` (everything thrown).
  * Anything unknown is logged with its stack and answered as a bare 500, so no internals leak.
  */
+
+import { ErrorBody, type ErrorCode } from "@tsunagi/api-contract/errors";
 import { loggableError } from "@tsunagi/db";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import type { ZodError } from "zod";
-import { ErrorBody, type ErrorCode } from "./schemas.js";
 
 /** An expected failure a handler throws; `onError` turns it into the error shape. */
 export class ApiError extends Error {

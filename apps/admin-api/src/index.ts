@@ -1,4 +1,3 @@
-/** @tsunagi/admin-api: the app factory, its typed route table, and the schemas the TUI shares. */
+/** @tsunagi/admin-api: the app factory and its typed route table (`AdminApi`, for `hono/client`). */
 export { type AdminApi, createApp } from "./app.js";
 export type { AdminApiConfig, Deps } from "./context.js";
-export * from "./schemas.js";

@@ -2,7 +2,7 @@
  * Guards between the wire and the schemas: the body size limit, percent-encoding that does not decode
  * to UTF-8 (path and query) and bodies that are not UTF-8 text or carry NUL or lone surrogates. Each
  * answers a 400 naming the field (413 for size) so bad input never reaches the database as an error;
- * the schemas' `text` refuses the same in every decoded string (see schemas.ts).
+ * the schemas' `text` refuses the same in every decoded string (see @tsunagi/api-contract/common).
  */
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";

@@ -3,12 +3,12 @@
  * (disconnectRequestedAt); the relay holding its socket sees the mark on its next heartbeat and closes it.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { ActiveSession, ActiveSessionsResponse, SessionIdParam } from "@tsunagi/api-contract/active-sessions";
 import { schema } from "@tsunagi/db";
 import { and, asc, eq } from "drizzle-orm";
 import { auditable, writeAudit } from "../audit.js";
 import { router, type Services } from "../context.js";
 import { authErrors, errorResponse, notFound } from "../errors.js";
-import { ActiveSession, ActiveSessionsResponse, SessionIdParam } from "../schemas.js";
 
 const tags = ["Active sessions"];
 const { activeSessions } = schema;

@@ -1,11 +1,11 @@
 /** The contract's admin audit log, newest first, keyset-paged. */
 import { createRoute } from "@hono/zod-openapi";
+import { AuditPage, AuditQuery } from "@tsunagi/api-contract/audit";
 import { schema } from "@tsunagi/db";
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { router, type Services } from "../context.js";
 import { decodeCursor, encodeCursor, IdCursorShape } from "../cursor.js";
 import { authErrors } from "../errors.js";
-import { AuditPage, AuditQuery } from "../schemas.js";
 
 const { adminAudit } = schema;
 

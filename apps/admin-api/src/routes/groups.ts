@@ -5,6 +5,12 @@
  * ends the linked viewer's live session (the clients it may reach were fixed at its login).
  */
 import { createRoute } from "@hono/zod-openapi";
+import {
+  GroupChangeResponse,
+  GroupCsvQuery,
+  GroupLinksBody,
+  GroupsResponse,
+} from "@tsunagi/api-contract/groups";
 import { csvCell, csvRecord, csvRestoreCell } from "@tsunagi/core";
 import { advanceAccessEpoch, liveSessionsOf, requestSessionEnd, schema } from "@tsunagi/db";
 import { parse } from "csv-parse/sync";
@@ -13,7 +19,6 @@ import { alias } from "drizzle-orm/pg-core";
 import { asDb, writeAudit } from "../audit.js";
 import { type AdminContext, router, type Services } from "../context.js";
 import { authErrors, badRequest, errorResponse } from "../errors.js";
-import { GroupChangeResponse, GroupCsvQuery, GroupLinksBody, GroupsResponse } from "../schemas.js";
 
 const tags = ["Grouping"];
 const { groupLinks, users } = schema;

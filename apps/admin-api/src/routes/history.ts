@@ -3,6 +3,14 @@
  * and the CSV download, streamed in keyset batches so a year of history costs one batch of memory.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { csvHeaders, peerHeader, resultLabel, roleLabel } from "@tsunagi/api-contract/csv";
+import {
+  HistoryCsvQuery,
+  type HistoryPage,
+  HistoryPage as HistoryPageSchema,
+  HistoryQuery,
+  type HistoryRow,
+} from "@tsunagi/api-contract/history";
 import {
   csvCell,
   csvInteger,
@@ -18,13 +26,6 @@ import { router, type Services } from "../context.js";
 import { decodeCursor, encodeCursor, HistoryCursorShape } from "../cursor.js";
 import { authErrors, badRequest } from "../errors.js";
 import { reasonFor } from "../reasons.js";
-import {
-  HistoryCsvQuery,
-  type HistoryPage,
-  HistoryPage as HistoryPageSchema,
-  HistoryQuery,
-  type HistoryRow,
-} from "../schemas.js";
 
 type Row = typeof schema.accessHistory.$inferSelect;
 const tags = ["Access history"];
@@ -83,34 +84,6 @@ function toRow(row: Row, lang: Lang, extended: "target" | "source" | undefined):
     peerUserName: row.peerUserName,
   };
 }
-
-const csvHeaders = {
-  en: ["User name", "Type", "Start", "End", "Duration (s)", "Source address", "MAC address", "Result"],
-  ja: [
-    "ユーザ名",
-    "種別",
-    "接続開始時刻",
-    "接続終了時刻",
-    "接続時間(秒)",
-    "接続元アドレス",
-    "MACアドレス",
-    "認証結果",
-  ],
-} as const;
-/** The extra column: the target client of viewer rows, the source viewer of client rows, or both. */
-const peerHeader = {
-  target: { en: "Target client", ja: "接続先クライアント" },
-  source: { en: "Source viewer", ja: "接続元ビューア" },
-  both: { en: "Peer (target client / source viewer)", ja: "接続先クライアント／接続元ビューア" },
-} as const;
-const roleLabel = {
-  en: { viewer: "Viewer", client: "Client" },
-  ja: { viewer: "ビューア", client: "クライアント" },
-} as const;
-const resultLabel = {
-  en: { success: "Success", failure: "Failure: " },
-  ja: { success: "成功", failure: "失敗：" },
-} as const;
 
 /** The columns the CSV needs. */
 type CsvRow = Pick<

@@ -1,12 +1,13 @@
 /** Routes for programs and operators: health, readiness (a database round trip) and the reason catalogue. */
 import { createRoute } from "@hono/zod-openapi";
+import { HealthResponse, ReadyResponse } from "@tsunagi/api-contract/meta";
+import { ReasonsQuery, ReasonsResponse } from "@tsunagi/api-contract/reasons";
 import { type Model, reasonEntry, reasonKeys, reasonsOf } from "@tsunagi/core";
 import { loggableError } from "@tsunagi/db";
 import { sql } from "drizzle-orm";
 import { router, type Services } from "../context.js";
 import { ApiError, errorResponse } from "../errors.js";
 import { reasonFor } from "../reasons.js";
-import { HealthResponse, ReadyResponse, ReasonsQuery, ReasonsResponse } from "../schemas.js";
 
 export function metaRoutes(services: Services) {
   return router()

@@ -4,13 +4,13 @@
  * of the admin saving it, or the admin would lock the whole contract out of its own administration.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { SecurityPatchBody, SecuritySettings } from "@tsunagi/api-contract/security";
 import { addressAllowed } from "@tsunagi/core";
 import { schema } from "@tsunagi/db";
 import { eq } from "drizzle-orm";
 import { writeAudit } from "../audit.js";
 import { router, type Services } from "../context.js";
 import { authErrors, badRequest, notFound } from "../errors.js";
-import { SecurityPatchBody, SecuritySettings } from "../schemas.js";
 
 const tags = ["Security"];
 type Contract = typeof schema.contracts.$inferSelect;

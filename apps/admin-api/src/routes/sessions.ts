@@ -16,6 +16,7 @@
  * limit (IPv6 by its /64) and the bounded hash queue first: 429 or 503, with Retry-After.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { ChangePasswordBody, CurrentSession, LoginBody, LoginResponse } from "@tsunagi/api-contract/sessions";
 import {
   addressAllowed,
   hashSecret,
@@ -32,7 +33,6 @@ import { auditable, writeAudit } from "../audit.js";
 import { newToken } from "../auth.js";
 import { router, type Services } from "../context.js";
 import { ApiError, authErrors, badRequest, errorResponse } from "../errors.js";
-import { ChangePasswordBody, CurrentSession, LoginBody, LoginResponse } from "../schemas.js";
 
 const tags = ["Sessions"];
 

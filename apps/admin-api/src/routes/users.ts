@@ -7,6 +7,18 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  BatchPatchBody,
+  BatchPatchResponse,
+  SetUserPasswordBody,
+  SlotParam,
+  type UserChange,
+  UserDetail,
+  UserNameParam,
+  UserPatchBody,
+  UsersPage,
+  UsersQuery,
+} from "@tsunagi/api-contract/users";
+import {
   addressAllowed,
   hashSecret,
   type Model,
@@ -31,18 +43,6 @@ import { asDb, auditable, type Tx, writeAudit } from "../audit.js";
 import { type AdminContext, router, type Services } from "../context.js";
 import { decodeCursor, encodeCursor, NameCursorShape } from "../cursor.js";
 import { ApiError, authErrors, badRequest, errorResponse, notFound } from "../errors.js";
-import {
-  BatchPatchBody,
-  BatchPatchResponse,
-  SetUserPasswordBody,
-  SlotParam,
-  type UserChange,
-  UserDetail,
-  UserNameParam,
-  UserPatchBody,
-  UsersPage,
-  UsersQuery,
-} from "../schemas.js";
 
 type User = typeof schema.users.$inferSelect;
 type Registration = typeof schema.deviceRegistrations.$inferSelect;

@@ -1,8 +1,9 @@
 /**
  * The admin API as the TUI's containers use it: one method per thing an account manager does, each
  * answering a `Result` instead of throwing, because a wrong password or an unreachable server is an
- * expected outcome that the screen shows. Built on `hono/client` typed by the API's routes; only
- * the types come from @tsunagi/admin-api, so its schemas aren't loaded at start-up.
+ * expected outcome that the screen shows. Built on `hono/client` typed by the API's routes: the
+ * project's one typed client. Only types come from @tsunagi/admin-api and @tsunagi/api-contract, so
+ * neither the server nor the schemas are loaded at start-up.
  */
 import { hc } from "hono/client";
 import type {
@@ -117,7 +118,7 @@ export interface HttpPortOptions {
   fetch?: typeof fetch;
 }
 
-/** The admin API's typed client, the bearer token on every request (as @tsunagi/admin-api/client's). */
+/** The admin API's typed client (`hono/client` over `AdminApi`), the bearer token on every request. */
 function createAdminClient(baseUrl: string, options: HttpPortOptions) {
   return hc<AdminApi>(baseUrl, {
     ...(options.fetch ? { fetch: options.fetch } : {}),
