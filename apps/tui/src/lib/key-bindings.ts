@@ -157,5 +157,33 @@ export const troubleshootKeys = {
   confirm: confirmKeys,
 } as const satisfies Record<string, Bindings<string>>;
 
+export const groupingKeys = {
+  list: [
+    { action: "move", keys: [up, down], label: (m) => m.keyMove },
+    { action: "switch", keys: [{ input: "v" }], label: (m) => m.keySwitch },
+    { action: "add", keys: [{ input: "a" }], label: (m) => m.keyAdd },
+    { action: "remove", keys: [{ input: "d" }], label: (m) => m.keyRemove },
+    { action: "back", keys: [esc], label: (m) => m.keyBack },
+  ],
+  /** The two ends of a new link; other keys type. */
+  add: [
+    { action: "nextField", keys: [tab, down, up], label: (m) => m.keyNextField },
+    { action: "submit", keys: [enter], label: (m) => m.keySubmit },
+    { action: "back", keys: [esc], label: (m) => m.keyBack },
+  ],
+  remove: confirmKeys,
+} as const satisfies Record<string, Bindings<string>>;
+
+export const securityKeys = {
+  /** The settings; other keys type (digits only in the numeric ones). */
+  form: [
+    { action: "nextField", keys: [tab, down], label: (m) => m.keyNextField },
+    { action: "prevField", keys: [up] },
+    { action: "save", keys: [enter], label: (m) => `Enter ${m.update}` },
+    { action: "back", keys: [esc], label: (m) => m.keyBack },
+  ],
+  confirm: confirmKeys,
+} as const satisfies Record<string, Bindings<string>>;
+
 /** The actions of one view of a table like `historyKeys`. */
 export type ActionOf<T extends Bindings<string>> = T[number]["action"];
