@@ -3,8 +3,7 @@
  * migrates, loads the demo on first run, starts the relay and the admin API, and opens the TUI at the
  * login screen with `asp1` filled in. `--headless` starts only the servers.
  */
-// Must come first: it decides, before Ink loads, that a terminal is interactive.
-import "@tsunagi/tui/interactive";
+import { spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -12,7 +11,7 @@ import { ADMIN_API_DEFAULTS, adminApiSettings } from "@tsunagi/admin-api/start";
 import { DatabaseStartError, defaultDataDir } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
 import { RELAY_DEFAULTS, relaySettings } from "@tsunagi/relay/start";
-import { runTui } from "@tsunagi/tui";
+import { tuiCommand } from "@tsunagi/tui/command";
 import { readEnv } from "./env.js";
 import { StartError, startPlatform } from "./platform.js";
 
@@ -69,31 +68,55 @@ async function main() {
     logLevel: env.LOG_LEVEL,
     say,
   });
-  const apiUrl = platform.adminApi.url;
-  say(`tsunagi: relay     ${platform.relay.url}`);
-  say(`tsunagi: admin API ${apiUrl}  (reference: ${apiUrl}/docs)`);
-  if (values.headless) {
-    say(
-      `tsunagi: demo admin ${DEMO.adminLogin} on server ${DEMO.serverHost}, temporary password ${DEMO.adminTemporaryPassword}`,
-    );
-    say("tsunagi: running; Ctrl-C stops");
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", () => resolve());
-      process.once("SIGTERM", () => resolve());
-    });
-  } else {
-    say(`tsunagi: server logs in ${logFile}`);
-    await runTui({
-      apiUrl,
-      prefill: { server: DEMO.serverHost, login: DEMO.adminLogin },
-      demoHint: `demo: server ${DEMO.serverHost} · admin ${DEMO.adminLogin} · temporary password ${DEMO.adminTemporaryPassword}`,
-    });
+  try {
+    const apiUrl = platform.adminApi.url;
+    say(`tsunagi: relay     ${platform.relay.url}`);
+    say(`tsunagi: admin API ${apiUrl}  (reference: ${apiUrl}/docs)`);
+    if (values.headless) {
+      say(
+        `tsunagi: demo admin ${DEMO.adminLogin} on server ${DEMO.serverHost}, temporary password ${DEMO.adminTemporaryPassword}`,
+      );
+      say("tsunagi: running; Ctrl-C stops");
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
+      });
+    } else {
+      say(`tsunagi: server logs in ${logFile}`);
+      process.exitCode = await runTui([
+        ...["--api", apiUrl, "--server", DEMO.serverHost, "--login", DEMO.adminLogin],
+        "--demo-hint",
+        `demo: server ${DEMO.serverHost} · admin ${DEMO.adminLogin} · temporary password ${DEMO.adminTemporaryPassword}`,
+      ]);
+    }
+  } finally {
+    await platform.close();
   }
-  await platform.close();
+}
+
+/**
+ * The TUI in a process of its own on this terminal (the TUI package's command: tsx compiles its JSX
+ * with its own tsconfig); resolves with its exit code when the admin quits.
+ */
+function runTui(args: string[]): Promise<number> {
+  const command = tuiCommand(args);
+  const tui = spawn(command.file, command.args, { cwd: command.cwd, stdio: "inherit" });
+  // A Ctrl-C that reaches the launcher too (the terminal not yet in raw mode) is the TUI's to act on:
+  // the servers stay up until it has exited.
+  const ignore = () => {};
+  process.on("SIGINT", ignore);
+  return new Promise((resolve, reject) => {
+    tui.once("error", reject);
+    tui.once("exit", (code, signal) => {
+      process.off("SIGINT", ignore);
+      // Ctrl-C before the TUI has the terminal in raw mode arrives as SIGINT: a quit all the same.
+      resolve(code ?? (signal === "SIGINT" ? 0 : 1));
+    });
+  });
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(),
   (error: unknown) => {
     if (error instanceof StartError || error instanceof DatabaseStartError) {
       process.stderr.write(`tsunagi: ${error.message}\n`);

@@ -13,7 +13,7 @@ import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
 import { DEMO, seedDemo } from "@tsunagi/fixtures";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type InTerminal, inTerminal, launcher } from "./terminal.js";
+import { type InTerminal, inTerminal, launcherCommand } from "./terminal.js";
 
 let t: TestDatabase;
 let dir: string;
@@ -77,7 +77,7 @@ const login = (api: string, forwardedFor: string) =>
 
 it("passes the relay's TLS and both servers' trusted proxies through", async () => {
   const tls = selfSigned();
-  platform = inTerminal(launcher, ["--headless", "--relay-port", "0", "--api-port", "0"], {
+  platform = inTerminal(launcherCommand(["--headless", "--relay-port", "0", "--api-port", "0"]), {
     DATABASE_URL: t.url,
     TSUNAGI_DATA_DIR: dir,
     TSUNAGI_TLS_CERT: tls.cert,

@@ -1,17 +1,26 @@
 /**
- * The platform's programs as a person meets them: spawned with node (through tsx), in a pseudo-terminal
+ * The platform's programs as a person meets them: `pnpm start` and `pnpm tui`, in a pseudo-terminal
  * at 80×24 whose output feeds a headless xterm, so `screen()` is what a person sees.
  */
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { type IPty, spawn } from "@lydell/node-pty";
 import { Terminal } from "@xterm/headless";
 
-export const platformDir = fileURLToPath(new URL("..", import.meta.url));
-/** `pnpm tui`'s entry point, found through the TUI package's exports. */
-export const tuiCli = createRequire(import.meta.url).resolve("@tsunagi/tui/cli");
-/** `pnpm start`'s entry point. */
-export const launcher = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+/** A program to run: the shape of the TUI package's `tuiCommand`. */
+export interface Command {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+}
+
+/** `pnpm start` with `args`, as the platform's package script runs it. */
+export function launcherCommand(args: string[]): Command {
+  return {
+    file: process.execPath,
+    args: ["--import", "tsx", "src/main.ts", ...args],
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+  };
+}
 
 const COLS = 80;
 const ROWS = 24;
@@ -25,14 +34,14 @@ export interface InTerminal {
   readonly exited: Promise<number>;
 }
 
-/** Runs `node --import tsx <entry> ...args` in a pseudo-terminal. */
-export function inTerminal(entry: string, args: string[], env: Record<string, string>): InTerminal {
+/** Runs `command` in a pseudo-terminal, with `env` over this process's environment. */
+export function inTerminal(command: Command, env: Record<string, string>): InTerminal {
   const term = new Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
-  const pty = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+  const pty = spawn(command.file, [...command.args], {
     name: "xterm-256color",
     cols: COLS,
     rows: ROWS,
-    cwd: platformDir,
+    cwd: command.cwd,
     env: { ...process.env, ...env },
   });
   const exited = new Promise<number>((resolve) => pty.onExit(({ exitCode }) => resolve(exitCode)));

@@ -12,9 +12,10 @@ import { type RunningAdminApi, startAdminApi } from "@tsunagi/admin-api/start";
 import { schema } from "@tsunagi/db";
 import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
 import { seedDemo } from "@tsunagi/fixtures";
+import { tuiCommand } from "@tsunagi/tui/command";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type InTerminal, inTerminal, tuiCli } from "./terminal.js";
+import { type InTerminal, inTerminal } from "./terminal.js";
 
 let t: TestDatabase;
 let api: RunningAdminApi;
@@ -37,7 +38,8 @@ afterAll(async () => {
 
 /** `pnpm tui --api URL --server asp1 --login account.admin` in a pseudo-terminal. */
 function startTui(): InTerminal {
-  const tui = inTerminal(tuiCli, ["--api", api.url, "--server", "asp1", "--login", "account.admin"], {
+  const command = tuiCommand(["--api", api.url, "--server", "asp1", "--login", "account.admin"]);
+  const tui = inTerminal(command, {
     TSUNAGI_TUI_CONFIG: join(configDir, "tui.json"),
     // The terminal runs in UTC; the history must still read in the contract's zone (Asia/Tokyo).
     TZ: "UTC",

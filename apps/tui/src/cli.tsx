@@ -1,6 +1,7 @@
 /**
  * `pnpm tui --api URL`: the TUI against any admin API. Also takes --server and --login to fill the
- * login form, and --no-color.
+ * login form, --demo-hint to show a line under it (the platform launcher's demo credentials), and
+ * --no-color.
  */
 // Must come first: it decides, before Ink loads, that a terminal is interactive.
 import "./interactive.js";
@@ -13,6 +14,7 @@ const { values } = parseArgs({
     api: { type: "string" },
     server: { type: "string" },
     login: { type: "string" },
+    "demo-hint": { type: "string" },
     "no-color": { type: "boolean" },
     "time-zone": { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -22,14 +24,14 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(
-    "Usage: pnpm tui --api http://127.0.0.1:8787 [--server asp1] [--login account.admin] [--no-color] [--time-zone ZONE]\n  Times are shown in the contract's zone unless --time-zone fixes one.\n",
+    "Usage: pnpm tui --api http://127.0.0.1:7420 [--server asp1] [--login account.admin] [--demo-hint TEXT] [--no-color] [--time-zone ZONE]\n  Times are shown in the contract's zone unless --time-zone fixes one.\n",
   );
   process.exit(0);
 }
 
 const apiUrl = values.api ?? readEnv().apiUrl;
 if (!apiUrl) {
-  process.stderr.write("tsunagi tui: give the admin API's address: pnpm tui --api http://127.0.0.1:8787\n");
+  process.stderr.write("tsunagi tui: give the admin API's address: pnpm tui --api http://127.0.0.1:7420\n");
   process.exit(2);
 }
 try {
@@ -45,6 +47,7 @@ await runTui({
     ...(values.server ? { server: values.server } : {}),
     ...(values.login ? { login: values.login } : {}),
   },
+  ...(values["demo-hint"] ? { demoHint: values["demo-hint"] } : {}),
   ...(values["no-color"] ? { noColor: true } : {}),
   ...(values["time-zone"] ? { timeZone: values["time-zone"] } : {}),
 });

@@ -1,6 +1,6 @@
 /**
- * `runTui`: opens the TUI in the current terminal against an admin API. The platform launcher
- * (`pnpm start`) calls it with the demo's server filled in and the demo credentials as a hint.
+ * `runTui`: opens the TUI in the current terminal against an admin API. The CLI calls it; the platform
+ * launcher (`pnpm start`) runs the CLI with the demo's server filled in and the demo credentials as a hint.
  */
 import { render } from "ink";
 import { createHttpPort } from "./api/client.js";
