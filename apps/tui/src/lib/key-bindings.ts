@@ -185,5 +185,15 @@ export const securityKeys = {
   confirm: confirmKeys,
 } as const satisfies Record<string, Bindings<string>>;
 
+export const activeSessionsKeys = {
+  list: [
+    { action: "move", keys: [up, down], label: (m) => m.keyMove },
+    { action: "disconnect", keys: [{ input: "d" }], label: (m) => m.keyDisconnect },
+    { action: "refresh", keys: [{ input: "r" }], label: (m) => m.keyRefresh },
+    { action: "back", keys: [esc], label: (m) => m.keyBack },
+  ],
+  confirm: confirmKeys,
+} as const satisfies Record<string, Bindings<string>>;
+
 /** The actions of one view of a table like `historyKeys`. */
 export type ActionOf<T extends Bindings<string>> = T[number]["action"];

@@ -208,3 +208,27 @@ export async function renderInSession(
   const t = await renderTui(<SessionProvider session={session}>{ui}</SessionProvider>, rest);
   return { ...t, session };
 }
+
+/**
+ * Renders a screen's hook in a component that draws nothing of its own, inside a demo session (see
+ * renderInSession); `result.current` is what the hook answered at the last render.
+ */
+export async function renderHook<T>(
+  useHook: () => T,
+  options: RenderOptions & { contract?: "asp1" | "neo" } = {},
+): Promise<RenderedTui & { session: Session; result: { readonly current: T } }> {
+  const box: { current?: T } = {};
+  function Harness() {
+    box.current = useHook();
+    return null;
+  }
+  const t = await renderInSession(<Harness />, options);
+  return {
+    ...t,
+    result: {
+      get current(): T {
+        return box.current as T;
+      },
+    },
+  };
+}
