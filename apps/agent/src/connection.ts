@@ -88,7 +88,7 @@ export class ConnectionError extends Error {
 }
 
 export interface CommonOptions {
-  /** The relay's URL: wss://asp1.example.net, or ws://127.0.0.1:8443 on loopback. */
+  /** The relay's URL: wss://asp1.example.net, or ws://127.0.0.1:7410 on loopback. */
   readonly server: string;
   /** The relay's host part (asp1); by default the first label of the URL's host name. */
   readonly serverHost?: string;
