@@ -1,37 +1,35 @@
 import type { MswState } from "@tsunagi/fixtures/msw";
-import { Text } from "ink";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { UserDetail } from "../api/types.js";
 import { en } from "../i18n/en.js";
-import { keys, type RenderedTui, renderInSession, serveDemo, useMswServer } from "../test-utils/render.js";
+import { keys, type RenderedTui, renderHook, serveDemo, useMswServer } from "../test-utils/render.js";
 import { type UserEditState, useUserEdit } from "./use-user-edit.js";
 
 useMswServer();
 
-/** The hook in a component that draws nothing of its own; the test reads what the hook answers. */
-let latest: UserEditState;
+let result: { readonly current: UserEditState };
 let events: string[];
 let saved: UserDetail | null;
-function Harness({ user }: { user: UserDetail }) {
-  latest = useUserEdit({
-    user,
-    onSaved: (u) => {
-      saved = u;
-      events.push("saved");
-    },
-    onCancel: () => events.push("cancel"),
-    onStale: () => events.push("stale"),
-  });
-  return <Text>{latest.focus}</Text>;
-}
 
 let state: MswState;
-async function renderHook(): Promise<RenderedTui> {
+async function render(): Promise<RenderedTui> {
   const user = structuredClone(state.users.get("user1")) as UserDetail;
-  return renderInSession(<Harness user={user} />);
+  const t = await renderHook(() =>
+    useUserEdit({
+      user,
+      onSaved: (u) => {
+        saved = u;
+        events.push("saved");
+      },
+      onCancel: () => events.push("cancel"),
+      onStale: () => events.push("stale"),
+    }),
+  );
+  result = t.result;
+  return t;
 }
 
-const memo = () => latest.fields.find((f) => f.id === "memo");
+const memo = () => result.current.fields.find((f) => f.id === "memo");
 
 describe("the user edit hook", () => {
   beforeEach(() => {
@@ -41,33 +39,33 @@ describe("the user edit hook", () => {
   });
 
   it("says there is nothing to save before anything changed, and Esc cancels", async () => {
-    const t = await renderHook();
-    expect(latest.focus).toBe("userType");
-    expect(latest.keys).toEqual([en.keyMove, en.keyToggle, `Enter ${en.update}`, en.keyBack]);
+    const t = await render();
+    expect(result.current.focus).toBe("userType");
+    expect(result.current.keys).toEqual([en.keyMove, en.keyToggle, `Enter ${en.update}`, en.keyBack]);
     await t.press(keys.enter);
-    expect(latest.confirming).toBe(false);
-    expect(latest.status).toEqual({ kind: "info", text: en.noChanges });
+    expect(result.current.confirming).toBe(false);
+    expect(result.current.status).toEqual({ kind: "info", text: en.noChanges });
     await t.press(keys.escape);
     expect(events).toEqual(["cancel"]);
   });
 
   it("types into a text line (Space too), confirms with the changes listed, and ignores typing while asking", async () => {
-    const t = await renderHook();
+    const t = await render();
     // Up from the first line goes round to the last: the memo.
     await t.press(keys.up);
-    expect(latest.focus).toBe("memo");
+    expect(result.current.focus).toBe("memo");
     const before = memo()?.value ?? "";
     await t.type(" x");
     await t.press(keys.left);
     expect(memo()?.value).toBe(`${before} x`);
     expect(memo()?.changed).toBe(true);
     await t.press(keys.enter);
-    expect(latest.confirming).toBe(true);
-    expect(latest.keys).toEqual([en.keyYesNo]);
-    expect(latest.summary).toEqual([`${en.memo}: ${before} x`]);
+    expect(result.current.confirming).toBe(true);
+    expect(result.current.keys).toEqual([en.keyYesNo]);
+    expect(result.current.summary).toEqual([`${en.memo}: ${before} x`]);
     await t.type("zz");
     await t.press("n");
-    expect(latest.confirming).toBe(false);
+    expect(result.current.confirming).toBe(false);
     expect(memo()?.value).toBe(`${before} x`);
     await t.press(keys.enter, "y");
     await t.waitUntil(() => saved !== null);
@@ -76,10 +74,10 @@ describe("the user edit hook", () => {
   });
 
   it("ticks a toggle with Space and cycles a choice back with ←", async () => {
-    const t = await renderHook();
-    const line = (id: string) => latest.fields.find((f) => f.id === id);
+    const t = await render();
+    const line = (id: string) => result.current.fields.find((f) => f.id === id);
     await t.press(keys.down, keys.down);
-    expect(latest.focus).toBe("viewerUsable");
+    expect(result.current.focus).toBe("viewerUsable");
     const was = line("viewerUsable")?.value;
     await t.press(" ");
     expect(line("viewerUsable")?.value).not.toBe(was);
@@ -93,26 +91,26 @@ describe("the user edit hook", () => {
   });
 
   it("refuses a new password under 8 characters with the focus on it", async () => {
-    const t = await renderHook();
-    for (let i = 0; i < 30 && latest.focus !== "passwordMode"; i++) await t.press(keys.down);
+    const t = await render();
+    for (let i = 0; i < 30 && result.current.focus !== "passwordMode"; i++) await t.press(keys.down);
     await t.press(" ", keys.down);
-    expect(latest.focus).toBe("password");
+    expect(result.current.focus).toBe("password");
     await t.type("short");
     await t.press(keys.up, keys.enter);
-    expect(latest.confirming).toBe(false);
-    expect(latest.focus).toBe("password");
-    expect(latest.status?.kind).toBe("error");
+    expect(result.current.confirming).toBe(false);
+    expect(result.current.focus).toBe("password");
+    expect(result.current.status?.kind).toBe("error");
   });
 
   it("reports a user changed since it was read (409) as stale", async () => {
-    const t = await renderHook();
+    const t = await render();
     await t.press(keys.up);
     await t.type("!");
     const user = state.users.get("user1");
     if (user) state.users.set("user1", { ...user, version: user.version + 1 });
     await t.press(keys.enter, "y");
     await t.waitUntil(() => events.includes("stale"));
-    expect(latest.status).toEqual({ kind: "error", text: en.versionConflict });
-    expect(latest.confirming).toBe(false);
+    expect(result.current.status).toEqual({ kind: "error", text: en.versionConflict });
+    expect(result.current.confirming).toBe(false);
   });
 });
