@@ -33,6 +33,11 @@ export interface RelayConfig {
    */
   readonly peerHighWaterBytes: number;
   /**
+   * Bytes queued towards one connection beyond which it is not reading and is dropped (1008, logged),
+   * whatever filled its queue; twice `peerHighWaterBytes` unless set (docs/protocol.md "Limits").
+   */
+  readonly maxQueuedBytes: number;
+  /**
    * Channels open at once on one viewer's connection, and on one client's (all its viewers together);
    * an `open` beyond it is answered with `close` (docs/protocol.md "Limits").
    */
@@ -50,9 +55,11 @@ export const defaultConfig: RelayConfig = {
   handshakeTimeoutMs: 15_000,
   maxBinaryFrameBytes: 256 * 1024,
   peerHighWaterBytes: 8 * 1024 * 1024,
+  maxQueuedBytes: 16 * 1024 * 1024,
   maxChannelsPerSession: DEFAULT_MAX_CHANNELS,
 };
 
 export function resolveConfig(overrides: Partial<RelayConfig> = {}): RelayConfig {
-  return { ...defaultConfig, ...overrides };
+  const highWater = overrides.peerHighWaterBytes ?? defaultConfig.peerHighWaterBytes;
+  return { ...defaultConfig, maxQueuedBytes: 2 * highWater, ...overrides };
 }

@@ -8,6 +8,10 @@
  * water mark the sender's connection is paused until the receiver drains. The per-channel windows
  * (4 MiB, enforced by the relay per hop: see `ChannelEnd.inFlight`) keep this from engaging unless a
  * peer is slower than several channels streaming to it at once.
+ *
+ * Under that, a hard cap: a connection with more than `maxQueuedBytes` queued towards it (twice the
+ * high water mark by default) is not reading, whatever filled its queue, and is dropped
+ * (docs/protocol.md "Limits"), so no peer can make the relay hold more than that for it.
  */
 import type { Role } from "@tsunagi/core";
 import type { WebSocket } from "ws";
@@ -64,8 +68,28 @@ export const peerKey = (serverHost: string, userName: string) => `${serverHost}\
 export class Peers {
   readonly clients = new Map<string, Peer>();
   readonly all = new Set<Peer>();
+  /** The most bytes seen queued towards one connection after a write: `Relay.stats()`, for the tests. */
+  peakQueuedBytes = 0;
 
-  constructor(private readonly highWater: number) {}
+  constructor(
+    private readonly highWater: number,
+    private readonly maxQueued: number,
+    /** Called once a connection's queue passes `maxQueued`; the relay logs and drops it. */
+    private readonly onOverflow: (ws: WebSocket, queuedBytes: number) => void,
+  ) {}
+
+  /**
+   * After a write towards `ws`: what is queued towards it (the socket's unwritten bytes; `pendingBytes`
+   * counts the same bytes from the relay's side, so the larger of the two), and the cap enforced.
+   * False once the connection is being dropped.
+   */
+  checkQueued(ws: WebSocket, pendingBytes = 0): boolean {
+    const queued = Math.max(ws.bufferedAmount, pendingBytes);
+    if (queued > this.peakQueuedBytes) this.peakQueuedBytes = queued;
+    if (queued <= this.maxQueued) return true;
+    this.onOverflow(ws, queued);
+    return false;
+  }
 
   add(peer: Peer): Peer | undefined {
     this.all.add(peer);
@@ -95,21 +119,23 @@ export class Peers {
   /**
    * Sends a control message to `to`. `from` is paused while `to` has too much queued; a reply to a
    * peer's own request passes the peer as both, so a peer that floods requests and reads no answers
-   * stops being read instead of growing the relay's queue.
+   * stops being read instead of growing the relay's queue. `written` runs once the socket took it.
    */
-  sendControl(to: Peer, message: object, from?: Peer): void {
-    this.send(from, to, JSON.stringify(message), false);
+  sendControl(to: Peer, message: object, from?: Peer, written?: () => void): void {
+    this.send(from, to, JSON.stringify(message), false, written);
   }
 
   /** Sends towards `to`, pausing `from` (when given) while `to` has too much queued. */
-  send(from: Peer | undefined, to: Peer, data: Buffer | string, binary: boolean): void {
+  send(from: Peer | undefined, to: Peer, data: Buffer | string, binary: boolean, written?: () => void): void {
     if (to.ws.readyState !== to.ws.OPEN) return;
     const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.length;
     to.pendingBytes += bytes;
     to.ws.send(data, { binary }, () => {
       to.pendingBytes -= bytes;
+      written?.();
       if (to.pendingBytes <= this.highWater / 2) this.release(to);
     });
+    if (!this.checkQueued(to.ws, to.pendingBytes)) return;
     if (from && to.pendingBytes > this.highWater && !from.paused) {
       from.paused = true;
       from.ws.pause();

@@ -100,7 +100,14 @@ export interface Relay {
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
   /** Closes every connection (ending their sessions in the database) and stops listening. */
   close(): Promise<void>;
-  stats(): { peers: number; clients: number; hashesActive: number; hashesQueued: number };
+  stats(): {
+    peers: number;
+    clients: number;
+    hashesActive: number;
+    hashesQueued: number;
+    /** The most bytes seen queued towards one connection (docs/protocol.md "Limits"). */
+    peakQueuedBytes: number;
+  };
 }
 
 export function createRelay(deps: RelayDeps): Relay {
@@ -115,8 +122,23 @@ export function createRelay(deps: RelayDeps): Relay {
   const hashes = new Semaphore(config.maxConcurrentHashes, config.maxQueuedHashes);
   const perAddress = new RateLimiter(config.rateLimitPerAddress);
   const perUser = new RateLimiter(config.rateLimitPerUser);
-  const peers = new Peers(config.peerHighWaterBytes);
-  const sockets = new Set<WebSocket>();
+  /** Every open connection, with its source address for the log. */
+  const sockets = new Map<WebSocket, string>();
+  const peers = new Peers(config.peerHighWaterBytes, config.maxQueuedBytes, (ws, queuedBytes) => {
+    const peer = [...peers.all].find((p) => p.ws === ws);
+    log({
+      event: "queue-overflow",
+      code: CloseCode.malformed,
+      source: sockets.get(ws),
+      role: peer?.role,
+      user: peer?.userName,
+      queuedBytes,
+      cap: config.maxQueuedBytes,
+    });
+    // It reads nothing, so a close frame would only queue behind the rest: the socket goes now.
+    ws.close(CloseCode.malformed, "not reading");
+    ws.terminate();
+  });
   let closing = false;
   // The dummy hash is made once; making it now keeps the first unknown user as slow as any other.
   void dummyHashOnce();
@@ -131,6 +153,9 @@ export function createRelay(deps: RelayDeps): Relay {
     noServer: true,
     maxPayload: Math.max(config.maxBinaryFrameBytes, MAX_CONTROL_MESSAGE_BYTES),
     perMessageDeflate: false,
+    // Protocol-level pings are answered below, one pong at a time (RFC 6455 5.5.3 lets a pong answer
+    // only the latest ping): ws's own answers would queue one per ping for a peer that never reads.
+    autoPong: false,
   });
 
   const authDeps = {
@@ -143,18 +168,20 @@ export function createRelay(deps: RelayDeps): Relay {
   };
 
   function onConnection(ws: WebSocket, request: IncomingMessage): void {
-    sockets.add(ws);
     const source = sourceAddress(
       request.socket.remoteAddress,
       request.headers["x-forwarded-for"],
       config.trustedProxies,
     );
+    sockets.set(ws, source);
     let phase: "hello" | "proof" | "auth" | "open" | "closed" = "hello";
     let hello: Hello | undefined;
     let challenge: PendingChallenge | undefined;
     let peer: Peer | undefined;
     let heartbeatTimer: NodeJS.Timeout | undefined;
     let alive = true;
+    /** A pong of ours (either kind) the socket has not taken yet: while it waits, pings get no answer. */
+    let pongWaiting = false;
     const handshakeTimer = setTimeout(
       () => protocolError("malformed", "no hello within the handshake time"),
       config.handshakeTimeoutMs,
@@ -162,7 +189,10 @@ export function createRelay(deps: RelayDeps): Relay {
 
     const send = (message: FromRelay) => {
       if (peer) peers.sendControl(peer, message);
-      else if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+      else if (ws.readyState === ws.OPEN) {
+        ws.send(JSON.stringify(message));
+        peers.checkQueued(ws);
+      }
     };
     const closeWith = (code: number, reason: string) => {
       if (phase === "closed") return;
@@ -211,6 +241,14 @@ export function createRelay(deps: RelayDeps): Relay {
     ws.on("pong", () => {
       alive = true;
     });
+    ws.on("ping", (data: Buffer) => {
+      if (pongWaiting || ws.readyState !== ws.OPEN) return;
+      pongWaiting = true;
+      ws.pong(data, false, () => {
+        pongWaiting = false;
+      });
+      peers.checkQueued(ws, peer?.pendingBytes);
+    });
 
     ws.on("close", () => {
       phase = "closed";
@@ -238,7 +276,13 @@ export function createRelay(deps: RelayDeps): Relay {
           phase = "auth";
           return void runAuth(provenDevice(hello, challenge, message.signature));
         case "ping":
-          return send({ type: "pong" });
+          // Answered only once the session is open, queued as the peer's own traffic, and only while
+          // the previous answer is written: a peer that pings and reads nothing costs one pong.
+          if (phase !== "open" || !peer || pongWaiting) return;
+          pongWaiting = true;
+          return peers.sendControl(peer, { type: "pong" }, peer, () => {
+            pongWaiting = false;
+          });
         case "pong":
           return;
         case "open":
@@ -420,7 +464,8 @@ export function createRelay(deps: RelayDeps): Relay {
       client.nextChannelId = clientChannel + 1;
       viewer.channels.set(channelId, { peer: client, id: clientChannel, inFlight: 0 });
       client.channels.set(clientChannel, { peer: viewer, id: channelId, inFlight: 0 });
-      peers.sendControl(client, { type: "open", channelId: clientChannel });
+      // The viewer's own traffic: one that opens and closes channels to a client that doesn't read is paused.
+      peers.sendControl(client, { type: "open", channelId: clientChannel }, viewer);
       if (!client.recordedViewers.has(viewer.userName)) {
         // Extended display: the client's history row names the viewer that reached it.
         client.recordedViewers.add(viewer.userName);
@@ -435,7 +480,7 @@ export function createRelay(deps: RelayDeps): Relay {
       if (!end) return; // both ends may close at once; the second close finds nothing
       from.channels.delete(channelId);
       end.peer.channels.delete(end.id);
-      peers.sendControl(end.peer, { type: "close", channelId: end.id, ...(reason ? { reason } : {}) });
+      peers.sendControl(end.peer, { type: "close", channelId: end.id, ...(reason ? { reason } : {}) }, from);
     }
   }
 
@@ -522,9 +567,9 @@ export function createRelay(deps: RelayDeps): Relay {
       closing = true;
       clearInterval(sweepTimer);
       const sessions = [...peers.all].map((p) => p.sessionId);
-      for (const ws of sockets) ws.close(CloseCode.goingAway, "relay shutting down");
+      for (const ws of sockets.keys()) ws.close(CloseCode.goingAway, "relay shutting down");
       await Promise.allSettled(sessions.map((id) => closeSession(db, id)));
-      for (const ws of sockets) ws.terminate();
+      for (const ws of sockets.keys()) ws.terminate();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections?.();
@@ -537,6 +582,7 @@ export function createRelay(deps: RelayDeps): Relay {
         clients: peers.clients.size,
         hashesActive: hashes.active,
         hashesQueued: hashes.queued,
+        peakQueuedBytes: peers.peakQueuedBytes,
       };
     },
   };
