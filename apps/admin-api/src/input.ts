@@ -1,8 +1,9 @@
 /**
  * Guards between the wire and the schemas: the body size limit, percent-encoding that does not decode
- * to UTF-8 (path and query) and bodies that are not UTF-8 text or carry NUL or lone surrogates. Each
- * answers a 400 naming the field (413 for size) so bad input never reaches the database as an error;
- * the schemas' `text` refuses the same in every decoded string (see @tsunagi/api-contract/common).
+ * to UTF-8 (path and query), bodies that are not UTF-8 text or carry NUL or lone surrogates, and JSON
+ * nested deeper than MAX_JSON_DEPTH. Each answers a 400 naming the field (413 for size) so bad input
+ * never reaches the database as an error; the schemas' `text` refuses the same in every decoded string
+ * (see @tsunagi/api-contract/common).
  */
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -88,27 +89,64 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 const lenientUtf8 = new TextDecoder("utf-8");
 
-/** Where a string (key or value) first fails `bad` in a parsed JSON value, as a field path. */
+/** JSON bodies nest no deeper than this (arrays and objects); deeper is a 400 naming `body`. */
+export const MAX_JSON_DEPTH = 64;
+
+/** What the walk answers for nesting past MAX_JSON_DEPTH: no field path can be mistaken for it. */
+const TOO_DEEP = Symbol("too deep");
+
+/** A step on the way down to a value: shared by siblings, so the walk never copies a path. */
+interface Step {
+  readonly key: PropertyKey;
+  readonly up: Step | undefined;
+}
+
+const pathOf = (step: Step | undefined): string => {
+  const keys: PropertyKey[] = [];
+  for (let at = step; at !== undefined; at = at.up) keys.push(at.key);
+  return fieldPath(keys.reverse()) || "body";
+};
+
+/**
+ * Where a string (key or value) first fails `bad` in a parsed JSON value, as a field path, in document
+ * order; TOO_DEEP once arrays and objects nest past MAX_JSON_DEPTH. An explicit stack rather than
+ * recursion, so no body can overflow the call stack, and the path is built only for what is found.
+ */
 function firstBadString(
   value: unknown,
   bad: (text: string) => boolean,
-  path: PropertyKey[] = [],
-): string | undefined {
-  if (typeof value === "string") return bad(value) ? fieldPath(path) || "body" : undefined;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = firstBadString(item, bad, [...path, i]);
-      if (found !== undefined) return found;
+): string | typeof TOO_DEEP | undefined {
+  const stack: { value: unknown; depth: number; step: Step | undefined }[] = [
+    { value, depth: 0, step: undefined },
+  ];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { value: item, depth, step } = top;
+    if (typeof item === "string") {
+      if (bad(item)) return pathOf(step);
+      continue;
     }
-  } else if (value !== null && typeof value === "object") {
-    for (const [key, item] of Object.entries(value)) {
-      if (bad(key)) return fieldPath([...path, key]);
-      const found = firstBadString(item, bad, [...path, key]);
-      if (found !== undefined) return found;
+    if (item === null || typeof item !== "object") continue;
+    if (depth >= MAX_JSON_DEPTH) return TOO_DEEP;
+    // Pushed last to first, so the walk meets them in document order; an object's key (a string
+    // judged as its own field) just before its value.
+    if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i--) {
+        stack.push({ value: item[i], depth: depth + 1, step: { key: i, up: step } });
+      }
+    } else {
+      const entries = Object.entries(item);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i] as [string, unknown];
+        const at = { key, up: step };
+        stack.push({ value: child, depth: depth + 1, step: at }, { value: key, depth, step: at });
+      }
     }
   }
   return undefined;
 }
+
+const tooDeep = () =>
+  badRequest("body", `body: JSON nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
 
 function parsedJson(text: string): unknown {
   try {
@@ -142,13 +180,14 @@ export function bodyTextGuard(): MiddlewareHandler<AppEnv> {
     }
     if (text === undefined) {
       const lenient = lenientUtf8.decode(bytes);
-      const field = json
-        ? (firstBadString(parsedJson(lenient), (s) => s.includes("\uFFFD")) ?? "body")
-        : lineAt(lenient, lenient.indexOf("\uFFFD"));
+      const found = json ? firstBadString(parsedJson(lenient), (s) => s.includes("\uFFFD")) : undefined;
+      if (found === TOO_DEEP) throw tooDeep();
+      const field = json ? (found ?? "body") : lineAt(lenient, lenient.indexOf("\uFFFD"));
       throw badRequest(field, `${field}: bytes that are not UTF-8 text`);
     }
     if (json) {
       const field = firstBadString(parsedJson(text), (s) => s.includes("\u0000") || LONE_SURROGATE.test(s));
+      if (field === TOO_DEEP) throw tooDeep();
       if (field !== undefined) throw badRequest(field, `${field}: must be Unicode text without NUL (U+0000)`);
     } else {
       const nul = text.indexOf("\u0000");
