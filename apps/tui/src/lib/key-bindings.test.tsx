@@ -1,8 +1,25 @@
 import type { Key } from "ink";
 import { describe, expect, it } from "vitest";
 import { en } from "../i18n/en.js";
-import { keys, loggedIn, serveDemo, useMswServer } from "../test-utils/render.js";
-import { actionFor, type Handlers, helpFor, historyKeys, sharedHelp } from "./key-bindings.js";
+import { keys, loggedIn, renderApp, serveDemo, useMswServer } from "../test-utils/render.js";
+import {
+  actionFor,
+  activeSessionsKeys,
+  type Bindings,
+  changePasswordKeys,
+  groupingKeys,
+  type Handlers,
+  helpFor,
+  historyKeys,
+  type KeyMatch,
+  loginKeys,
+  menuKeys,
+  securityKeys,
+  sharedHelp,
+  troubleshootKeys,
+  userFormKeys,
+  usersKeys,
+} from "./key-bindings.js";
 
 useMswServer();
 
@@ -32,6 +49,42 @@ describe("key bindings: one table for the key handler and the help line", () => 
     expect(actionFor(historyKeys.table, withoutFix, "g", noKey)).toBeUndefined();
     expect(actionFor(historyKeys.table, all, "", { ...noKey, pageDown: true })).toBe("move");
     expect(actionFor(historyKeys.details, handled(["back"]), "", { ...noKey, return: true })).toBe("back");
+  });
+
+  it("in every view, each key belongs to one row only, so no row is hidden behind another", () => {
+    const tables: Record<string, Record<string, Bindings<string>>> = {
+      historyKeys,
+      userFormKeys,
+      usersKeys,
+      troubleshootKeys,
+      groupingKeys,
+      securityKeys,
+      activeSessionsKeys,
+      menuKeys,
+      loginKeys,
+      changePasswordKeys,
+    };
+    const name = (k: KeyMatch) => ("input" in k ? `input ${k.input}` : k.key);
+    for (const [table, views] of Object.entries(tables)) {
+      for (const [view, rows] of Object.entries(views)) {
+        const seen = rows.flatMap((r) => r.keys.map((k) => `${table}.${view}: ${name(k)}`));
+        expect(new Set(seen).size, `${table}.${view}`).toBe(seen.length);
+        const actions = rows.map((r) => r.action);
+        expect(new Set(actions).size, `${table}.${view}`).toBe(actions.length);
+      }
+    }
+  });
+
+  it("the login screen's help line is its table's", async () => {
+    serveDemo();
+    const t = await renderApp({ columns: 200 });
+    await t.waitFor("Account manager login");
+    const help = t.frame().trimEnd().split("\n").at(-1)?.trim();
+    expect(help).toBe(
+      [...helpFor(loginKeys.form, handled(["nextField", "prevField", "submit"]), en), ...sharedHelp(en)].join(
+        "  ",
+      ),
+    );
   });
 
   it("the history screen's help line is the table's, view by view, then the shared keys", async () => {

@@ -195,5 +195,32 @@ export const activeSessionsKeys = {
   confirm: confirmKeys,
 } as const satisfies Record<string, Bindings<string>>;
 
+export const menuKeys = {
+  menu: [
+    { action: "move", keys: [up, down, tab], label: (m) => m.keyMove },
+    { action: "open", keys: [enter], label: (m) => m.keyOpen },
+    {
+      action: "choose",
+      keys: ["1", "2", "3", "4", "5", "6", "7", "8"].map((input) => ({ input })),
+      label: () => "1-8",
+    },
+  ],
+} as const satisfies Record<string, Bindings<string>>;
+
+/** A form of text fields submitted from its last one (login, change password); other keys type. */
+const textFormKeys = [
+  { action: "nextField", keys: [tab, down], label: (m: Messages) => m.keyNextField },
+  { action: "prevField", keys: [up] },
+  { action: "submit", keys: [enter], label: (m: Messages) => m.keySubmit },
+] as const;
+
+export const loginKeys = { form: textFormKeys } as const satisfies Record<string, Bindings<string>>;
+
+export const changePasswordKeys = {
+  form: [...textFormKeys, { action: "back", keys: [esc], label: (m) => m.keyBack }],
+  /** After a login with a temporary password there is no menu to go back to: Esc logs out. */
+  forced: [...textFormKeys, { action: "logout", keys: [esc], label: (m) => `Esc ${m.menuLogout}` }],
+} as const satisfies Record<string, Bindings<string>>;
+
 /** The actions of one view of a table like `historyKeys`. */
 export type ActionOf<T extends Bindings<string>> = T[number]["action"];

@@ -7,7 +7,8 @@ import { describeFailure, sessionContext, useSession } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
 import { ChangePasswordForm, type PasswordField } from "../components/ChangePasswordForm.js";
 import { Frame, type FrameStatus } from "../components/Frame.js";
-import { editText, useKeys } from "../hooks/use-keys.js";
+import { editText, useBindings } from "../hooks/use-keys.js";
+import { changePasswordKeys } from "../lib/key-bindings.js";
 
 const order: PasswordField[] = ["current", "next", "again"];
 
@@ -40,27 +41,22 @@ export function ChangePasswordScreen({ forced, onDone, onBack }: ChangePasswordS
     } else setError(describeFailure(m, api.baseUrl, res.error));
   }
 
-  useKeys((input, key) => {
-    if (busy) return;
-    if (key.escape) return forced ? logout() : onBack();
-    const i = order.indexOf(focus);
-    if (key.return) {
-      if (focus === "again") void submit();
-      else setFocus(order[i + 1] ?? "again");
-      return;
-    }
-    if (key.tab || key.downArrow) return setFocus(order[(i + 1) % order.length] ?? "current");
-    if (key.upArrow) return setFocus(order[(i + order.length - 1) % order.length] ?? "current");
-    setValues((v) => ({ ...v, [focus]: editText(v[focus], input, key, 256) }));
-  });
+  const i = order.indexOf(focus);
+  const keys = useBindings(
+    forced ? changePasswordKeys.forced : changePasswordKeys.form,
+    {
+      nextField: () => setFocus(order[(i + 1) % order.length] ?? "current"),
+      prevField: () => setFocus(order[(i + order.length - 1) % order.length] ?? "current"),
+      // Enter moves on to the next field, and submits from the last.
+      submit: () => (focus === "again" ? void submit() : setFocus(order[i + 1] ?? "again")),
+      ...(forced ? { logout: () => logout() } : { back: onBack }),
+    },
+    (input, key) => setValues((v) => ({ ...v, [focus]: editText(v[focus], input, key, 256) })),
+    { paused: busy },
+  );
 
   return (
-    <Frame
-      title={m.changePasswordTitle}
-      context={sessionContext(m, login)}
-      status={status}
-      keys={[m.keyNextField, m.keySubmit, forced ? `Esc ${m.menuLogout}` : m.keyBack]}
-    >
+    <Frame title={m.changePasswordTitle} context={sessionContext(m, login)} status={status} keys={keys}>
       <ChangePasswordForm {...values} focus={focus} forced={forced} busy={busy} error={error} />
     </Frame>
   );

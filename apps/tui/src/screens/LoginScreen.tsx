@@ -6,7 +6,8 @@ import { describeFailure } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
 import { Frame } from "../components/Frame.js";
 import { type LoginField, LoginForm } from "../components/LoginForm.js";
-import { editText, useKeys } from "../hooks/use-keys.js";
+import { editText, useBindings } from "../hooks/use-keys.js";
+import { loginKeys } from "../lib/key-bindings.js";
 
 const order: LoginField[] = ["server", "login", "password"];
 
@@ -57,22 +58,26 @@ export function LoginScreen({ api, prefill, demoHint, notice, onLoggedIn }: Logi
     }
   }
 
-  useKeys((input, key) => {
-    if (busy) return;
-    const i = order.indexOf(focus);
-    if (key.return) {
-      if (focus === "password") void submit();
-      else setFocus(order[i + 1] ?? "password");
-      return;
-    }
-    if (key.tab || key.downArrow)
-      return setFocus(order[(i + (key.shift ? order.length - 1 : 1)) % order.length] ?? "server");
-    if (key.upArrow) return setFocus(order[(i + order.length - 1) % order.length] ?? "server");
-    setValues((v) => ({ ...v, [focus]: editText(v[focus], input, key, focus === "password" ? 1024 : 128) }));
-  });
+  const i = order.indexOf(focus);
+  const keys = useBindings(
+    loginKeys.form,
+    {
+      nextField: (_input, key) =>
+        setFocus(order[(i + (key.shift ? order.length - 1 : 1)) % order.length] ?? "server"),
+      prevField: () => setFocus(order[(i + order.length - 1) % order.length] ?? "server"),
+      // Enter moves on to the next field, and logs in from the password.
+      submit: () => (focus === "password" ? void submit() : setFocus(order[i + 1] ?? "password")),
+    },
+    (input, key) =>
+      setValues((v) => ({
+        ...v,
+        [focus]: editText(v[focus], input, key, focus === "password" ? 1024 : 128),
+      })),
+    { paused: busy },
+  );
 
   return (
-    <Frame title={m.loginTitle} keys={[m.keyNextField, m.keySubmit]}>
+    <Frame title={m.loginTitle} keys={keys}>
       <LoginForm {...values} focus={focus} busy={busy} error={error} hint={demoHint} />
     </Frame>
   );

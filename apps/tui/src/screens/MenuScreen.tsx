@@ -6,7 +6,8 @@ import { sessionContext, useSession } from "../app/session.js";
 import { useUi } from "../app/ui-context.js";
 import { Frame, type FrameStatus } from "../components/Frame.js";
 import { Menu } from "../components/Menu.js";
-import { useKeys } from "../hooks/use-keys.js";
+import { useBindings } from "../hooks/use-keys.js";
+import { menuKeys } from "../lib/key-bindings.js";
 
 export type MenuId =
   | "history"
@@ -37,24 +38,22 @@ export function MenuScreen({ status, onChoose }: MenuScreenProps) {
     { id: "logout", label: m.menuLogout },
   ];
   const [selected, setSelected] = useState(0);
-  useKeys((input, key) => {
-    if (key.upArrow) setSelected((s) => (s + items.length - 1) % items.length);
-    else if (key.downArrow || key.tab) setSelected((s) => (s + 1) % items.length);
-    else if (key.return) {
+  const keys = useBindings(menuKeys.menu, {
+    move: (_input, key) =>
+      key.upArrow
+        ? setSelected((s) => (s + items.length - 1) % items.length)
+        : setSelected((s) => (s + 1) % items.length),
+    open: () => {
       const item = items[selected];
       if (item) onChoose(item.id);
-    } else if (/^[1-8]$/.test(input)) {
+    },
+    choose: (input) => {
       const item = items[Number(input) - 1];
       if (item) onChoose(item.id);
-    }
+    },
   });
   return (
-    <Frame
-      title={m.menuIntro}
-      context={sessionContext(m, login)}
-      status={status}
-      keys={[m.keyMove, m.keyOpen, "1-8"]}
-    >
+    <Frame title={m.menuIntro} context={sessionContext(m, login)} status={status} keys={keys}>
       <Box flexDirection="column" paddingX={1}>
         <Text>{m.welcome(login.admin.login)}</Text>
         <Text>
