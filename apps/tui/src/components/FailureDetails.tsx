@@ -1,6 +1,7 @@
 /**
  * A history row's details (the service's "詳細" link): when, where from, and for a failure the reason,
- * its code, the explanation and the response steps of the seed pages, with the fix one key away.
+ * its code, the explanation and the response steps of the reason catalogue (docs/reasons.md), with the
+ * fix one key away.
  */
 import { reasonEntry } from "@tsunagi/core";
 import { Box, Text } from "ink";

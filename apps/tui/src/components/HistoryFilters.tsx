@@ -1,7 +1,7 @@
 /**
- * The access history's filters (seed 002 step 5): type, authentication result, user name, period,
- * and the extended display (the target client of each viewer row, or the source viewer of each
- * client row), which implies its row type.
+ * The access history's filters (docs/domain.md, "The access history"): type, authentication result,
+ * user name, period, and the extended display (the target client of each viewer row, or the source
+ * viewer of each client row), which implies its row type.
  */
 import { Box, Text } from "ink";
 import { useUi } from "../app/ui-context.js";

@@ -1,8 +1,8 @@
 /**
- * The access history table of seed 002 step 6: per-user blocks headed with the cumulative connection
- * time, then start, end, duration, source address, MAC address and result. Columns drop out right to
- * left as the terminal narrows (all of them are in the row's details), and only the lines that fit
- * are drawn, so a 500-row page costs the same per key press as a 20-row one.
+ * The access history table (docs/domain.md, "The access history"): per-user blocks headed with the
+ * cumulative connection time, then start, end, duration, source address, MAC address and result.
+ * Columns drop out right to left as the terminal narrows (all of them are in the row's details), and
+ * only the lines that fit are drawn, so a 500-row page costs the same per key press as a 20-row one.
  */
 import { type Lang, reasonMessage } from "@tsunagi/core";
 import { Box, Text } from "ink";

@@ -1,4 +1,7 @@
-/** The login form of seed 002 step 2–3: server host part, admin account, password (masked). */
+/**
+ * The login form (docs/domain.md, "Admin accounts and security settings"): server host part, admin
+ * account, password (masked).
+ */
 import { Box, Text } from "ink";
 import { useUi } from "../app/ui-context.js";
 import { TextField } from "./TextField.js";

@@ -1,8 +1,8 @@
 /**
- * One user as seed 002's user management shows it: relay server, user name, user type, program
- * permissions, terminal-auth info per slot, IP and MAC address restrictions, mobile-viewer password
- * saving, memo, and the lock state. On a neo contract also the device settings: the devices registered
- * per slot, the device limit, and whether new devices may register.
+ * One user as user management shows it (docs/domain.md, "User management"): relay server, user name,
+ * user type, program permissions, terminal-auth info per slot, IP and MAC address restrictions,
+ * mobile-viewer password saving, memo, and the lock state. On a neo contract also the device settings:
+ * the devices registered per slot, the device limit, and whether new devices may register.
  */
 import type { Model } from "@tsunagi/core";
 import { Box, Text } from "ink";

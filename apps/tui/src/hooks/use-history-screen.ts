@@ -84,7 +84,8 @@ export function useHistoryScreen({
 }: HistoryScreenOptions): HistoryScreenState {
   const { m, lang, size, timeZone, now } = useUi();
   const { api } = useSession();
-  // Seed 000 step 2: "Viewer and client" and "All connections" show every attempt.
+  // "Viewer and client" and "All connections" show every attempt, where the troubleshooting path
+  // (docs/domain.md) starts.
   const [filter, setFilter] = useState<HistoryFilter>({
     role: "both",
     result: "all",

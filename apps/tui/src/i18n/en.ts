@@ -6,7 +6,7 @@
 export const en = {
   appTitle: "Tsunagi admin",
   language: "English",
-  // Login (seed 002 step 2-3)
+  // Login
   loginTitle: "Account manager login",
   loginIntro: "Enter the server, the admin account and its password from the account sheet.",
   server: "Server",
@@ -77,7 +77,7 @@ export const en = {
   keySwitch: "v viewer/client",
   keyApply: "g apply fix",
   keyYesNo: "y OK · n cancel",
-  // Access history (seed 002 step 5-6)
+  // Access history
   historyTitle: "Access history",
   type: "Type",
   typeViewer: "Viewer only",
@@ -143,7 +143,7 @@ export const en = {
   fix_unlock: "Unlock the user",
   fix_permissions: "Change the program permissions",
   "fix_edition-policy": "Allow non-Plus concurrent use",
-  // User management (seed 002 step 8)
+  // User management
   usersTitle: "User management",
   individual: "Individual",
   batch: "Batch",
@@ -247,7 +247,7 @@ export const en = {
   disconnectRequested: (who: string) =>
     `Disconnect of ${who} requested: the relay closes the session shortly.`,
   disconnecting: "disconnecting…",
-  // Troubleshoot (seeds 000 step 1-4 and 002)
+  // Troubleshoot (the troubleshooting path)
   troubleshootTitle: "Troubleshoot an authentication error",
   troubleshootIntro: "Enter what the person reported: user name, viewer or client, and about when.",
   when: "About when",

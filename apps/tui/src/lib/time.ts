@@ -49,7 +49,7 @@ function wallClock(at: Date, timeZone: string): Wall {
 
 const two = (n: number) => String(n).padStart(2, "0");
 
-/** "11/15 10:16:55": the seed table's format. */
+/** "11/15 10:16:55": the access history's format. */
 export function formatTime(iso: string, timeZone: string): string {
   const w = wallClock(new Date(iso), timeZone);
   return `${two(w.month)}/${two(w.day)} ${two(w.hour)}:${two(w.minute)}:${two(w.second)}`;

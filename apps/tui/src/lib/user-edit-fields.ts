@@ -1,6 +1,7 @@
 /**
- * The edit form of one user as lines (seed 002 step 8): every setting, the "Initialise" ticks on the
- * PC and mobile slots, the neo device settings on a neo contract; and what Space / ← / → do to a line.
+ * The edit form of one user as lines (docs/domain.md, "User management"): every setting, the
+ * "Initialise" ticks on the PC and mobile slots, the neo device settings on a neo contract; and what
+ * Space / ← / → do to a line.
  */
 import { type Model, productTypes } from "@tsunagi/core";
 import type { UserDetail } from "../api/types.js";

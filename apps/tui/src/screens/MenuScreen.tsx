@@ -1,5 +1,7 @@
-/** The account-management menu (seed 002 step 4): ↑↓ and Enter, or the item's number. */
-
+/**
+ * The account-management menu (docs/domain.md, "Admin accounts and security settings"): ↑↓ and Enter,
+ * or the item's number.
+ */
 import { Box, Text } from "ink";
 import { useState } from "react";
 import { sessionContext, useSession } from "../app/session.js";
