@@ -7,6 +7,7 @@ import {
   parseCidr,
   rateLimitKey,
   sourceAddress,
+  UNKNOWN_ADDRESS,
 } from "./address.js";
 
 describe("parseCidr", () => {
@@ -136,10 +137,52 @@ describe("sourceAddress", () => {
       "203.0.113.7",
     );
   });
-  it("falls back to the peer on a garbled or empty header, and is empty without a socket", () => {
-    expect(sourceAddress("127.0.0.1", "not-an-address", ["127.0.0.1"])).toBe("127.0.0.1");
-    expect(sourceAddress("127.0.0.1", undefined, ["127.0.0.1"])).toBe("127.0.0.1");
+  it.each([
+    ["1.2.3.4:5678", "1.2.3.4"],
+    ["[2001:db8::1]", "2001:db8::1"],
+    ["[2001:db8::1]:443", "2001:db8::1"],
+    ["[::ffff:203.0.113.7]:80", "203.0.113.7"],
+    [" 203.0.113.7 ", "203.0.113.7"],
+    ["2001:db8::1:443", "2001:db8::1:443"],
+  ])("from a trusted proxy, reads the hop %j as %s (a port and brackets taken off)", (hop, address) => {
+    expect(sourceAddress("127.0.0.1", `198.51.100.1, ${hop}`, ["127.0.0.1"])).toBe(address);
+  });
+  it("skips a trusted proxy written with a port, as any other hop", () => {
+    expect(sourceAddress("127.0.0.1", "203.0.113.7, 10.0.0.2:3128", ["127.0.0.1", "10.0.0.0/8"])).toBe(
+      "203.0.113.7",
+    );
+  });
+  it.each([
+    ["no header", undefined],
+    ["an empty header", ""],
+    ["only commas", " , ,"],
+    ["unknown", "unknown"],
+    ["a name", "client.example"],
+    ["an obfuscated identifier", "_hidden"],
+    ["a port too long", "1.2.3.4:123456"],
+    ["brackets round nothing", "[]:443"],
+    ["an IPv6 address with a zone", "[fe80::1%eth0]"],
+    ["a garbled right-most hop behind a good one", "203.0.113.7, not-an-address"],
+    ["a garbled hop behind trusted ones", "203.0.113.7, garbage, 10.0.0.2"],
+  ])("from a trusted proxy, %s is the unknown address, never the proxy's", (_, header) => {
+    const source = sourceAddress("127.0.0.1", header, ["127.0.0.1", "10.0.0.0/8"]);
+    expect(source).toBe(UNKNOWN_ADDRESS);
+    expect(source).not.toBe("127.0.0.1");
+  });
+  it("when every hop is a trusted proxy, is the left-most (a proxy's own request); without a socket, empty", () => {
+    expect(sourceAddress("127.0.0.1", "10.0.0.3, 10.0.0.2", ["127.0.0.1", "10.0.0.0/8"])).toBe("10.0.0.3");
     expect(sourceAddress(undefined, "192.0.2.1", ["0.0.0.0/0"])).toBe("");
+  });
+  it("the unknown address lies in no range, not even everything, and has a rate-limit key of its own", () => {
+    expect(addressAllowed(UNKNOWN_ADDRESS, ["0.0.0.0/0", "::/0", "127.0.0.0/8", "::ffff:0:0/96"])).toBe(
+      false,
+    );
+    expect(rateLimitKey(UNKNOWN_ADDRESS)).toBe(UNKNOWN_ADDRESS);
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (ip) => {
+        expect(rateLimitKey(ip)).not.toBe(rateLimitKey(UNKNOWN_ADDRESS));
+      }),
+    );
   });
 });
 

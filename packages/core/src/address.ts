@@ -110,12 +110,34 @@ export function canonicalAddress(text: string): string {
 }
 
 /**
+ * The source address of a connection that came through a trusted proxy which did not say where from
+ * (no X-Forwarded-For, or a hop that is no address even with its port and brackets taken off). It is
+ * no address, so no allow-list admits it, not even `0.0.0.0/0`; it is logged and recorded as written.
+ */
+export const UNKNOWN_ADDRESS = "unknown";
+
+/**
+ * One X-Forwarded-For hop as an address in canonical text, or null. Load balancers also write
+ * `1.2.3.4:5678`, `[2001:db8::1]` and `[2001:db8::1]:443`: the port and brackets are taken off. A
+ * bare IPv6 address keeps all its groups (`2001:db8::1:443` is an address, not one with a port).
+ */
+function hopAddress(hop: string): string | null {
+  const text = hop.trim();
+  const bracketed = /^\[([^\]]*)\](?::\d{1,5})?$/.exec(text);
+  const ipv4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(text);
+  const address = bracketed?.[1] ?? ipv4WithPort?.[1] ?? text;
+  return parseAddress(address) === null ? null : canonicalAddress(address);
+}
+
+/**
  * The source (global) address of a connection, as allow-lists, rate limits and the logs see it: the
  * socket's peer, unless that peer is one of `trustedProxies`, in which case X-Forwarded-For is read
  * from the right, skipping further trusted proxies; the right-most hop that is not a trusted proxy is
  * the source. Entries to its left were written by whoever sent the request, so they prove nothing. A
- * header from anyone else is ignored, or any client could claim an allowed address. An unknown peer
- * (no socket) is "".
+ * header from anyone else is ignored, or any client could claim an allowed address. From a trusted
+ * proxy, a missing header or a hop that is no address gives UNKNOWN_ADDRESS, never the proxy's own
+ * address: that would put every client in one rate-limit bucket and inside any allow-list covering
+ * the proxy. Every hop a trusted proxy: the left-most (a proxy's own request). No socket: "".
  */
 export function sourceAddress(
   socketAddress: string | undefined,
@@ -129,12 +151,14 @@ export function sourceAddress(
     .split(",")
     .map((hop) => hop.trim())
     .filter((hop) => hop.length > 0);
+  let source: string = UNKNOWN_ADDRESS;
   for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = canonicalAddress(hops[i] ?? "");
-    if (parseAddress(hop) === null) return peer; // a garbled header: trust only what we saw
+    const hop = hopAddress(hops[i] ?? "");
+    if (hop === null) return UNKNOWN_ADDRESS;
+    source = hop;
     if (!addressAllowed(hop, trustedProxies)) return hop;
   }
-  return peer;
+  return source;
 }
 
 /**

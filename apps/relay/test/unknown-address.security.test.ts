@@ -1,0 +1,89 @@
+/**
+ * A connection through a trusted proxy that does not say where it came from (no X-Forwarded-For, or a
+ * hop that is no address) has the unknown address, never the proxy's (docs/protocol.md "Transport"):
+ * a user whose IP allow-list covers the proxy's own network is refused, and the access history
+ * records the address as `unknown`. A hop written with its port is read as the address it names.
+ */
+import { schema } from "@tsunagi/db";
+import { DEMO } from "@tsunagi/fixtures";
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { historyOf, type Stack, startRelay, startStack } from "./helpers.js";
+
+let stack: Stack;
+let url: string;
+let close: () => Promise<void>;
+beforeAll(async () => {
+  stack = await startStack();
+  // The proxy's LAN and the clients' network: a proxy that vouched for itself would be inside.
+  await stack.t.db
+    .update(schema.users)
+    .set({ ipAllowClient: ["127.0.0.0/8", "198.51.100.0/24"] })
+    .where(and(eq(schema.users.userName, "ip.limited"), eq(schema.users.serverHost, DEMO.serverHost)));
+  const proxied = await startRelay(stack.t, { trustedProxies: ["127.0.0.1"] });
+  url = proxied.url;
+  close = () => proxied.relay.close();
+});
+afterAll(async () => {
+  await close();
+  await stack.close();
+});
+
+/** A client's hello through the "proxy" (this test, on 127.0.0.1); resolves with the relay's answer. */
+async function clientLogin(
+  forwardedFor: string | undefined,
+): Promise<{ type: string; [key: string]: unknown }> {
+  const ws = new WebSocket(`${url}/v1/connect`, {
+    perMessageDeflate: false,
+    headers: forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor },
+  });
+  ws.on("error", () => {});
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  const answer = new Promise<{ type: string; [key: string]: unknown }>((resolve) =>
+    ws.once("message", (data) => resolve(JSON.parse(data.toString()))),
+  );
+  ws.send(
+    JSON.stringify({
+      type: "hello",
+      role: "client",
+      server: DEMO.serverHost,
+      user: "ip.limited",
+      password: DEMO.userPassword,
+      version: "test-0",
+    }),
+  );
+  try {
+    return await answer;
+  } finally {
+    ws.close();
+    await new Promise((resolve) => ws.once("close", resolve));
+  }
+}
+
+describe("a client login through a trusted proxy", () => {
+  it.each([
+    ["no header", undefined],
+    ["unknown", "unknown"],
+    ["a hop that is no address", "client.example"],
+    ["a garbled right-most hop", "198.51.100.10, not-an-address"],
+  ])(
+    "with %s is refused by an allow-list covering the proxy, recorded as unknown",
+    async (_, forwardedFor) => {
+      const answer = await clientLogin(forwardedFor);
+      expect(answer).toMatchObject({ type: "failure" });
+      const row = (await historyOf(stack.t, "ip.limited", "client")).at(-1);
+      expect(row).toMatchObject({ result: "failure", sourceAddress: "unknown" });
+    },
+  );
+
+  it("with the client's address and port is let in, recorded as the address", async () => {
+    const answer = await clientLogin("198.51.100.10:51234");
+    expect(answer).toMatchObject({ type: "result", ok: true });
+    const row = (await historyOf(stack.t, "ip.limited", "client")).at(-1);
+    expect(row).toMatchObject({ result: "success", sourceAddress: "198.51.100.10" });
+  });
+});
