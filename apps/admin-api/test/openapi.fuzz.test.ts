@@ -299,6 +299,19 @@ function bodyOf(operation: Operation, hostile: boolean): fc.Arbitrary<Body> {
           .constantFrom("", "{", "{}}", '{"a":}', "[1,", "\u0000", "null", '"\\ud800"', '{"a":"\u0000"}')
           .map((text): Body => ({ kind: "text", text, contentType })),
       },
+      {
+        // Nesting far past the guard's limit (src/input.ts MAX_JSON_DEPTH): a 400, never a stack overflow.
+        weight: 1,
+        arbitrary: fc
+          .tuple(fc.integer({ min: 1, max: 6_000 }), fc.constantFrom(["[", "]"], ['{"a":', "}"]))
+          .map(
+            ([depth, [open, close]]): Body => ({
+              kind: "text",
+              text: `${open.repeat(depth)}1${close.repeat(depth)}`,
+              contentType,
+            }),
+          ),
+      },
     );
   }
   if (contentType === "text/csv") {
