@@ -25,31 +25,21 @@ export function userTypeLabel(m: Messages, type: UserType): string {
   }
 }
 
-/** Product names as the service prints them (not translated: they are product names). */
+/** Product names as the service prints them (not translated: they are product names), English then Japanese. */
+const productNames: Record<ProductType | "none", readonly [en: string, ja: string]> = {
+  none: ["none", "なし"],
+  "usb-ndl": ["USB type NDL", "USB型(NDL)"],
+  "usb-xdl": ["USB type XDL", "USB型(XDL)"],
+  "usb-ex": ["USB type EX", "USB型(EX)"],
+  "fingerprint-ndl": ["Fingerprint type NDL", "指紋認証型(NDL)"],
+  "fingerprint-xdl": ["Fingerprint type XDL", "指紋認証型(XDL)"],
+  "fingerprint-ex": ["Fingerprint type EX", "指紋認証型(EX)"],
+  "terminal-ndl-s": ["Terminal-auth type NDL.S", "端末認証型(NDL.S)"],
+  "terminal-xdl-s": ["Terminal-auth type XDL.S", "端末認証型(XDL.S)"],
+  "terminal-ex-s": ["Terminal-auth type EX.S", "端末認証型(EX.S)"],
+  mobile: ["Mobile", "モバイル"],
+};
+
 export function productLabel(lang: Lang, product: ProductType | null): string {
-  const inJapanese = lang === "ja";
-  switch (product) {
-    case null:
-      return inJapanese ? "なし" : "none";
-    case "usb-ndl":
-      return inJapanese ? "USB型(NDL)" : "USB type NDL";
-    case "usb-xdl":
-      return inJapanese ? "USB型(XDL)" : "USB type XDL";
-    case "usb-ex":
-      return inJapanese ? "USB型(EX)" : "USB type EX";
-    case "fingerprint-ndl":
-      return inJapanese ? "指紋認証型(NDL)" : "Fingerprint type NDL";
-    case "fingerprint-xdl":
-      return inJapanese ? "指紋認証型(XDL)" : "Fingerprint type XDL";
-    case "fingerprint-ex":
-      return inJapanese ? "指紋認証型(EX)" : "Fingerprint type EX";
-    case "terminal-ndl-s":
-      return inJapanese ? "端末認証型(NDL.S)" : "Terminal-auth type NDL.S";
-    case "terminal-xdl-s":
-      return inJapanese ? "端末認証型(XDL.S)" : "Terminal-auth type XDL.S";
-    case "terminal-ex-s":
-      return inJapanese ? "端末認証型(EX.S)" : "Terminal-auth type EX.S";
-    case "mobile":
-      return inJapanese ? "モバイル" : "Mobile";
-  }
+  return productNames[product ?? "none"][lang === "ja" ? 1 : 0];
 }
