@@ -1,15 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { keys, loggedIn, serveDemo, useMswServer } from "../test-utils/render.js";
+import { keys, type loggedIn, openMenuItem, serveDemo, useMswServer } from "../test-utils/render.js";
 
 useMswServer();
 
-async function openGrouping(options: Parameters<typeof loggedIn>[0] = {}) {
-  const t = await loggedIn(options);
-  await t.press("4");
-  await t.waitFor("Viewer → clients (1:N)");
-  await t.waitFor("office.pc");
-  return t;
-}
+const openGrouping = (options: Parameters<typeof loggedIn>[0] = {}) =>
+  openMenuItem(4, ["Viewer → clients (1:N)", "office.pc"], options);
 
 describe("grouping", () => {
   it("shows the links from the viewer end (1:N) and from the client end (N:1)", async () => {

@@ -2,16 +2,12 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { keys, loggedIn, serveDemo, useMswServer } from "../test-utils/render.js";
+import { keys, type loggedIn, openMenuItem, serveDemo, useMswServer } from "../test-utils/render.js";
 
 useMswServer();
 
-async function openHistory(options: Parameters<typeof loggedIn>[0] = {}) {
-  const t = await loggedIn(options);
-  await t.press("1");
-  await t.waitFor("Cumulative connection time");
-  return t;
-}
+const openHistory = (options: Parameters<typeof loggedIn>[0] = {}) =>
+  openMenuItem(1, ["Cumulative connection time"], options);
 
 describe("access history", () => {
   it("shows per-user blocks with the cumulative connection time and the seed table's rows", async () => {

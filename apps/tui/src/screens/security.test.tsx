@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { keys, loggedIn, serveDemo, useMswServer } from "../test-utils/render.js";
+import { keys, openMenuItem, serveDemo, useMswServer } from "../test-utils/render.js";
 
 useMswServer();
 
-async function openSecurity() {
-  const t = await loggedIn({ columns: 100 });
-  await t.press("5");
-  await t.waitFor("Admin idle timeout (s)");
-  return t;
-}
+const openSecurity = () => openMenuItem(5, ["Admin idle timeout (s)"], { columns: 100 });
 
 /** Empties the focused field. */
 const clear = (n: number) => Array(n).fill(keys.backspace) as string[];

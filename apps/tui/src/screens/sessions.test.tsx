@@ -1,15 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { keys, loggedIn, serveDemo, useMswServer } from "../test-utils/render.js";
+import { keys, loggedIn, openMenuItem, serveDemo, useMswServer } from "../test-utils/render.js";
 
 useMswServer();
 
-async function openSessions(options: Parameters<typeof loggedIn>[0] = {}) {
-  const t = await loggedIn({ columns: 110, ...options });
-  await t.press("6");
-  await t.waitFor("Viewers and clients connected now");
-  await t.waitFor("office.pc");
-  return t;
-}
+const openSessions = (options: Parameters<typeof loggedIn>[0] = {}) =>
+  openMenuItem(6, ["Viewers and clients connected now", "office.pc"], { columns: 110, ...options });
 
 describe("active sessions", () => {
   it("lists who is connected now", async () => {

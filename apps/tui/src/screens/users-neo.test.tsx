@@ -3,14 +3,12 @@
  * screen and batch management, sent as `neo` in the PATCH; a legacy contract shows and sends neither.
  */
 import { describe, expect, it } from "vitest";
-import { keys, loggedIn, serveDemo, useMswServer } from "../test-utils/render.js";
+import { keys, loggedIn, openMenuItem, serveDemo, useMswServer } from "../test-utils/render.js";
 
 useMswServer();
 
 async function openUser(userName: string, options: Parameters<typeof loggedIn>[0] = {}) {
-  const t = await loggedIn(options);
-  await t.press("3");
-  await t.waitFor(options.contract === "neo" ? "neo.mobile" : "office.pc");
+  const t = await openMenuItem(3, [options.contract === "neo" ? "neo.mobile" : "office.pc"], options);
   await t.press("/");
   await t.type(userName);
   await t.press(keys.enter);

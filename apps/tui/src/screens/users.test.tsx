@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { keys, loggedIn, serveDemo, useMswServer } from "../test-utils/render.js";
+import { keys, loggedIn, openMenuItem, serveDemo, useMswServer } from "../test-utils/render.js";
 
 useMswServer();
 
-async function openUsers(options: Parameters<typeof loggedIn>[0] = {}) {
-  const t = await loggedIn(options);
-  await t.press("3");
-  await t.waitFor("office.pc");
-  return t;
-}
+const openUsers = (options: Parameters<typeof loggedIn>[0] = {}) => openMenuItem(3, ["office.pc"], options);
 
 describe("user management", () => {
   it("searches by memo and shows every field of a user", async () => {

@@ -190,6 +190,18 @@ export async function loggedIn(
   return t;
 }
 
+/** Logs in as the demo admin (see loggedIn), opens menu item `n` and waits until each of `ready` shows. */
+export async function openMenuItem(
+  n: number,
+  ready: (string | RegExp)[],
+  options: Parameters<typeof loggedIn>[0] = {},
+): Promise<RenderedTui> {
+  const t = await loggedIn(options);
+  await t.press(String(n));
+  for (const text of ready) await t.waitFor(text);
+  return t;
+}
+
 /**
  * Renders `ui` (a screen's hook in a small harness) inside a session of the demo admin, logged in
  * through the API as the login screen would: asp1's `account.admin`, or neo1's `neo.admin`.
