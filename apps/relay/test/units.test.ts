@@ -1,4 +1,5 @@
 /** The relay's small parts on their own: source address, rate limiter, semaphore. */
+import { UNKNOWN_ADDRESS } from "@tsunagi/core";
 import { describe, expect, it } from "vitest";
 import { RateLimiter } from "../src/rate-limit.js";
 import { Semaphore } from "../src/semaphore.js";
@@ -15,9 +16,9 @@ describe("sourceAddress", () => {
       "203.0.113.7",
     );
   });
-  it("falls back to the peer on a garbled or empty header", () => {
-    expect(sourceAddress("127.0.0.1", "not-an-address", ["127.0.0.1"])).toBe("127.0.0.1");
-    expect(sourceAddress("127.0.0.1", undefined, ["127.0.0.1"])).toBe("127.0.0.1");
+  it("from a trusted proxy, a garbled or missing header is the unknown address, never the proxy's", () => {
+    expect(sourceAddress("127.0.0.1", "not-an-address", ["127.0.0.1"])).toBe(UNKNOWN_ADDRESS);
+    expect(sourceAddress("127.0.0.1", undefined, ["127.0.0.1"])).toBe(UNKNOWN_ADDRESS);
   });
   it("canonicalises IPv4-mapped addresses", () => {
     expect(sourceAddress("::ffff:192.0.2.1", undefined, [])).toBe("192.0.2.1");
