@@ -12,7 +12,7 @@ import { DEMO } from "@tsunagi/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { RelayConfig } from "../src/config.js";
-import { createRelay, type Relay } from "../src/relay.js";
+import { createRelay, type Relay } from "../src/server.js";
 import { agentBase, eventually, type Stack, startStack, testConfig } from "./helpers.js";
 
 let stack: Stack;
