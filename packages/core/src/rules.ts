@@ -57,8 +57,12 @@ import {
 } from "./domain.js";
 import type { ReasonKey } from "./reasons.js";
 
-/** An open session is stale once its last heartbeat is this old; then it no longer blocks a new one. */
-export const SESSION_STALE_MS = 60_000;
+/**
+ * The stale window: an open session is stale once its last heartbeat is this many seconds old; then it
+ * no longer blocks a new one. The one definition: the database's default and the relay's configurable
+ * window start from it.
+ */
+export const SESSION_STALE_SECONDS = 60;
 
 /**
  * The identity a terminal-auth or mobile viewer presents (DOMAIN.md, ours). The relay passes it only
@@ -135,7 +139,8 @@ export interface Account {
   readonly mayStoreOsLogonPassword: boolean;
 }
 
-export interface OpenSession {
+/** A session lease of the user as the rules see it: the role it holds and the time of its last heartbeat. */
+export interface SessionLease {
   readonly sessionId: string;
   readonly role: Role;
   readonly lastHeartbeatAt: Date;
@@ -164,7 +169,7 @@ export interface State {
   /** Neo: the user's registered devices. */
   readonly neoDevices: readonly DeviceIdentity[];
   /** This user's open sessions, both roles. */
-  readonly sessions: readonly OpenSession[];
+  readonly sessions: readonly SessionLease[];
   readonly failures: FailureCounter;
   readonly lockoutPolicy: LockoutPolicy;
   readonly groupLinks: readonly GroupLink[];
@@ -347,8 +352,8 @@ export function evaluateAttempt(attempt: Attempt, account: Account | null, state
 }
 
 /** A session whose last heartbeat is a minute old or more no longer holds the user name. */
-export function isStale(session: OpenSession, now: Date): boolean {
-  return now.getTime() - session.lastHeartbeatAt.getTime() >= SESSION_STALE_MS;
+export function isStale(session: SessionLease, now: Date): boolean {
+  return now.getTime() - session.lastHeartbeatAt.getTime() >= SESSION_STALE_SECONDS * 1000;
 }
 
 function clientPermission(account: Account): ReasonKey | null {

@@ -2,7 +2,7 @@
  * The admin login's counter statement on a real database: core's lockout rule (count every wrong
  * password, lock at each multiple of the threshold, never reset but by a success), decided on the row.
  */
-import { afterPasswordFailure } from "@tsunagi/core";
+import { afterPasswordFailure } from "@tsunagi/core/rules";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordAdminLogin } from "../src/queries/index.js";

@@ -1,4 +1,4 @@
-import { afterPasswordFailure } from "@tsunagi/core";
+import { afterPasswordFailure } from "@tsunagi/core/rules";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {

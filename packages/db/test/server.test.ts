@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
-import { DatabaseStartError, startEmbedded } from "../src/server.js";
+import { DatabaseStartError, startEmbedded } from "../src/server/embedded.js";
 
 // The embedded server itself: data kept across restarts, and a crashed run's lock handled.
 describe("embedded server", () => {
@@ -18,7 +18,7 @@ describe("embedded server", () => {
     const dataDir = await mkdtemp(join(tmpdir(), "tsunagi-exitcode-"));
     dirs.push(dataDir);
     const script = `
-      import { startEmbedded } from ${JSON.stringify(new URL("../src/server.ts", import.meta.url).pathname)};
+      import { startEmbedded } from ${JSON.stringify(new URL("../src/server/embedded.ts", import.meta.url).pathname)};
       const server = await startEmbedded({ dataDir: ${JSON.stringify(dataDir)}, ephemeral: true });
       await server.stop();
       process.exitCode = 3;

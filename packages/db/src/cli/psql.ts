@@ -3,9 +3,9 @@
  * session, or DATABASE_URL), or prints the URL with --url for other tools.
  */
 import { spawn } from "node:child_process";
-import { readDbEnv } from "../env.js";
-import { openPlatformDatabase } from "../platform.js";
-import { DatabaseStartError } from "../server.js";
+import { DatabaseStartError } from "../server/embedded.js";
+import { readDbEnv } from "../server/env.js";
+import { openPlatformDatabase } from "../server/platform.js";
 
 // Everything but --url goes to psql as it is (-c, -f, …), with or without a "--" before it.
 const args = process.argv.slice(2).filter((a) => a !== "--");

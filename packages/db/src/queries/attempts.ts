@@ -4,7 +4,7 @@
  * own counting is atomic, in handshake.ts), a success row turned into a failure when its session lost a
  * race, and the peer of a paired session.
  */
-import type { Role } from "@tsunagi/core";
+import type { Role } from "@tsunagi/core/domain";
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { accessHistory, activeSessions, users } from "../schema/index.js";

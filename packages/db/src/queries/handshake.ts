@@ -17,7 +17,7 @@
  * with the unique lease index deciding a race exactly as `openSession` does, and resets the counter
  * when there is something to reset (`resetFailureCounter`).
  */
-import type { Role } from "@tsunagi/core";
+import type { Role } from "@tsunagi/core/domain";
 import { and, eq, getTableColumns, sql, type Table } from "drizzle-orm";
 import type { Database } from "../client.js";
 import {
@@ -28,6 +28,7 @@ import {
   type User,
   users,
 } from "../schema/index.js";
+import type { LeaseToOpen } from "./sessions.js";
 import type { UserForAttempt } from "./users.js";
 
 /** The user's id and password hash, or null for an unknown server or user name. */
@@ -279,18 +280,6 @@ export async function resetFailureCounter(db: Database, userId: string, seenCoun
     .where(and(eq(users.id, userId), eq(users.failedCount, seenCount)));
 }
 
-export interface SessionToOpen {
-  contractId: string;
-  userId: string;
-  userName: string;
-  role: Role;
-  sourceAddress: string | null;
-  relayInstance: string;
-  peerUserName?: string | null;
-  /** The user's `access_epoch` the rules decided on: behind the user's, the heartbeat ends the session. */
-  accessEpoch?: number;
-}
-
 export type RecordAndOpenResult =
   | { opened: true; historyId: number; sessionId: string }
   /** A lease of the user and role existed: the row was recorded as the failure `lost` instead. */
@@ -309,7 +298,7 @@ export type RecordAndOpenResult =
 export async function recordSuccessAndOpenSession(
   db: Database,
   row: NewAccessHistoryRow & { startedAt: Date },
-  open: SessionToOpen,
+  open: LeaseToOpen,
   lost: { reasonKey: string; reasonCode: number | null },
 ): Promise<RecordAndOpenResult> {
   const startedAt = row.startedAt.toISOString();

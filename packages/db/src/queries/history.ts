@@ -1,5 +1,5 @@
 /** The access history: recording attempts, and the filtered, keyset-paged page the admin tools show. */
-import type { Role } from "@tsunagi/core";
+import type { Role } from "@tsunagi/core/domain";
 import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { type AccessHistoryRow, accessHistory, type NewAccessHistoryRow } from "../schema/index.js";

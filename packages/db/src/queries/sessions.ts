@@ -3,29 +3,30 @@
  * whose heartbeat stopped (an abnormal disconnect) after the stale window, and asking the holding
  * relay to end the ones an account manager's change revokes.
  */
-import type { Product, Role } from "@tsunagi/core";
+import type { Product, Role } from "@tsunagi/core/domain";
+import { SESSION_STALE_SECONDS } from "@tsunagi/core/rules";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { accessHistory, activeSessions, users } from "../schema/index.js";
 
-/** After an abnormal disconnect the old session holds the user name for up to one minute. */
-export const STALE_AFTER_SECONDS = 60;
+/** @deprecated use `SESSION_STALE_SECONDS` from `@tsunagi/core/rules`, the one definition of the stale window. */
+export const STALE_AFTER_SECONDS = SESSION_STALE_SECONDS;
 
 /** Whether a lease's last heartbeat is older than the stale window, computed on the database clock. */
 export function isStaleSql(staleAfterSeconds: number) {
   return sql<boolean>`${activeSessions.lastHeartbeatAt} < now() - make_interval(secs => ${staleAfterSeconds})`;
 }
 
-export interface OpenSession {
+/** A session lease to insert: whose it is, in which role, from where, held by which relay. */
+export interface LeaseToOpen {
   contractId: string;
   userId: string;
   userName: string;
   role: Role;
   sourceAddress: string | null;
   relayInstance: string;
-  historyId: number;
   peerUserName?: string | null;
-  /** The user's `access_epoch` the rules decided on (see `heartbeat`). */
+  /** The user's `access_epoch` the rules decided on: behind the user's, the heartbeat ends the session (see `heartbeat`). */
   accessEpoch?: number;
 }
 
@@ -40,7 +41,11 @@ function isUniqueViolation(error: unknown): boolean {
  * (no heartbeat for the stale window, one minute unless configured) is closed first, its history row ended at its last
  * heartbeat. Two racing opens: the unique index lets exactly one in.
  */
-export async function openSession(db: Database, open: OpenSession, staleAfterSeconds = STALE_AFTER_SECONDS) {
+export async function openSession(
+  db: Database,
+  open: LeaseToOpen & { historyId: number },
+  staleAfterSeconds = SESSION_STALE_SECONDS,
+) {
   try {
     return await db.transaction(async (tx) => {
       const [existing] = await tx
@@ -110,7 +115,7 @@ export async function closeSession(db: Database, sessionId: string): Promise<boo
 /** Removes every session whose heartbeat is older than the stale window; returns how many. */
 export async function expireStaleSessions(
   db: Database,
-  staleAfterSeconds = STALE_AFTER_SECONDS,
+  staleAfterSeconds = SESSION_STALE_SECONDS,
 ): Promise<number> {
   return db.transaction(async (tx) => {
     const expired = await tx

@@ -1,5 +1,6 @@
 /** Looking up, updating and initialising users, as the relay and the admin API need them. */
-import type { SlotKind } from "@tsunagi/core";
+import type { SlotKind } from "@tsunagi/core/domain";
+import type { DeviceIdentity } from "@tsunagi/core/rules";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../client.js";
 import {
@@ -87,12 +88,6 @@ export async function initialiseSlot(db: Database, userId: string, slot: SlotKin
     .set(slot === "pc" ? { pcSlotInitialisedAt: sql`now()` } : { mobileSlotInitialisedAt: sql`now()` })
     .where(eq(users.id, userId));
   return removed.length;
-}
-
-export interface DeviceIdentity {
-  machineId: string;
-  osUser: string;
-  installPublicKey: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Postgres enums built from core's closed vocabularies, so the database and the code cannot drift. */
-import { editions, models, products, productTypes, roles, slotKinds, userTypes } from "@tsunagi/core";
+import { editions, models, products, productTypes, roles, slotKinds, userTypes } from "@tsunagi/core/domain";
 import { pgEnum } from "drizzle-orm/pg-core";
 
 export const modelEnum = pgEnum("model", models);

@@ -3,8 +3,8 @@
  * database, created and migrated on first use.
  */
 import postgres from "postgres";
-import { migrate } from "./client.js";
-import { type DatabaseServer, external, startEmbedded } from "./server.js";
+import { migrate } from "../client.js";
+import { type DatabaseServer, external, startEmbedded } from "./embedded.js";
 
 export const PLATFORM_DATABASE = "tsunagi";
 

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import postgres from "postgres";
 import type { TestProject } from "vitest/node";
 import { migrate } from "../client.js";
-import { readDbEnv } from "../env.js";
-import { type DatabaseServer, external, startEmbedded } from "../server.js";
+import { type DatabaseServer, external, startEmbedded } from "../server/embedded.js";
+import { readDbEnv } from "../server/env.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
