@@ -4,7 +4,7 @@
  * variable means the same whichever process starts them.
  */
 import { readAdminApiSettingsEnv } from "@tsunagi/admin-api/start";
-import { readDbEnv } from "@tsunagi/db";
+import { readDbEnv } from "@tsunagi/db/server";
 import { readRelaySettingsEnv } from "@tsunagi/relay/start";
 import { z } from "zod";
 

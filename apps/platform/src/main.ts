@@ -8,7 +8,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ADMIN_API_DEFAULTS, adminApiSettings } from "@tsunagi/admin-api/start";
-import { DatabaseStartError, defaultDataDir } from "@tsunagi/db";
+import { DatabaseStartError, defaultDataDir } from "@tsunagi/db/server";
 import { DEMO } from "@tsunagi/fixtures";
 import { RELAY_DEFAULTS, relaySettings } from "@tsunagi/relay/start";
 import { tuiCommand } from "@tsunagi/tui/command";

@@ -11,7 +11,8 @@ import {
   type StartAdminApiConfig,
   startAdminApi,
 } from "@tsunagi/admin-api/start";
-import { connect, openPlatformDatabase, schema } from "@tsunagi/db";
+import { connect, schema } from "@tsunagi/db";
+import { openPlatformDatabase } from "@tsunagi/db/server";
 import { seedDemo } from "@tsunagi/fixtures";
 import { RELAY_DEFAULTS, type RunningRelay, type StartRelayConfig, startRelay } from "@tsunagi/relay/start";
 import { type Level, pino } from "pino";

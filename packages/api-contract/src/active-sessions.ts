@@ -1,6 +1,6 @@
 /** Active sessions: the viewers and clients connected now, and the request to disconnect one. */
 import { z } from "@hono/zod-openapi";
-import { Role } from "@tsunagi/core";
+import { Role } from "@tsunagi/core/domain";
 import { isoTime } from "./common.js";
 
 export const ActiveSession = z

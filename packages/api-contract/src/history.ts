@@ -1,6 +1,7 @@
 /** Access history: the filter, the page grouped by user, and the CSV download's query. */
 import { z } from "@hono/zod-openapi";
-import { Edition, Lang, Role } from "@tsunagi/core";
+import { Edition, Role } from "@tsunagi/core/domain";
+import { Lang } from "@tsunagi/core/reasons";
 import { cursor, isoTime, limit, UserName } from "./common.js";
 import { Reason } from "./reasons.js";
 

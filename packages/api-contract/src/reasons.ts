@@ -1,6 +1,7 @@
 /** Reasons: why an attempt failed, as the admin tools show it, and the catalogue of every reason. */
 import { z } from "@hono/zod-openapi";
-import { fixes, Lang, Model, ReasonKey, Role } from "@tsunagi/core";
+import { Model, Role } from "@tsunagi/core/domain";
+import { fixes, Lang, ReasonKey } from "@tsunagi/core/reasons";
 
 export const Fix = z.enum(fixes);
 

@@ -1,6 +1,6 @@
 /** Security settings: the admin login allow-list, the lockout policy and the admin idle timeout. */
 import { z } from "@hono/zod-openapi";
-import { LockoutPolicyBody, RestrictionsBody } from "@tsunagi/core";
+import { LockoutPolicyBody, RestrictionsBody } from "@tsunagi/core/wire";
 
 export const SecuritySettings = z
   .object({

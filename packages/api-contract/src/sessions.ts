@@ -1,6 +1,6 @@
 /** Sessions: an account manager's login, the session it opens, and the change of its own password. */
 import { z } from "@hono/zod-openapi";
-import { Model } from "@tsunagi/core";
+import { Model } from "@tsunagi/core/domain";
 import { isoTime, text, textOf } from "./common.js";
 
 export const ContractInfo = z

@@ -4,15 +4,8 @@
  * come from @tsunagi/core, so every end validates them alike.
  */
 import { z } from "@hono/zod-openapi";
-import {
-  PasswordSavingBody,
-  PermissionsBody,
-  ProductType,
-  RestrictionsBody,
-  SlotKind,
-  slotKinds,
-  UserType,
-} from "@tsunagi/core";
+import { ProductType, SlotKind, slotKinds, UserType } from "@tsunagi/core/domain";
+import { PasswordSavingBody, PermissionsBody, RestrictionsBody } from "@tsunagi/core/wire";
 import { cursor, isoTime, limit, text, UserName } from "./common.js";
 
 export const SlotState = z
