@@ -11,12 +11,12 @@ import { errorBody, errorHandler } from "./errors.js";
 import { bodySizeLimit, bodyTextGuard, percentEncodingGuard } from "./input.js";
 import { activeSessionRoutes } from "./routes/active-sessions.js";
 import { auditRoutes } from "./routes/audit.js";
-import { groupRoutes } from "./routes/groups.js";
-import { historyRoutes } from "./routes/history.js";
+import { groupRoutes } from "./routes/groups/index.js";
+import { historyRoutes } from "./routes/history/index.js";
 import { metaRoutes } from "./routes/meta.js";
 import { securityRoutes } from "./routes/security.js";
 import { sessionRoutes } from "./routes/sessions.js";
-import { userRoutes } from "./routes/users.js";
+import { userRoutes } from "./routes/users/index.js";
 
 export function createApp(deps: Deps) {
   const services: Services = {

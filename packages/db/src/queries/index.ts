@@ -5,3 +5,6 @@ export * from "./handshake.js";
 export * from "./history.js";
 export * from "./sessions.js";
 export * from "./users.js";
+export * from "./admin-users.js";
+export * from "./history-csv.js";
+export * from "./admin-groups.js";

@@ -1,0 +1,2 @@
+/** What the grouping routes share: their tag. */
+export const tags = ["Grouping"];
