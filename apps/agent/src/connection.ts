@@ -11,19 +11,15 @@
  */
 import { isIPv4, isIPv6, type Socket } from "node:net";
 import { TLSSocket } from "node:tls";
+import type { Edition, Product } from "@tsunagi/core/domain";
 import {
   deviceProofTranscript,
-  type Edition,
-  FromRelay,
-  type Hello,
-  type Product,
-  personFacingFailure,
-  programFaultCodes,
-  type Result,
   TLS_EXPORTER_BYTES,
   TLS_EXPORTER_CONTEXT,
   TLS_EXPORTER_LABEL,
-} from "@tsunagi/core";
+} from "@tsunagi/core/proof";
+import { personFacingFailure, programFaultCodes } from "@tsunagi/core/reference-code";
+import { FromRelay, type Hello, type Result } from "@tsunagi/core/wire";
 import WebSocket from "ws";
 import type { z } from "zod";
 import { type LoadedIdentity, signProof } from "./identity.js";

@@ -1,4 +1,12 @@
 /** @tsunagi/agent: the reference viewer and client as a library (the CLIs, tests and benchmarks use it). */
+
+export {
+  CHANNEL_WINDOW,
+  DEFAULT_MAX_CHANNELS,
+  MAX_FRAME_PAYLOAD,
+  WINDOW_CHANNEL,
+  WINDOW_FRAME_BYTES,
+} from "@tsunagi/core/frames";
 export { type Client, type ClientOptions, startClient } from "./client.js";
 export {
   AGENT_VERSION,
@@ -22,11 +30,4 @@ export {
 } from "./identity.js";
 export { primaryMac } from "./machine.js";
 export { RelayCloseCode, type SessionEnd } from "./session.js";
-export {
-  CHANNEL_WINDOW,
-  DEFAULT_MAX_CHANNELS,
-  MAX_FRAME_PAYLOAD,
-  WINDOW_CHANNEL,
-  WINDOW_FRAME_BYTES,
-} from "./tunnel/frames.js";
 export { startViewer, type Viewer, type ViewerOptions } from "./viewer.js";

@@ -2,7 +2,7 @@
  * An authenticated connection at work: relay messages dispatched to the channel multiplexer, a
  * keep-alive that notices a relay gone silent, and one promise for the end with the relay's close code.
  */
-import { FromRelay } from "@tsunagi/core";
+import { FromRelay } from "@tsunagi/core/wire";
 import type WebSocket from "ws";
 import type { Connected } from "./connection.js";
 import { Mux, type MuxEvents, type MuxLimits } from "./tunnel/mux.js";

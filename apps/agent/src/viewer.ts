@@ -4,7 +4,7 @@
  * user name), which connects it to its forwarded service.
  */
 import { createServer, type Server, type Socket } from "node:net";
-import type { Edition, Product } from "@tsunagi/core";
+import type { Edition, Product } from "@tsunagi/core/domain";
 import { type CommonOptions, connectAndAuthenticate } from "./connection.js";
 import { type LoadedIdentity, loadOrCreateIdentity } from "./identity.js";
 import { runSession, type SessionEnd } from "./session.js";

@@ -6,10 +6,10 @@
  * `open` beyond its channel cap with `close`.
  */
 import { connect, createServer, type Socket } from "node:net";
+import { CHANNEL_WINDOW } from "@tsunagi/core/frames";
 import { afterEach, describe, expect, it } from "vitest";
 import { type WebSocket as ServerSocket, WebSocketServer } from "ws";
 import { type Client, startClient } from "../src/client.js";
-import { CHANNEL_WINDOW } from "../src/tunnel/frames.js";
 import { startViewer, type Viewer } from "../src/viewer.js";
 
 interface HostileRelay {

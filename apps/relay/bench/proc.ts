@@ -9,7 +9,7 @@ import { createServer, connect as tcpConnect } from "node:net";
 import { startClient, startViewer } from "@tsunagi/agent";
 import { connect } from "@tsunagi/db";
 import { silentLog } from "../src/log.js";
-import { createRelay } from "../src/relay.js";
+import { createRelay } from "../src/server.js";
 
 const [role, json] = process.argv.slice(2);
 const args = JSON.parse(json ?? "{}") as Record<string, unknown>;

@@ -1,8 +1,7 @@
 /**
  * The relay's live state: the authenticated connections (peers), which clients are online under which
- * user name, and the channels that join a viewer's connection to a client's. Channel ids are per
- * connection — the relay renumbers them on the way through, because several viewers may reach one
- * client (N:1 grouping) and each numbers its own channels.
+ * user name, and the channels that join a viewer's connection to a client's (opened, closed and
+ * renumbered by tunnel.ts).
  *
  * Backpressure: every frame sent to a peer is counted until the socket has taken it; past the high
  * water mark the sender's connection is paused until the receiver drains. The per-channel windows
@@ -15,7 +14,6 @@
  */
 import type { Role } from "@tsunagi/core";
 import type { WebSocket } from "ws";
-import { WINDOW_CHANNEL } from "./frames.js";
 
 /** One side's view of a channel: the far peer, the channel's id on the far connection. */
 export interface ChannelEnd {
@@ -26,17 +24,6 @@ export interface ChannelEnd {
    * docs/protocol.md "Backpressure"): beyond the window the sender ignored flow control.
    */
   inFlight: number;
-}
-
-/**
- * The next id the relay gives out on a client's connection, from `next` on: never the reserved window
- * channel, never an id still open there (after 2^32 - 1 channels the count wraps to 1). The caller
- * caps channels per connection, so a free id is at most that many steps away.
- */
-export function freeChannelId(open: ReadonlyMap<number, unknown>, next: number): number {
-  let id = next >= WINDOW_CHANNEL || next < 1 ? 1 : next;
-  while (open.has(id)) id = id + 1 >= WINDOW_CHANNEL ? 1 : id + 1;
-  return id;
 }
 
 export class Peer {

@@ -7,7 +7,7 @@ import { connect, type Database } from "@tsunagi/db";
 import type { RelayConfig } from "./config.js";
 import type { RelaySettingsEnv } from "./env.js";
 import { jsonLog, type Log } from "./log.js";
-import { createRelay, type Relay, type RelayDeps } from "./relay.js";
+import { createRelay, type Relay, type RelayDeps } from "./server.js";
 
 /** Where the relay listens unless told otherwise (README "Configuration"). */
 export const RELAY_DEFAULTS = { host: "127.0.0.1", port: 7410 } as const;

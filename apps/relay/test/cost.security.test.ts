@@ -11,7 +11,7 @@ import { DEMO, seedDemo } from "@tsunagi/fixtures";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { silentLog } from "../src/log.js";
-import { createRelay, type Relay } from "../src/relay.js";
+import { createRelay, type Relay } from "../src/server.js";
 import { testConfig } from "./helpers.js";
 
 const verifies = vi.hoisted(() => ({ count: 0 }));

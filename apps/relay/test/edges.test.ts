@@ -6,11 +6,11 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from "n
 import * as agent from "@tsunagi/agent";
 import { RelayError, startViewer } from "@tsunagi/agent";
 import { MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core";
+import { WINDOW_CHANNEL, WINDOW_FRAME_BYTES } from "@tsunagi/core/frames";
 import { connect, freePort } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { WINDOW_CHANNEL, WINDOW_FRAME_BYTES } from "../src/frames.js";
 import { agentBase, historyOf, type Stack, startRelay, startStack } from "./helpers.js";
 
 let stack: Stack;
@@ -176,7 +176,7 @@ describe("database outage", () => {
     const viaProxy = new URL(stack.t.url);
     viaProxy.port = String(proxy.port);
     const conn = connect(viaProxy.toString());
-    const { createRelay } = await import("../src/relay.js");
+    const { createRelay } = await import("../src/server.js");
     const { silentLog } = await import("../src/log.js");
     const { testConfig } = await import("./helpers.js");
     const relay = createRelay({ db: conn.db, config: testConfig, log: silentLog });

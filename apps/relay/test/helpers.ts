@@ -9,7 +9,7 @@ import { DEMO, seedDemo } from "@tsunagi/fixtures";
 import { and, asc, eq } from "drizzle-orm";
 import type { RelayConfig } from "../src/config.js";
 import { silentLog } from "../src/log.js";
-import { createRelay, type Relay } from "../src/relay.js";
+import { createRelay, type Relay } from "../src/server.js";
 
 /** Short windows and loose limits, so tests needn't wait a minute nor trip the rate limits by accident. */
 export const testConfig: Partial<RelayConfig> = {

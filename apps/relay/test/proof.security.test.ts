@@ -18,7 +18,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { silentLog } from "../src/log.js";
-import { createRelay, type Relay } from "../src/relay.js";
+import { createRelay, type Relay } from "../src/server.js";
 import {
   agentBase,
   historyOf,

@@ -1,14 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  AuthFailure,
-  authFailureFor,
-  decodeFrame,
-  encodeFrame,
-  FromRelay,
-  Hello,
-  RestrictionsBody,
-  ToRelay,
-} from "./wire.js";
+import { AuthFailure, authFailureFor, FromRelay, Hello, RestrictionsBody, ToRelay } from "./wire.js";
 
 const viewerHello = {
   type: "hello",
@@ -55,13 +46,6 @@ describe("relay messages", () => {
       message: "Authentication error (reference code 291)",
     });
     expect(AuthFailure.safeParse({ ...failure, reason: "password-mismatch-viewer" }).success).toBe(false);
-  });
-
-  it("frames binary data with a 4-byte big-endian channel id", () => {
-    const frame = encodeFrame(0x01020304, new Uint8Array([9, 8]));
-    expect([...frame]).toEqual([1, 2, 3, 4, 9, 8]);
-    expect(decodeFrame(frame)).toEqual({ channelId: 0x01020304, payload: new Uint8Array([9, 8]) });
-    expect(decodeFrame(new Uint8Array([1, 2]))).toBeNull();
   });
 });
 

@@ -6,8 +6,8 @@
  * Control messages are JSON text frames, one message per frame, discriminated by `type`.
  *
  * Binary framing convention: after pairing, tunnel data travels in binary frames whose first 4 bytes
- * are the channel id (unsigned, big-endian) and whose rest is the channel's payload; see `encodeFrame`
- * and `decodeFrame`. Channels are opened and closed with the `open` / `close` control messages.
+ * are the channel id (unsigned, big-endian) and whose rest is the channel's payload; the format is
+ * ./frames.ts's. Channels are opened and closed with the `open` / `close` control messages.
  *
  * Keys and signatures: the install key is Ed25519; `installPublicKey` is its SubjectPublicKeyInfo in
  * DER, base64-encoded (what `crypto.createPublicKey(...).export({ type: "spki", format: "der" })`
@@ -155,21 +155,6 @@ export const FromRelay = z.discriminatedUnion("type", [
   Pong,
 ]);
 export type FromRelay = z.infer<typeof FromRelay>;
-
-/** A binary tunnel frame: 4-byte big-endian channel id, then the payload. */
-export function encodeFrame(channel: number, payload: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(4 + payload.length);
-  new DataView(frame.buffer).setUint32(0, channel, false);
-  frame.set(payload, 4);
-  return frame;
-}
-
-/** The channel id and payload of a binary frame, or null for a frame shorter than its header. */
-export function decodeFrame(frame: Uint8Array): { channelId: number; payload: Uint8Array } | null {
-  if (frame.length < 4) return null;
-  const channel = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0, false);
-  return { channelId: channel, payload: frame.subarray(4) };
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Admin bodies. Refinements put the offending field in the message, because the TUI shows the message.

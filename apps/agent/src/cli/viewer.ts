@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Edition, Product } from "@tsunagi/core";
+import { Edition, Product } from "@tsunagi/core/domain";
 import { readEnv } from "../env.js";
 import { configDir, IDENTITY_FILE_NAME } from "../identity.js";
 import { primaryMac } from "../machine.js";

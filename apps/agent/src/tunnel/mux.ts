@@ -8,22 +8,29 @@
  * Order: one WebSocket, relayed in order, so frames of a channel never overtake one another; a close
  * is sent only after the socket's last data, and ends the far socket only after its queued writes.
  *
+ * The frame format is core's (packages/core/src/frames.ts), the relay's too.
+ *
  * The far side is not trusted (docs/protocol.md "Limits"): a sender never sends beyond its credit, and
  * a receiver that is sent more than it granted closes the relay connection (1008) rather than queue
  * it; an `open` for an id already open closes it too; an `open` beyond the channel cap is answered
  * with `close`.
  */
 import type { Socket } from "node:net";
-import type { WebSocket } from "ws";
 import {
+  allocFrame,
+  CHANNEL_ID_BYTES,
   CHANNEL_WINDOW,
   DEFAULT_MAX_CHANNELS,
-  dataFrame,
+  decodeFrame,
+  decodeWindowUpdate,
+  endOfDataFrame,
+  freeChannelId,
   MAX_FRAME_PAYLOAD,
   WINDOW_CHANNEL,
-  WINDOW_FRAME_BYTES,
   windowFrame,
-} from "./frames.js";
+  windowOverrun,
+} from "@tsunagi/core/frames";
+import type { WebSocket } from "ws";
 
 const uncork = (socket: Socket) => socket.uncork();
 
@@ -112,9 +119,8 @@ export class Mux {
    */
   open(socket: Socket): number | undefined {
     if (this.openChannels >= this.maxChannels) return undefined;
-    let id = this.nextId;
-    while (this.channels.has(id) || id === WINDOW_CHANNEL) id = id + 1 >= WINDOW_CHANNEL ? 1 : id + 1;
-    this.nextId = id + 1 >= WINDOW_CHANNEL ? 1 : id + 1;
+    const id = freeChannelId(this.channels, this.nextId);
+    this.nextId = id + 1;
     this.sendControl({ type: "open", channelId: id });
     this.attach(id, socket);
     return id;
@@ -185,9 +191,8 @@ export class Mux {
     channel.pendingBytes -= remaining;
     while (remaining > 0) {
       const size = Math.min(remaining, MAX_FRAME_PAYLOAD);
-      const frame = Buffer.allocUnsafe(4 + size);
-      frame.writeUInt32BE(channel.id, 0);
-      let at = 4;
+      const frame = allocFrame(channel.id, size);
+      let at = CHANNEL_ID_BYTES;
       while (at < frame.length) {
         const chunk = chunks[index] as Buffer;
         const copied = chunk.copy(frame, at, offset, Math.min(chunk.length, offset + frame.length - at));
@@ -208,7 +213,7 @@ export class Mux {
     if (channel.pendingBytes > 0) return;
     if (channel.readEnded && !channel.finSent) {
       channel.finSent = true;
-      this.send(dataFrame(channel.id, Buffer.alloc(0)));
+      this.send(endOfDataFrame(channel.id));
     }
     if (channel.socketClosed) {
       this.channels.delete(channel.id);
@@ -229,14 +234,17 @@ export class Mux {
   };
 
   /** A binary frame from the relay. */
-  onBinary(frame: Buffer): void {
-    if (this.violated || frame.length < 4) return;
-    const id = frame.readUInt32BE(0);
+  onBinary(buf: Buffer): void {
+    if (this.violated) return;
+    const frame = decodeFrame(buf);
+    if (!frame) return;
+    const id = frame.channelId;
     if (id === WINDOW_CHANNEL) {
-      if (frame.length !== WINDOW_FRAME_BYTES) return;
-      const channel = this.channels.get(frame.readUInt32BE(4));
+      const update = decodeWindowUpdate(frame.payload);
+      if (!update) return;
+      const channel = this.channels.get(update.channelId);
       if (!channel) return;
-      channel.credit += frame.readUInt32BE(8);
+      channel.credit += update.bytes;
       if (channel.pendingBytes > 0) this.flush(channel);
       if (channel.waitingForCredit && channel.credit > channel.pendingBytes) {
         channel.waitingForCredit = false;
@@ -246,18 +254,18 @@ export class Mux {
     }
     const channel = this.channels.get(id);
     if (!channel) return;
-    if (frame.length === 4) {
+    const payload = frame.payload;
+    const length = payload.length;
+    // An empty payload is the far side's end of data.
+    if (length === 0) {
       channel.socket.end();
       return;
     }
-    const payload = frame.subarray(4);
-    const length = payload.length;
     // The window we granted is enforced here: what a peer sends beyond it would only queue in memory.
     channel.unacknowledged += length;
-    if (channel.unacknowledged > this.window) {
-      this.violation(
-        `channel ${id} overran its window: ${channel.unacknowledged} bytes in flight, ${this.window} granted`,
-      );
+    const overrun = windowOverrun(id, channel.unacknowledged, this.window);
+    if (overrun) {
+      this.violation(overrun);
       return;
     }
     const socket = channel.socket;
