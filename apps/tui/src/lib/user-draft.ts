@@ -6,6 +6,7 @@
  */
 import {
   type Fix,
+  INVALID_FIELD,
   type Model,
   type Product,
   products,
@@ -13,6 +14,7 @@ import {
   type Role,
   type SlotKind,
   slotOf,
+  UNKNOWN_ADDRESS,
 } from "@tsunagi/core";
 import type { UserChange, UserDetail } from "../api/types.js";
 
@@ -262,7 +264,9 @@ export function fixTargetOf(row: {
     reasonKey: row.reason.key,
     role: row.role,
     product: row.product,
-    sourceAddress: row.sourceAddress,
-    mac: row.mac,
+    // An address the relay could not tell, or a MAC that did not parse, is nothing to allow: the fix
+    // then opens the list for the admin to fill in instead of offering the marker.
+    sourceAddress: row.sourceAddress === UNKNOWN_ADDRESS ? null : row.sourceAddress,
+    mac: row.mac === INVALID_FIELD ? null : row.mac,
   };
 }
