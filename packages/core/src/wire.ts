@@ -135,7 +135,7 @@ export const CloseChannel = z.object({
   channelId,
   reason: z.string().max(200).optional(),
 });
-/** Heartbeats keep a session from going stale (one minute, see SESSION_STALE_MS). */
+/** Heartbeats keep a session from going stale (one minute, see SESSION_STALE_SECONDS in rules.ts). */
 export const Ping = z.object({ type: z.literal("ping") });
 export const Pong = z.object({ type: z.literal("pong") });
 
