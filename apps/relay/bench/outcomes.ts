@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { AuthenticationError, connectAndAuthenticate, type Program } from "@tsunagi/agent";
-import { hashSecret } from "@tsunagi/core";
+import { hashSecret } from "@tsunagi/core/password";
 import { connect, ensureDatabase, migrate, schema, startEmbedded } from "@tsunagi/db";
 
 const PASSWORD = "bench-password";

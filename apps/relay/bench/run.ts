@@ -25,7 +25,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { connectAndAuthenticate } from "@tsunagi/agent";
-import { hashSecret, verifySecret } from "@tsunagi/core";
+import { hashSecret, verifySecret } from "@tsunagi/core/password";
 import { connect, ensureDatabase, migrate, schema, startEmbedded } from "@tsunagi/db";
 
 const PASSWORD = "bench-password";

@@ -10,23 +10,21 @@
  * more. What the agent reports about itself is recorded in its format or as invalid, never as sent
  * (core's fields.ts).
  */
+import { addressAllowed } from "@tsunagi/core/address";
+import { recordedMac } from "@tsunagi/core/fields";
+import { verifyAgainstDummy, verifySecret } from "@tsunagi/core/password";
+import { type ReasonKey, reasonEntry } from "@tsunagi/core/reasons";
 import {
   type Account,
-  addressAllowed,
   type ClientAttempt,
   type DeviceIdentity,
   type Evaluation,
   evaluateAttempt,
-  type Hello,
   identityMismatch,
-  type ReasonKey,
-  reasonEntry,
-  recordedMac,
   type State,
   type ViewerAttempt,
-  verifyAgainstDummy,
-  verifySecret,
-} from "@tsunagi/core";
+} from "@tsunagi/core/rules";
+import type { Hello } from "@tsunagi/core/wire";
 import {
   attachSession,
   type BumpedAttemptState,

@@ -1,6 +1,6 @@
 /** The relay's tunables, with the production defaults; tests shorten the windows and loosen the limits. */
 import { availableParallelism } from "node:os";
-import { DEFAULT_MAX_CHANNELS } from "@tsunagi/core";
+import { DEFAULT_MAX_CHANNELS } from "@tsunagi/core/frames";
 import { STALE_AFTER_SECONDS } from "@tsunagi/db";
 
 export interface RateLimit {

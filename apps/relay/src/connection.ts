@@ -8,21 +8,23 @@ import { createPublicKey, randomBytes, verify } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
+import { rateLimitKey } from "@tsunagi/core/address";
 import {
-  authFailureFor,
-  type DeviceIdentity,
   deviceProofTranscript,
-  type FromRelay,
-  type Hello,
-  MAX_CONTROL_MESSAGE_BYTES,
   type ProofBinding,
-  programOf,
-  rateLimitKey,
   TLS_EXPORTER_BYTES,
   TLS_EXPORTER_CONTEXT,
   TLS_EXPORTER_LABEL,
+} from "@tsunagi/core/proof";
+import { programOf } from "@tsunagi/core/reference-code";
+import type { DeviceIdentity } from "@tsunagi/core/rules";
+import {
+  authFailureFor,
+  type FromRelay,
+  type Hello,
+  MAX_CONTROL_MESSAGE_BYTES,
   ToRelay,
-} from "@tsunagi/core";
+} from "@tsunagi/core/wire";
 import { closeSession, type Database, heartbeat } from "@tsunagi/db";
 import type { RawData, WebSocket } from "ws";
 import { type AuthDeps, authenticate } from "./auth.js";

@@ -12,7 +12,7 @@
  * high water mark by default) is not reading, whatever filled its queue, and is dropped
  * (docs/protocol.md "Limits"), so no peer can make the relay hold more than that for it.
  */
-import type { Role } from "@tsunagi/core";
+import type { Role } from "@tsunagi/core/domain";
 import type { WebSocket } from "ws";
 
 /** One side's view of a channel: the far peer, the channel's id on the far connection. */

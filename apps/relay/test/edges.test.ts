@@ -5,8 +5,8 @@
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import * as agent from "@tsunagi/agent";
 import { RelayError, startViewer } from "@tsunagi/agent";
-import { MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core";
 import { WINDOW_CHANNEL, WINDOW_FRAME_BYTES } from "@tsunagi/core/frames";
+import { MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core/wire";
 import { connect, freePort } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -4,7 +4,8 @@
  * user, USB key serial or target that breaks its format fails the hello as malformed, recording nothing.
  */
 import { AuthenticationError, connectUrl, startViewer } from "@tsunagi/agent";
-import { INVALID_FIELD, reasonEntry } from "@tsunagi/core";
+import { INVALID_FIELD } from "@tsunagi/core/fields";
+import { reasonEntry } from "@tsunagi/core/reasons";
 import { DEMO } from "@tsunagi/fixtures";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -5,7 +5,7 @@
  */
 import { createServer } from "node:net";
 import { AuthenticationError, RelayCloseCode, startClient, startViewer } from "@tsunagi/agent";
-import { reasonEntry } from "@tsunagi/core";
+import { reasonEntry } from "@tsunagi/core/reasons";
 import { schema } from "@tsunagi/db";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { join } from "node:path";
 import { AuthenticationError, startViewer } from "@tsunagi/agent";
-import { deviceProofTranscript } from "@tsunagi/core";
+import { deviceProofTranscript } from "@tsunagi/core/proof";
 import { schema } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
 import { eq } from "drizzle-orm";

@@ -3,7 +3,8 @@
  * user's password is changed while the login's verification (against the old hash) is in flight.
  */
 import { AuthenticationError, startViewer } from "@tsunagi/agent";
-import { hashSecret, reasonEntry } from "@tsunagi/core";
+import { hashSecret } from "@tsunagi/core/password";
+import { reasonEntry } from "@tsunagi/core/reasons";
 import { schema } from "@tsunagi/db";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";

@@ -7,7 +7,7 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { type Client, startClient } from "@tsunagi/agent";
-import { CHANNEL_WINDOW } from "@tsunagi/core";
+import { CHANNEL_WINDOW } from "@tsunagi/core/frames";
 import { DEMO } from "@tsunagi/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";

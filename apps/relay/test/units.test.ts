@@ -1,5 +1,5 @@
 /** The relay's small parts on their own: source address, rate limiter, semaphore. */
-import { UNKNOWN_ADDRESS } from "@tsunagi/core";
+import { UNKNOWN_ADDRESS } from "@tsunagi/core/address";
 import { describe, expect, it } from "vitest";
 import { RateLimiter } from "../src/rate-limit.js";
 import { Semaphore } from "../src/semaphore.js";
