@@ -15,7 +15,7 @@ import { groupRoutes } from "./routes/groups/index.js";
 import { historyRoutes } from "./routes/history/index.js";
 import { metaRoutes } from "./routes/meta.js";
 import { securityRoutes } from "./routes/security.js";
-import { sessionRoutes } from "./routes/sessions.js";
+import { sessionRoutes } from "./routes/sessions/index.js";
 import { userRoutes } from "./routes/users/index.js";
 
 export function createApp(deps: Deps) {

@@ -3,7 +3,7 @@
  * transaction with the state before and after. Password hashes never enter it; a password change
  * is recorded as `"password": "changed"`.
  */
-import { type Database, schema } from "@tsunagi/db";
+import { type Database, insertAuditEntry } from "@tsunagi/db";
 import type { AdminContext } from "./context.js";
 
 /** Drizzle's transaction handle; the shared queries take it where they take a database. */
@@ -30,7 +30,7 @@ export async function writeAudit(
   admin: Pick<AdminContext, "adminId" | "login" | "contractId">,
   entry: { action: string; targetType: string; targetId?: string | null; before?: unknown; after?: unknown },
 ): Promise<void> {
-  await tx.insert(schema.adminAudit).values({
+  await insertAuditEntry(asDb(tx), {
     contractId: admin.contractId,
     adminId: admin.adminId,
     adminLoginName: admin.login,

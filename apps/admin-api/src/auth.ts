@@ -7,8 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { addressAllowed, sourceAddress } from "@tsunagi/core";
-import { schema } from "@tsunagi/db";
-import { eq } from "drizzle-orm";
+import { adminSessionByToken, endAdminSession, touchAdminSession } from "@tsunagi/db";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, Services } from "./context.js";
 import { ApiError } from "./errors.js";
@@ -77,34 +76,26 @@ export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
     const token = bearerToken(c);
     if (!token) throw new ApiError(401, "unauthorized", "Log in first: send Authorization: Bearer <token>");
     const tokenHash = hashToken(token);
-    const [row] = await db
-      .select({ session: schema.adminSessions, admin: schema.adminAccounts, contract: schema.contracts })
-      .from(schema.adminSessions)
-      .innerJoin(schema.adminAccounts, eq(schema.adminAccounts.id, schema.adminSessions.adminId))
-      .innerJoin(schema.contracts, eq(schema.contracts.id, schema.adminSessions.contractId))
-      .where(eq(schema.adminSessions.tokenHash, tokenHash));
+    const row = await adminSessionByToken(db, tokenHash);
     if (!row) throw new ApiError(401, "unauthorized", "Unknown session: log in again");
     const now = clock();
     const idleMs = row.contract.adminIdleTimeoutSeconds * 1000;
     if (row.session.expiresAt <= now || row.session.lastSeenAt.getTime() + idleMs <= now.getTime()) {
-      await db.delete(schema.adminSessions).where(eq(schema.adminSessions.tokenHash, tokenHash));
+      await endAdminSession(db, tokenHash);
       throw new ApiError(401, "session-expired", "The session expired: log in again");
     }
     // Revocation: the allow-list is read with the session on every request, so narrowing it ends the
     // sessions used from addresses it no longer includes, at their next request.
     const allowList = row.contract.adminAllowCidrs;
     if (allowList !== null && (address === undefined || !addressAllowed(address, allowList))) {
-      await db.delete(schema.adminSessions).where(eq(schema.adminSessions.tokenHash, tokenHash));
+      await endAdminSession(db, tokenHash);
       throw new ApiError(
         401,
         "address-not-allowed",
         "The session ended: the contract's admin allow-list does not include this address",
       );
     }
-    await db
-      .update(schema.adminSessions)
-      .set({ lastSeenAt: now })
-      .where(eq(schema.adminSessions.tokenHash, tokenHash));
+    await touchAdminSession(db, tokenHash, now);
     c.set("admin", {
       adminId: row.admin.id,
       login: row.admin.loginName,

@@ -4,15 +4,13 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { ActiveSession, ActiveSessionsResponse, SessionIdParam } from "@tsunagi/api-contract/active-sessions";
-import { schema } from "@tsunagi/db";
-import { and, asc, eq } from "drizzle-orm";
-import { auditable, writeAudit } from "../audit.js";
+import { activeSessionsOfContract, requestDisconnect } from "@tsunagi/db";
+import type { ActiveSession as Row } from "@tsunagi/db/schema";
+import { asDb, auditable, writeAudit } from "../audit.js";
 import { router, type Services } from "../context.js";
 import { authErrors, errorResponse, notFound } from "../errors.js";
 
 const tags = ["Active sessions"];
-const { activeSessions } = schema;
-type Row = typeof activeSessions.$inferSelect;
 
 const toSession = (s: Row) => ({
   id: s.id,
@@ -44,11 +42,7 @@ export function activeSessionRoutes(services: Services) {
         },
       }),
       async (c) => {
-        const rows = await db
-          .select()
-          .from(activeSessions)
-          .where(eq(activeSessions.contractId, c.get("admin").contractId))
-          .orderBy(asc(activeSessions.userName), asc(activeSessions.role));
+        const rows = await activeSessionsOfContract(db, c.get("admin").contractId);
         return c.json({ sessions: rows.map(toSession) }, 200);
       },
     )
@@ -73,11 +67,7 @@ export function activeSessionRoutes(services: Services) {
         const { id } = c.req.valid("param");
         const admin = c.get("admin");
         const row = await db.transaction(async (tx) => {
-          const [updated] = await tx
-            .update(activeSessions)
-            .set({ disconnectRequestedAt: clock() })
-            .where(and(eq(activeSessions.id, id), eq(activeSessions.contractId, admin.contractId)))
-            .returning();
+          const updated = await requestDisconnect(asDb(tx), admin.contractId, id, clock());
           if (!updated) throw notFound("Session", "id");
           await writeAudit(tx, admin, {
             action: "session.disconnect",

@@ -1,13 +1,10 @@
 /** The contract's admin audit log, newest first, keyset-paged. */
 import { createRoute } from "@hono/zod-openapi";
 import { AuditPage, AuditQuery } from "@tsunagi/api-contract/audit";
-import { schema } from "@tsunagi/db";
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { auditPage } from "@tsunagi/db";
 import { router, type Services } from "../context.js";
 import { decodeCursor, encodeCursor, IdCursorShape } from "../cursor.js";
 import { authErrors } from "../errors.js";
-
-const { adminAudit } = schema;
 
 export function auditRoutes(services: Services) {
   return router().openapi(
@@ -29,20 +26,11 @@ export function auditRoutes(services: Services) {
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
       const at = decodeCursor(cursor, IdCursorShape);
-      const where: SQL[] = [eq(adminAudit.contractId, c.get("admin").contractId)];
-      if (at) where.push(lt(adminAudit.id, at.i));
-      const rows = await services.db
-        .select()
-        .from(adminAudit)
-        .where(and(...where))
-        .orderBy(desc(adminAudit.id))
-        .limit(limit + 1);
-      const more = rows.length > limit;
-      if (more) rows.pop();
-      const last = rows.at(-1);
+      const page = await auditPage(services.db, c.get("admin").contractId, { beforeId: at?.i, limit });
+      const last = page.entries.at(-1);
       return c.json(
         {
-          entries: rows.map((r) => ({
+          entries: page.entries.map((r) => ({
             id: r.id,
             at: r.at.toISOString(),
             admin: r.adminLoginName,
@@ -52,7 +40,7 @@ export function auditRoutes(services: Services) {
             before: r.before,
             after: r.after,
           })),
-          nextCursor: more && last ? encodeCursor({ i: last.id }) : null,
+          nextCursor: page.more && last ? encodeCursor({ i: last.id }) : null,
         },
         200,
       );

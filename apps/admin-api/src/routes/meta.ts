@@ -3,8 +3,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { HealthResponse, ReadyResponse } from "@tsunagi/api-contract/meta";
 import { ReasonsQuery, ReasonsResponse } from "@tsunagi/api-contract/reasons";
 import { type Model, reasonEntry, reasonKeys, reasonsOf } from "@tsunagi/core";
-import { loggableError } from "@tsunagi/db";
-import { sql } from "drizzle-orm";
+import { loggableError, ping } from "@tsunagi/db";
 import { router, type Services } from "../context.js";
 import { ApiError, errorResponse } from "../errors.js";
 import { reasonFor } from "../reasons.js";
@@ -36,7 +35,7 @@ export function metaRoutes(services: Services) {
       }),
       async (c) => {
         try {
-          await services.db.execute(sql`select 1`);
+          await ping(services.db);
         } catch (error) {
           services.logger.warn(
             { requestId: c.get("requestId"), err: loggableError(error) },

@@ -6,14 +6,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { SecurityPatchBody, SecuritySettings } from "@tsunagi/api-contract/security";
 import { addressAllowed } from "@tsunagi/core";
-import { schema } from "@tsunagi/db";
-import { eq } from "drizzle-orm";
-import { writeAudit } from "../audit.js";
+import { contractById, updateSecuritySettings } from "@tsunagi/db";
+import type { Contract } from "@tsunagi/db/schema";
+import { asDb, writeAudit } from "../audit.js";
 import { router, type Services } from "../context.js";
 import { authErrors, badRequest, notFound } from "../errors.js";
 
 const tags = ["Security"];
-type Contract = typeof schema.contracts.$inferSelect;
 
 function settingsOf(c: Contract) {
   return {
@@ -39,10 +38,7 @@ export function securityRoutes(services: Services) {
         },
       }),
       async (c) => {
-        const [contract] = await db
-          .select()
-          .from(schema.contracts)
-          .where(eq(schema.contracts.id, c.get("admin").contractId));
+        const contract = await contractById(db, c.get("admin").contractId);
         if (!contract) throw notFound("Contract");
         return c.json(settingsOf(contract), 200);
       },
@@ -77,15 +73,12 @@ export function securityRoutes(services: Services) {
           );
         }
         const after = await db.transaction(async (tx) => {
-          const [before] = await tx
-            .select()
-            .from(schema.contracts)
-            .where(eq(schema.contracts.id, admin.contractId))
-            .for("update");
+          const before = await contractById(asDb(tx), admin.contractId, { forUpdate: true });
           if (!before) throw notFound("Contract");
-          const [updated] = await tx
-            .update(schema.contracts)
-            .set({
+          const updated = await updateSecuritySettings(
+            asDb(tx),
+            admin.contractId,
+            {
               ...(body.adminAllowCidrs !== undefined ? { adminAllowCidrs: body.adminAllowCidrs } : {}),
               ...(body.lockout
                 ? { lockoutThreshold: body.lockout.threshold, lockoutSeconds: body.lockout.durationSeconds }
@@ -93,10 +86,9 @@ export function securityRoutes(services: Services) {
               ...(body.adminIdleTimeoutSeconds !== undefined
                 ? { adminIdleTimeoutSeconds: body.adminIdleTimeoutSeconds }
                 : {}),
-              updatedAt: clock(),
-            })
-            .where(eq(schema.contracts.id, admin.contractId))
-            .returning();
+            },
+            clock(),
+          );
           if (!updated) throw notFound("Contract");
           await writeAudit(tx, admin, {
             action: "security.update",

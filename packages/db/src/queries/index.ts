@@ -8,3 +8,8 @@ export * from "./users.js";
 export * from "./admin-users.js";
 export * from "./history-csv.js";
 export * from "./admin-groups.js";
+export * from "./admin-sessions.js";
+export * from "./admin-active-sessions.js";
+export * from "./admin-security.js";
+export * from "./admin-audit.js";
+export * from "./health.js";

@@ -1,0 +1,2 @@
+/** What the session routes share: their tag. */
+export const tags = ["Sessions"];
