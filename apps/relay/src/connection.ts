@@ -1,8 +1,8 @@
 /**
  * One agent's connection to the relay, from its hello to its close: the rate limits, the challenge and
  * the device proof, authentication (auth.ts), the open session's heartbeat, and the close codes
- * (docs/protocol.md "Handshake", "Close codes"). Once the session is open, channels and binary frames
- * go to the tunnel (tunnel.ts).
+ * (docs/protocol.md "Handshake", "Errors and close codes"). Once the session is open, channels and
+ * binary frames go to the tunnel (tunnel.ts).
  */
 import { createPublicKey, randomBytes, verify } from "node:crypto";
 import type { IncomingMessage } from "node:http";
