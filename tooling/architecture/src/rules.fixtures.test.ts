@@ -183,6 +183,39 @@ describe("the dependency rules", () => {
     ]);
   });
 
+  it("refuse shipped code the dev-only entries, and the agent password hashing", () => {
+    const violations = violationsOf({
+      "apps/agent/src/connection.ts": [
+        'import { hashSecret } from "@tsunagi/core/password";',
+        'import type { Hello } from "@tsunagi/core/wire";',
+      ].join("\n"),
+      "apps/agent/test/helpers.ts": 'import { hashSecret } from "@tsunagi/core/password";\n',
+      "apps/relay/src/auth.ts": 'import { verifySecret } from "@tsunagi/core/password";\n',
+      "apps/relay/src/docs.ts": 'import { renderReasonsMarkdown } from "@tsunagi/core/docs";\n',
+      "apps/relay/src/start.ts": 'import { countingArgon2 } from "@tsunagi/core/testing";\n',
+      "packages/fixtures/src/synthetic.ts": 'import { createTestDatabase } from "@tsunagi/db/testing";\n',
+      "packages/core/scripts/gen-docs.ts": 'import { renderReasonsMarkdown } from "@tsunagi/core/docs";\n',
+      "apps/relay/test/helpers.ts": 'import { createTestDatabase } from "@tsunagi/db/testing";\n',
+      "packages/core/package.json": manifest("@tsunagi/core", {
+        exports: {
+          ".": "./src/index.ts",
+          "./docs": "./src/docs.ts",
+          "./password": "./src/password.ts",
+          "./testing": "./src/testing/index.ts",
+          "./wire": "./src/wire.ts",
+        },
+      }),
+      "packages/db/package.json": manifest("@tsunagi/db", {
+        exports: { ".": "./src/index.ts", "./testing": "./src/testing/index.ts" },
+      }),
+    });
+    expect(violations.map(brief)).toEqual([
+      "agent-depends-on-core-only apps/agent/src/connection.ts:1 @tsunagi/core/password",
+      "dev-only-entry apps/relay/src/docs.ts:1 @tsunagi/core/docs",
+      "dev-only-entry apps/relay/src/start.ts:1 @tsunagi/core/testing",
+    ]);
+  });
+
   it("refuse the agent anything but core, and a running app the fixtures", () => {
     const violations = violationsOf({
       "apps/agent/package.json": manifest("@tsunagi/agent", {

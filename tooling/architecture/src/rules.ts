@@ -16,6 +16,7 @@ export type Rule =
   | "core-is-pure"
   | "agent-depends-on-core-only"
   | "fixtures-dev-only"
+  | "dev-only-entry"
   | "deep-import";
 
 export type Violation = {
@@ -37,6 +38,11 @@ export const COMPOSITION_ROOTS: ReadonlySet<string> = new Set(["@tsunagi/platfor
 const CORE = "@tsunagi/core";
 const AGENT = "@tsunagi/agent";
 const FIXTURES = "@tsunagi/fixtures";
+
+/** Entry points for tests and tooling only: the docs generator and the test helpers. */
+const DEV_ENTRIES = ["@tsunagi/core/docs", "@tsunagi/core/testing", "@tsunagi/db/testing"];
+/** Password hashing loads argon2, a native module: the agent, installed on customers' PCs, hashes nothing. */
+const PASSWORD_ENTRY = "@tsunagi/core/password";
 
 /** Modules that do I/O (or talk to the database): core takes data in and returns decisions. */
 const IO_MODULES = [
@@ -234,6 +240,21 @@ function checkFile(file: SourceFile, members: Map<string, Member>): Violation[] 
         ...at,
         rule: "agent-depends-on-core-only",
         message: "the agent depends on @tsunagi/core only",
+      });
+    }
+    if (from.name === AGENT && !dev && !typeOnly && names(specifier, PASSWORD_ENTRY)) {
+      found.push({
+        ...at,
+        rule: "agent-depends-on-core-only",
+        message: `the agent hashes no password: ${PASSWORD_ENTRY} loads argon2`,
+      });
+    }
+    // The fixtures are dev code as a whole (rule 5): they may build on the test helpers.
+    if (!dev && !typeOnly && from.name !== FIXTURES && DEV_ENTRIES.some((entry) => names(specifier, entry))) {
+      found.push({
+        ...at,
+        rule: "dev-only-entry",
+        message: `${specifier} is for tests and tooling: shipped code does not load it`,
       });
     }
     if (
