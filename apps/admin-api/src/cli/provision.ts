@@ -4,7 +4,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { hashSecret, type Model } from "@tsunagi/core";
-import { type Database, schema } from "@tsunagi/db";
+import { contractByCode, type Database, insertContractWithAdmin, insertUser } from "@tsunagi/db";
+import type { NewUser } from "@tsunagi/db/schema";
 
 /** A temporary password an operator can read out: no look-alike characters. */
 export function temporaryPassword(length = 14): string {
@@ -51,26 +52,17 @@ export async function provisionContract(
   const password = temporaryPassword();
   const passwordHash = await hashSecret(password);
   const adminLogin = input.adminLogin ?? `${input.contractCode}.admin`;
-  await db.transaction(async (tx) => {
-    const [contract] = await tx
-      .insert(schema.contracts)
-      .values({
-        contractCode: input.contractCode,
-        name: input.name,
-        model: input.model,
-        serverHost: input.serverHost,
-        ...(input.timeZone ? { timeZone: input.timeZone } : {}),
-      })
-      .returning();
-    if (!contract) throw new Error("contract not inserted");
-    await tx.insert(schema.adminAccounts).values({
-      contractId: contract.id,
+  await insertContractWithAdmin(
+    db,
+    {
+      contractCode: input.contractCode,
+      name: input.name,
+      model: input.model,
       serverHost: input.serverHost,
-      loginName: adminLogin,
-      passwordHash,
-      temporaryPassword: true,
-    });
-  });
+      ...(input.timeZone ? { timeZone: input.timeZone } : {}),
+    },
+    { serverHost: input.serverHost, loginName: adminLogin, passwordHash, temporaryPassword: true },
+  );
   return {
     contractCode: input.contractCode,
     name: input.name,
@@ -86,24 +78,16 @@ export async function addUser(
   db: Database,
   input: { contractCode: string; userName: string; password: string; viewerProduct?: string; memo?: string },
 ) {
-  const { eq } = await import("drizzle-orm");
-  const [contract] = await db
-    .select()
-    .from(schema.contracts)
-    .where(eq(schema.contracts.contractCode, input.contractCode));
+  const contract = await contractByCode(db, input.contractCode);
   if (!contract) throw new Error(`no contract ${input.contractCode}`);
-  const [user] = await db
-    .insert(schema.users)
-    .values({
-      contractId: contract.id,
-      serverHost: contract.serverHost,
-      userName: input.userName,
-      passwordHash: await hashSecret(input.password),
-      viewerProduct: (input.viewerProduct ??
-        "terminal-ndl-s") as typeof schema.users.$inferInsert.viewerProduct,
-      memo: input.memo ?? "",
-    })
-    .returning();
+  const user = await insertUser(db, {
+    contractId: contract.id,
+    serverHost: contract.serverHost,
+    userName: input.userName,
+    passwordHash: await hashSecret(input.password),
+    viewerProduct: (input.viewerProduct ?? "terminal-ndl-s") as NewUser["viewerProduct"],
+    memo: input.memo ?? "",
+  });
   return { contract, user };
 }
 
