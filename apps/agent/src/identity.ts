@@ -19,15 +19,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { homedir, hostname, platform, userInfo } from "node:os";
 import { dirname, join } from "node:path";
+import type { DeviceIdentity } from "@tsunagi/core/rules";
 import { z } from "zod";
 import type { AgentEnv } from "./env.js";
-
-export interface DeviceIdentity {
-  readonly machineId: string;
-  readonly osUser: string;
-  /** base64 SPKI DER of the Ed25519 public key, as the wire wants it. */
-  readonly installPublicKey: string;
-}
 
 export interface LoadedIdentity {
   readonly identity: DeviceIdentity;

@@ -20,7 +20,8 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { AuthenticationError, connectAndAuthenticate, type Program } from "@tsunagi/agent";
 import { hashSecret } from "@tsunagi/core/password";
-import { connect, ensureDatabase, migrate, schema, startEmbedded } from "@tsunagi/db";
+import { connect, migrate, schema } from "@tsunagi/db";
+import { ensureDatabase, startEmbedded } from "@tsunagi/db/server";
 
 const PASSWORD = "bench-password";
 const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 100);

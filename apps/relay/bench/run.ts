@@ -26,7 +26,8 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { connectAndAuthenticate } from "@tsunagi/agent";
 import { hashSecret, verifySecret } from "@tsunagi/core/password";
-import { connect, ensureDatabase, migrate, schema, startEmbedded } from "@tsunagi/db";
+import { connect, migrate, schema } from "@tsunagi/db";
+import { ensureDatabase, startEmbedded } from "@tsunagi/db/server";
 
 const PASSWORD = "bench-password";
 const USB_KEY = "BENCH-KEY";

@@ -1,7 +1,7 @@
 /** The relay's tunables, with the production defaults; tests shorten the windows and loosen the limits. */
 import { availableParallelism } from "node:os";
 import { DEFAULT_MAX_CHANNELS } from "@tsunagi/core/frames";
-import { STALE_AFTER_SECONDS } from "@tsunagi/db";
+import { SESSION_STALE_SECONDS } from "@tsunagi/core/rules";
 
 export interface RateLimit {
   /** Attempts allowed at once (bucket size). */
@@ -45,7 +45,7 @@ export interface RelayConfig {
 }
 
 export const defaultConfig: RelayConfig = {
-  staleAfterSeconds: STALE_AFTER_SECONDS,
+  staleAfterSeconds: SESSION_STALE_SECONDS,
   heartbeatIntervalMs: 15_000,
   trustedProxies: [],
   rateLimitPerAddress: { burst: 30, perSecond: 0.5 },

@@ -25,7 +25,7 @@ import {
   MAX_CONTROL_MESSAGE_BYTES,
   ToRelay,
 } from "@tsunagi/core/wire";
-import { closeSession, type Database, heartbeat } from "@tsunagi/db";
+import { closeSession, type Database, heartbeat, loggableError } from "@tsunagi/db";
 import type { RawData, WebSocket } from "ws";
 import { type AuthDeps, authenticate } from "./auth.js";
 import type { RelayConfig } from "./config.js";
@@ -220,7 +220,7 @@ export function onConnection(relay: RelayContext, ws: WebSocket, request: Incomi
       const sessionId = peer.sessionId;
       // A failed close leaves the lease to go stale; the sweep then ends its history row.
       closeSession(db, sessionId).catch((error) =>
-        log({ event: "database-error", during: "close-session", error: String(error) }),
+        log({ event: "database-error", during: "close-session", error: loggableError(error) }),
       );
     }
   });
@@ -358,7 +358,7 @@ export function onConnection(relay: RelayContext, ws: WebSocket, request: Incomi
         closeWith(CloseCode.disconnectedByAdmin, "disconnected by the account manager");
     } catch (error) {
       // The database is away: keep the session; the lease is renewed once it is back.
-      log({ event: "database-error", during: "heartbeat", error: String(error) });
+      log({ event: "database-error", during: "heartbeat", error: loggableError(error) });
     }
   }
 }

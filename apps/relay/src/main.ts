@@ -2,7 +2,7 @@
  * The relay as a process: read the environment, open (and migrate) the database, listen. Prints one
  * line "relay listening on URL" on stdout once ready, which scripts and tests wait for.
  */
-import { openPlatformDatabase } from "@tsunagi/db";
+import { openPlatformDatabase } from "@tsunagi/db/server";
 import { readEnv } from "./env.js";
 import { jsonLog, silentLog } from "./log.js";
 import { relaySettings, startRelay } from "./start.js";

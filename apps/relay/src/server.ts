@@ -16,7 +16,7 @@ import type { Duplex } from "node:stream";
 import { createAdaptorServer } from "@hono/node-server";
 import { dummyHashOnce } from "@tsunagi/core/password";
 import { MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core/wire";
-import { closeSession, type Database, expireStaleSessions } from "@tsunagi/db";
+import { closeSession, type Database, expireStaleSessions, loggableError } from "@tsunagi/db";
 import { Hono } from "hono";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type RelayConfig, resolveConfig } from "./config.js";
@@ -94,7 +94,7 @@ export function createRelay(deps: RelayDeps): Relay {
       staleAfterSeconds: config.staleAfterSeconds,
       relayInstance: randomUUID(),
       now,
-      onDatabaseError: (error: unknown) => log({ event: "database-error", error: String(error) }),
+      onDatabaseError: (error: unknown) => log({ event: "database-error", error: loggableError(error) }),
     },
     perAddress: new RateLimiter(config.rateLimitPerAddress),
     perUser: new RateLimiter(config.rateLimitPerUser),
@@ -148,7 +148,7 @@ export function createRelay(deps: RelayDeps): Relay {
       const expired = await expireStaleSessions(db, config.staleAfterSeconds);
       if (expired > 0) log({ event: "sessions-expired", count: expired });
     } catch (error) {
-      log({ event: "database-error", during: "expire", error: String(error) });
+      log({ event: "database-error", during: "expire", error: loggableError(error) });
     }
     relay.perAddress.sweep();
     relay.perUser.sweep();

@@ -16,7 +16,7 @@ import {
   WINDOW_CHANNEL,
   windowOverrun,
 } from "@tsunagi/core/frames";
-import { type Database, setSessionPeer } from "@tsunagi/db";
+import { type Database, loggableError, setSessionPeer } from "@tsunagi/db";
 import type { Log } from "./log.js";
 import type { Peer, Peers } from "./peers.js";
 
@@ -108,7 +108,7 @@ export class Tunnel {
       // Extended display: the client's history row names the viewer that reached it.
       client.recordedViewers.add(viewer.userName);
       setSessionPeer(this.deps.db, client.sessionId, viewer.userName).catch((error) =>
-        this.deps.log({ event: "database-error", during: "set-peer", error: String(error) }),
+        this.deps.log({ event: "database-error", during: "set-peer", error: loggableError(error) }),
       );
     }
     return undefined;

@@ -3,7 +3,7 @@
  * forwarding a local service, a viewer reaching it, and a wrong password shown as a reference code.
  */
 import { connect } from "node:net";
-import { freePort } from "@tsunagi/db";
+import { freePort } from "@tsunagi/db/server";
 import { DEMO } from "@tsunagi/fixtures";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { echoServer, historyOf, type Stack, startStack, tempDir } from "./helpers.js";

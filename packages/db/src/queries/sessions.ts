@@ -9,9 +9,6 @@ import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { accessHistory, activeSessions, users } from "../schema/index.js";
 
-/** @deprecated use `SESSION_STALE_SECONDS` from `@tsunagi/core/rules`, the one definition of the stale window. */
-export const STALE_AFTER_SECONDS = SESSION_STALE_SECONDS;
-
 /** Whether a lease's last heartbeat is older than the stale window, computed on the database clock. */
 export function isStaleSql(staleAfterSeconds: number) {
   return sql<boolean>`${activeSessions.lastHeartbeatAt} < now() - make_interval(secs => ${staleAfterSeconds})`;
