@@ -91,7 +91,7 @@ export async function addUser(
   return { contract, user };
 }
 
-/** The account sheet as the operator hands it over (DOMAIN.md: server information, admin account). */
+/** The account sheet as the operator hands it over (docs/domain.md, "Admin accounts and security settings"). */
 export function renderAccountSheet(sheet: AccountSheet): string {
   return [
     `Tsunagi user account sheet (ユーザアカウント一覧表)        Contract ID: ${sheet.contractCode}`,
