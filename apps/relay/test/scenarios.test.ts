@@ -1,5 +1,5 @@
 /**
- * The seed pages' scenarios end to end: real relay, real agents (in process), real database. Each
+ * The scenarios of docs/domain.md end to end: real relay, real agents (in process), real database. Each
  * checks both sides — what the person sees (only a reference code) and what the account manager's
  * history records (the reason's code).
  */

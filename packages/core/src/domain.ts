@@ -1,5 +1,5 @@
 /**
- * The domain's closed vocabularies (DOMAIN.md "Who is who" and "Products a viewer can be"): one word for
+ * The domain's closed vocabularies (docs/domain.md "Who is who" and "Products, families and editions"): one word for
  * one thing, shared by the database schema, the relay, the admin API and the TUI.
  */
 import { z } from "zod";
@@ -27,7 +27,7 @@ export const families = ["usb", "fingerprint", "terminal", "mobile"] as const;
 export const Family = z.enum(families);
 export type Family = z.infer<typeof Family>;
 
-/** Every product a viewer can be (DOMAIN.md's product table), as sent in the relay's hello. */
+/** Every product a viewer can be (docs/domain.md's product table), as sent in the relay's hello. */
 export const products = [
   "usb-ndl",
   "usb-xdl",

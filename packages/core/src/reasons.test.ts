@@ -12,7 +12,7 @@ import {
   reasonsOf,
 } from "./reasons.js";
 
-/** Every code DOMAIN.md names, per model. */
+/** Every code docs/domain.md names, per model. */
 const legacyCodes = [
   110200, 90100, 280100, 80100, 70100, 290100, 60100, 270100, 120300, 40100, 40200, 200200, 170400, 180200,
   190500, 190100, 140200, 30100, 30200,
@@ -20,7 +20,7 @@ const legacyCodes = [
 const neoCodes = [110200, 120300, 320100, 40200, 200300, 200400, 190500];
 
 describe("the reason catalogue", () => {
-  it("covers every code of DOMAIN.md for both models", () => {
+  it("covers every code of docs/domain.md for both models", () => {
     const codes = (model: "legacy" | "neo") => new Set(reasonsOf(model).map((key) => reasons[key].code));
     for (const code of legacyCodes) expect(codes("legacy")).toContain(code);
     for (const code of neoCodes) expect(codes("neo")).toContain(code);

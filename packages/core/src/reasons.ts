@@ -1,7 +1,7 @@
 /**
  * The reason catalogue: every reason an authentication attempt can be recorded with in the access
  * history, for both models, in both languages, with the response steps the admin tools show and the
- * user-management setting that fixes it (DOMAIN.md "The reason catalogue", seed pages 000 and 001).
+ * user-management setting that fixes it (docs/domain.md "The reason catalogue").
  *
  * Codes are the service's own and are not unique (110200, 60100, 140200 and 190500 each carry more than
  * one reason), so the stable identity of a reason is its key, never its code. Reasons marked `ours` are
@@ -47,7 +47,7 @@ export interface ReasonEntry {
   readonly explanation: Text;
   readonly response: Steps;
   readonly fix: Fix | null;
-  /** True when no source describes it: the rule is this project's design (DOMAIN.md "(ours)"). */
+  /** True when no source describes it: the rule is this project's design (docs/domain.md "(ours)"). */
   readonly ours: boolean;
   /** False when the attempt cannot be tied to a contract, so no history row is written. */
   readonly recorded: boolean;

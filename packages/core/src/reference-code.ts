@@ -1,6 +1,6 @@
 /**
  * What the person at a viewer or client is told when authentication fails: a reference code and one
- * fixed sentence (DOMAIN.md "What each side is told").
+ * fixed sentence (docs/domain.md "What the person is told: reference codes").
  *
  * (ours) The code depends only on what the program already knows about itself — its role and, for a
  * viewer, its product family — and never on the reason, so a wrong user name, a wrong password and a

@@ -20,7 +20,7 @@ const perms = (overrides: Partial<Account["permissions"]>) => ({ ...account().pe
 const secondsAgo = (s: number) => new Date(now.getTime() - s * 1000);
 
 /**
- * One scenario per catalogue entry, from the seed pages. A Record over ReasonKey: a new reason without
+ * One scenario per catalogue entry (docs/domain.md, docs/reasons.md). A Record over ReasonKey: a new reason without
  * a scenario fails to compile.
  */
 const scenarios: Record<ReasonKey, Scenario> = {

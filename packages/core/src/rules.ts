@@ -27,7 +27,7 @@
  * attempt that passes every other rule. The duplicate check is last because it concerns the session,
  * not the credentials.
  *
- * Which checks apply to which model follows the seed pages: the neo page lists no MAC, edition or
+ * Which checks apply to which model follows docs/domain.md: the neo model lists no MAC, edition or
  * 200200 reasons, so neo skips MAC and edition checks and registers devices without an info row.
  * Sessions (one viewer and one client per user name) apply to both models.
  *
@@ -65,7 +65,7 @@ import type { ReasonKey } from "./reasons.js";
 export const SESSION_STALE_SECONDS = 60;
 
 /**
- * The identity a terminal-auth or mobile viewer presents (DOMAIN.md, ours). The relay passes it only
+ * The identity a terminal-auth or mobile viewer presents (docs/domain.md "Terminal authentication and slots", ours). The relay passes it only
  * after the viewer has signed the challenge with `installPublicKey`'s private key: an unproven device
  * is passed as no device, which a slot treats as a viewer without terminal-auth support.
  */
@@ -134,7 +134,7 @@ export interface Account {
   readonly neoDeviceLimit: number;
   /** Neo: whether new devices may register at all; closed means an unknown device fails with 200300. */
   readonly neoRegistrationOpen: boolean;
-  /** Mobile-viewer password saving (DOMAIN.md user management). */
+  /** Mobile-viewer password saving (docs/domain.md "User management and batch management"). */
   readonly mayStoreLoginPassword: boolean;
   readonly mayStoreOsLogonPassword: boolean;
 }

@@ -159,7 +159,7 @@ export type FromRelay = z.infer<typeof FromRelay>;
 // ---------------------------------------------------------------------------------------------------
 // Admin bodies. Refinements put the offending field in the message, because the TUI shows the message.
 
-/** Program permissions (DOMAIN.md user management). */
+/** Program permissions (docs/domain.md "User management and batch management"). */
 export const PermissionsBody = z.object({
   viewerProduct: ProductType.nullable(),
   viewerUsable: z.boolean(),
