@@ -9,48 +9,48 @@ import { tags } from "./common.js";
 /** Names the body entry at fault: `links[2].client`. */
 const fieldOf = (i: number, side: "viewer" | "client") => `links[${i}].${side}`;
 
+/** The one route both directions share: the body's set of links, added or removed whole. */
+function linkSetRoute<P extends string>(
+  services: Services,
+  mode: "add" | "delete",
+  path: P,
+  summary: string,
+  answer: string,
+) {
+  return router().openapi(
+    createRoute({
+      method: "post",
+      path,
+      tags,
+      summary,
+      security: [{ bearer: [] }],
+      request: { body: { required: true, content: { "application/json": { schema: GroupLinksBody } } } },
+      responses: {
+        200: { description: answer, content: { "application/json": { schema: GroupChangeResponse } } },
+        ...authErrors,
+      },
+    }),
+    async (c) => {
+      const { links: set } = c.req.valid("json");
+      return c.json(await changeLinks(services, c.get("admin"), mode, set, fieldOf), 200);
+    },
+  );
+}
+
 export function linkRoutes(services: Services) {
   return router()
-    .openapi(
-      createRoute({
-        method: "post",
-        path: "/groups/links",
-        tags,
-        summary: "Add links (existing ones are kept)",
-        security: [{ bearer: [] }],
-        request: { body: { required: true, content: { "application/json": { schema: GroupLinksBody } } } },
-        responses: {
-          200: {
-            description: "How many were added",
-            content: { "application/json": { schema: GroupChangeResponse } },
-          },
-          ...authErrors,
-        },
-      }),
-      async (c) => {
-        const { links: set } = c.req.valid("json");
-        return c.json(await changeLinks(services, c.get("admin"), "add", set, fieldOf), 200);
-      },
+    .route(
+      "/",
+      linkSetRoute(
+        services,
+        "add",
+        "/groups/links",
+        "Add links (existing ones are kept)",
+        "How many were added",
+      ),
     )
-    .openapi(
-      createRoute({
-        method: "post",
-        path: "/groups/links/remove",
-        tags,
-        summary: "Remove links",
-        security: [{ bearer: [] }],
-        request: { body: { required: true, content: { "application/json": { schema: GroupLinksBody } } } },
-        responses: {
-          200: {
-            description: "How many were removed",
-            content: { "application/json": { schema: GroupChangeResponse } },
-          },
-          ...authErrors,
-        },
-      }),
-      async (c) => {
-        const { links: set } = c.req.valid("json");
-        return c.json(await changeLinks(services, c.get("admin"), "delete", set, fieldOf), 200);
-      },
+    .route(
+      "/",
+      linkSetRoute(services, "delete", "/groups/links/remove", "Remove links", "How many were removed"),
     );
 }
