@@ -1,6 +1,6 @@
+/** Token buckets: the burst, the refill, and the seconds until a token is back. */
 import { describe, expect, it } from "vitest";
 import { RateLimiter } from "./rate-limit.js";
-import { Semaphore } from "./semaphore.js";
 
 describe("RateLimiter", () => {
   it("allows the burst, then refills at the rate", () => {
@@ -25,25 +25,5 @@ describe("RateLimiter", () => {
     expect(limiter.admit("a")).toEqual({ ok: false, retryAfterSeconds: 3 });
     now = 10_000;
     expect(limiter.admit("a")).toEqual({ ok: true });
-  });
-});
-
-describe("Semaphore", () => {
-  it("never runs more than its limit and refuses beyond the queue", async () => {
-    const sem = new Semaphore(2, 3);
-    let running = 0;
-    let peak = 0;
-    const task = async () => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 10));
-      running--;
-      return 1;
-    };
-    const results = await Promise.all(Array.from({ length: 8 }, () => sem.run(task)));
-    expect(peak).toBe(2);
-    expect(results.filter((r) => r === null)).toHaveLength(3);
-    expect(sem.active).toBe(0);
-    expect(sem.queued).toBe(0);
   });
 });
