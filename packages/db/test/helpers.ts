@@ -1,6 +1,7 @@
 /** Minimal rows for the db package's own tests (fixtures depends on db, so it cannot be used here). */
 import { randomBytes } from "node:crypto";
 import type { Database } from "../src/client.js";
+import { type LeaseToOpen, recordSuccessAndOpenSession } from "../src/queries/index.js";
 import { contracts, users } from "../src/schema/index.js";
 
 export async function makeContract(db: Database, serverHost = `srv${randomBytes(3).toString("hex")}`) {
@@ -25,4 +26,26 @@ export async function makeUser(db: Database, contract: { id: string; serverHost:
     .returning();
   if (!user) throw new Error("no user");
   return user;
+}
+
+/**
+ * A login's success as the relay writes it (`recordSuccessAndOpenSession`): the history row and the
+ * session lease of `user` in `role`, losing to a live lease with the role's duplicate reason.
+ */
+export function openLoginSession(
+  db: Database,
+  contract: { id: string },
+  user: { id: string; userName: string },
+  role: "viewer" | "client",
+  options: { startedAt?: Date; lease?: Partial<LeaseToOpen> } = {},
+) {
+  const who = { contractId: contract.id, userId: user.id, userName: user.userName, role };
+  return recordSuccessAndOpenSession(
+    db,
+    { ...who, result: "success", startedAt: options.startedAt ?? new Date() },
+    { ...who, sourceAddress: null, relayInstance: "r", ...options.lease },
+    role === "viewer"
+      ? { reasonKey: "duplicate-viewer", reasonCode: 30100 }
+      : { reasonKey: "duplicate-client", reasonCode: 30200 },
+  );
 }

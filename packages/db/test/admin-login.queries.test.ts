@@ -4,17 +4,13 @@
  */
 import { afterPasswordFailure } from "@tsunagi/core/rules";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { recordAdminLogin } from "../src/queries/index.js";
 import { adminAccounts, contracts } from "../src/schema/index.js";
-import { createTestDatabase, type TestDatabase } from "../src/testing/index.js";
+import { useTestDatabase } from "../src/testing/index.js";
 import { makeContract } from "./helpers.js";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.close());
+const t = useTestDatabase();
 
 async function makeAdmin(threshold: number) {
   const contract = await makeContract(t.db);

@@ -1,15 +1,11 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { findUserForAttempt, initialiseSlot, registerDevice, updateUser } from "../src/queries/index.js";
 import { deviceRegistrations, groupLinks, users } from "../src/schema/index.js";
-import { createTestDatabase, type TestDatabase } from "../src/testing/index.js";
+import { useTestDatabase } from "../src/testing/index.js";
 import { makeContract, makeUser } from "./helpers.js";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.close());
+const t = useTestDatabase();
 
 const device = (n: number) => ({ machineId: `m${n}`, osUser: "alice", installPublicKey: `key${n}` });
 

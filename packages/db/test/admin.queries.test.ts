@@ -1,5 +1,5 @@
 /** The admin API's queries on a real database: each reads and changes one contract only. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   addGroupLinks,
   auditPage,
@@ -12,14 +12,10 @@ import {
   usersPage,
 } from "../src/queries/index.js";
 import { adminAccounts } from "../src/schema/index.js";
-import { createTestDatabase, type TestDatabase } from "../src/testing/index.js";
+import { useTestDatabase } from "../src/testing/index.js";
 import { makeContract, makeUser } from "./helpers.js";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.close());
+const t = useTestDatabase();
 
 describe("admin queries", () => {
   it("pages a contract's users by name, searching name and memo with % and _ taken literally", async () => {

@@ -1,21 +1,12 @@
 import { afterPasswordFailure } from "@tsunagi/core/rules";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  bumpAndReadAttemptState,
-  recordFailedAttempt,
-  recordSuccessAndOpenSession,
-  resetFailureCounter,
-} from "../src/queries/index.js";
+import { describe, expect, it } from "vitest";
+import { bumpAndReadAttemptState, recordFailedAttempt, resetFailureCounter } from "../src/queries/index.js";
 import { activeSessions, users } from "../src/schema/index.js";
-import { createTestDatabase, type TestDatabase } from "../src/testing/index.js";
-import { makeContract, makeUser } from "./helpers.js";
+import { useTestDatabase } from "../src/testing/index.js";
+import { makeContract, makeUser, openLoginSession } from "./helpers.js";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.close());
+const t = useTestDatabase();
 
 const now = new Date("2026-11-30T00:00:00Z");
 const attempt = (userId: string | null, passwordOk: boolean) => ({
@@ -96,26 +87,7 @@ describe("the failure counter, bumped atomically (statement 2)", () => {
   it("a lock asks the user's live sessions to end, and only a lock does", async () => {
     const c = await makeContract(t.db);
     const u = await makeUser(t.db, c, "has.session");
-    const opened = await recordSuccessAndOpenSession(
-      t.db,
-      {
-        contractId: c.id,
-        userId: u.id,
-        userName: u.userName,
-        role: "viewer",
-        result: "success",
-        startedAt: now,
-      },
-      {
-        contractId: c.id,
-        userId: u.id,
-        userName: u.userName,
-        role: "viewer",
-        sourceAddress: null,
-        relayInstance: "r",
-      },
-      { reasonKey: "duplicate-viewer", reasonCode: 30100 },
-    );
+    const opened = await openLoginSession(t.db, c, u, "viewer", { startedAt: now });
     expect(opened.opened).toBe(true);
     const requested = async () =>
       (await t.db.select().from(activeSessions).where(eq(activeSessions.userId, u.id)))[0]

@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   closeSession,
   expireStaleSessions,
@@ -8,14 +8,10 @@ import {
   recordAttempt,
 } from "../src/queries/index.js";
 import { accessHistory, activeSessions } from "../src/schema/index.js";
-import { createTestDatabase, type TestDatabase } from "../src/testing/index.js";
+import { useTestDatabase } from "../src/testing/index.js";
 import { makeContract, makeUser } from "./helpers.js";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.close());
+const t = useTestDatabase();
 
 async function attempt(contractId: string, userId: string, userName: string) {
   return recordAttempt(t.db, { contractId, userId, userName, role: "viewer", result: "success" });

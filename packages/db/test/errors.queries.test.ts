@@ -1,13 +1,9 @@
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loggableError } from "../src/errors.js";
-import { createTestDatabase, type TestDatabase } from "../src/testing/index.js";
+import { useTestDatabase } from "../src/testing/index.js";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.close());
+const t = useTestDatabase();
 
 describe("loggableError", () => {
   it("keeps the server's message and SQLSTATE of a failed statement, never its text or parameters", async () => {

@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   attachSession,
   failRecordedAttempt,
@@ -11,14 +11,10 @@ import {
   storeFailureCounter,
 } from "../src/queries/index.js";
 import { accessHistory, activeSessions, users } from "../src/schema/index.js";
-import { createTestDatabase, type TestDatabase } from "../src/testing/index.js";
+import { useTestDatabase } from "../src/testing/index.js";
 import { makeContract, makeUser } from "./helpers.js";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.close());
+const t = useTestDatabase();
 
 describe("the relay's attempt bookkeeping", () => {
   it("attaches a session, names its peer on lease and row, and reports staleness", async () => {

@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   closeSession,
   findUserForAttempt,
@@ -11,14 +11,10 @@ import {
   sessionsOfUser,
 } from "../src/queries/index.js";
 import { accessHistory, activeSessions, groupLinks } from "../src/schema/index.js";
-import { createTestDatabase, type TestDatabase } from "../src/testing/index.js";
-import { makeContract, makeUser } from "./helpers.js";
+import { useTestDatabase } from "../src/testing/index.js";
+import { makeContract, makeUser, openLoginSession } from "./helpers.js";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.close());
+const t = useTestDatabase();
 
 const identity = (n: number) => ({ machineId: `m${n}`, osUser: `u${n}`, installPublicKey: `k${n}` });
 
@@ -47,26 +43,7 @@ describe("the relay's handshake queries", () => {
     ]);
     await registerDevice(t.db, viewer.id, "pc", identity(1));
     await registerDevice(t.db, viewer.id, "mobile", identity(2));
-    const opened = await recordSuccessAndOpenSession(
-      t.db,
-      {
-        contractId: c.id,
-        userId: viewer.id,
-        userName: viewer.userName,
-        role: "viewer",
-        result: "success",
-        startedAt: new Date(),
-      },
-      {
-        contractId: c.id,
-        userId: viewer.id,
-        userName: viewer.userName,
-        role: "viewer",
-        sourceAddress: null,
-        relayInstance: "r",
-      },
-      { reasonKey: "duplicate-viewer", reasonCode: 30100 },
-    );
+    const opened = await openLoginSession(t.db, c, viewer, "viewer");
     expect(opened.opened).toBe(true);
 
     const state = await readAttemptState(t.db, c.serverHost, "state.viewer", 60);
@@ -152,19 +129,7 @@ describe("the relay's handshake queries", () => {
       peerUserName: "target.client",
     });
     // The other role is free.
-    const client = await recordSuccessAndOpenSession(
-      t.db,
-      { contractId: c.id, userId: u.id, userName: u.userName, role: "client", result: "success", startedAt },
-      {
-        contractId: c.id,
-        userId: u.id,
-        userName: u.userName,
-        role: "client",
-        sourceAddress: null,
-        relayInstance: "r",
-      },
-      { reasonKey: "duplicate-client", reasonCode: 30200 },
-    );
+    const client = await openLoginSession(t.db, c, u, "client", { startedAt });
     expect(client.opened).toBe(true);
 
     // Closing ends the row, in one statement.

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   advanceAccessEpoch,
   bumpAndReadAttemptState,
@@ -6,17 +6,12 @@ import {
   liveSessionsOf,
   openSession,
   recordAttempt,
-  recordSuccessAndOpenSession,
   requestSessionEnd,
 } from "../src/queries/index.js";
-import { createTestDatabase, type TestDatabase } from "../src/testing/index.js";
-import { makeContract, makeUser } from "./helpers.js";
+import { useTestDatabase } from "../src/testing/index.js";
+import { makeContract, makeUser, openLoginSession } from "./helpers.js";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.close());
+const t = useTestDatabase();
 
 async function open(
   contract: { id: string },
@@ -109,27 +104,9 @@ describe("a login that read the account just before a change that takes access a
       await advanceAccessEpoch(tx as never, contract.id, [user.id], []);
     });
     // Statement 3: the lease, on the epoch the rules decided on.
-    const opened = await recordSuccessAndOpenSession(
-      t.db,
-      {
-        contractId: contract.id,
-        userId: user.id,
-        userName: user.userName,
-        role: "viewer",
-        result: "success",
-        startedAt: new Date(),
-      },
-      {
-        contractId: contract.id,
-        userId: user.id,
-        userName: user.userName,
-        role: "viewer",
-        sourceAddress: "192.0.2.7",
-        relayInstance: "test",
-        accessEpoch: read.state.user.accessEpoch,
-      },
-      { reasonKey: "duplicate-viewer", reasonCode: 30100 },
-    );
+    const opened = await openLoginSession(t.db, contract, user, "viewer", {
+      lease: { sourceAddress: "192.0.2.7", relayInstance: "test", accessEpoch: read.state.user.accessEpoch },
+    });
     if (!opened.opened) throw new Error("not opened");
     expect(await heartbeat(t.db, opened.sessionId)).toEqual({ alive: true, disconnectRequested: true });
   });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type HistoryFilter,
   historyPage,
@@ -6,14 +6,10 @@ import {
   historyRows,
   recordAttempt,
 } from "../src/queries/index.js";
-import { createTestDatabase, type TestDatabase } from "../src/testing/index.js";
+import { useTestDatabase } from "../src/testing/index.js";
 import { makeContract, makeUser } from "./helpers.js";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.close());
+const t = useTestDatabase();
 
 const at = (s: string) => new Date(`2026-11-15T${s}+09:00`);
 
