@@ -1,5 +1,5 @@
 /** Starts the admin API: the platform database (external or embedded), then the HTTP server. */
-import { openPlatformDatabase } from "@tsunagi/db";
+import { openPlatformDatabase } from "@tsunagi/db/server";
 import { pino } from "pino";
 import { readEnv } from "./env.js";
 import { adminApiSettings, startAdminApi } from "./start.js";

@@ -1,4 +1,4 @@
-import { verifySecret } from "@tsunagi/core";
+import { verifySecret } from "@tsunagi/core/password";
 import { schema } from "@tsunagi/db";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

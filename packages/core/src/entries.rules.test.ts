@@ -15,6 +15,12 @@ describe("@tsunagi/core's entry points", () => {
     expect(Object.keys(docs)).toContain("renderReasonsMarkdown");
   });
 
+  it("'.' carries no password hashing: loading it (the agent, the TUI) never loads argon2", async () => {
+    const wide = Object.keys(await import("./index.js"));
+    for (const name of ["hashSecret", "verifySecret", "verifyAgainstDummy"]) expect(wide).not.toContain(name);
+    expect(Object.keys(await import("./password.js"))).toContain("hashSecret");
+  });
+
   it("every name '.' exports is exported by a subpath too, so every import can be narrow", async () => {
     const wide = Object.keys(await import("./index.js"));
     const narrow = new Set<string>();

@@ -8,9 +8,6 @@ export * from "./csv.js";
 export * from "./domain.js";
 export * from "./fields.js";
 export * from "./frames.js";
-// Temporary, until the relay's and the admin API's imports of hashing move to @tsunagi/core/password:
-// then this line goes, and loading this entry (the agent does) no longer loads argon2.
-export * from "./password.js";
 export * from "./proof.js";
 export * from "./rate-limit.js";
 export * from "./reasons.js";

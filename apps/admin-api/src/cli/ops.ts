@@ -6,7 +6,8 @@
  */
 import { parseArgs } from "node:util";
 import { Model, ProductType } from "@tsunagi/core";
-import { connect, openPlatformDatabase } from "@tsunagi/db";
+import { connect } from "@tsunagi/db";
+import { openPlatformDatabase } from "@tsunagi/db/server";
 import { readEnv } from "../env.js";
 import {
   addUser,

@@ -3,7 +3,8 @@
  * account (temporary password), add a user, and render the account sheet (ユーザアカウント一覧表).
  */
 import { randomBytes } from "node:crypto";
-import { hashSecret, type Model } from "@tsunagi/core";
+import type { Model } from "@tsunagi/core/domain";
+import { hashSecret } from "@tsunagi/core/password";
 import { contractByCode, type Database, insertContractWithAdmin, insertUser } from "@tsunagi/db";
 import type { NewUser } from "@tsunagi/db/schema";
 

@@ -3,7 +3,9 @@
  * (IPv6 by its /64) and per login name, and the bounded queue of argon2 verifications that logins and
  * password changes share. One set per app; a refusal says when to come back (Retry-After).
  */
-import { RateLimiter, Semaphore, verifyAgainstDummy, verifySecret } from "@tsunagi/core";
+import { verifyAgainstDummy, verifySecret } from "@tsunagi/core/password";
+import { RateLimiter } from "@tsunagi/core/rate-limit";
+import { Semaphore } from "@tsunagi/core/semaphore";
 import type { Context } from "hono";
 import type { Services } from "../context.js";
 import { ApiError } from "../errors.js";

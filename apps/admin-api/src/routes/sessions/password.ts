@@ -4,7 +4,7 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { ChangePasswordBody } from "@tsunagi/api-contract/sessions";
-import { hashSecret } from "@tsunagi/core";
+import { hashSecret } from "@tsunagi/core/password";
 import { adminAccountById, changeAdminPassword, recordAdminLogin } from "@tsunagi/db";
 import { asDb, auditable, writeAudit } from "../../audit.js";
 import { router, type Services } from "../../context.js";

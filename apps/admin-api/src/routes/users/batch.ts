@@ -4,7 +4,7 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { BatchPatchBody, BatchPatchResponse, type UserDetail } from "@tsunagi/api-contract/users";
-import { hashSecret } from "@tsunagi/core";
+import { hashSecret } from "@tsunagi/core/password";
 import { usersByName } from "@tsunagi/db";
 import { asDb } from "../../audit.js";
 import { router, type Services } from "../../context.js";

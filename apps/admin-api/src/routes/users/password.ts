@@ -1,7 +1,7 @@
 /** PUT /users/{userName}/password: an account manager sets a user's password (every live session of the user ends). */
 import { createRoute } from "@hono/zod-openapi";
 import { SetUserPasswordBody, UserNameParam } from "@tsunagi/api-contract/users";
-import { hashSecret } from "@tsunagi/core";
+import { hashSecret } from "@tsunagi/core/password";
 import { router, type Services } from "../../context.js";
 import { changeUser } from "../../users/change.js";
 import { changedUserResponses, tags, withETag } from "./common.js";

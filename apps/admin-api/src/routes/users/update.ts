@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { UserNameParam, UserPatchBody } from "@tsunagi/api-contract/users";
-import { hashSecret } from "@tsunagi/core";
+import { hashSecret } from "@tsunagi/core/password";
 import { router, type Services } from "../../context.js";
 import { ApiError, badRequest, errorResponse } from "../../errors.js";
 import { changeUser } from "../../users/change.js";
