@@ -21,6 +21,7 @@ import {
   type Evaluation,
   evaluateAttempt,
   identityMismatch,
+  permissionsOf,
   type State,
   type ViewerAttempt,
 } from "@tsunagi/core/rules";
@@ -298,14 +299,7 @@ export function accountOf(found: UserForAttempt): Account {
     model: contract.model,
     userName: user.userName,
     userType: user.userType,
-    permissions: {
-      viewerProduct: user.viewerProduct,
-      viewerUsable: user.viewerUsable,
-      mobileConcurrentUse: user.mobileConcurrentUse,
-      clientUsable: user.clientUsable,
-      edition: user.edition,
-      allowNonPlusConcurrentUse: user.allowNonPlusConcurrentUse,
-    },
+    permissions: permissionsOf(user),
     boundUsbKeySerial: user.usbKeySerial,
     ipAllow: { viewer: user.ipAllowViewer, client: user.ipAllowClient },
     macAllow: { viewer: user.macAllowViewer, client: user.macAllowClient },

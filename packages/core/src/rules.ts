@@ -113,6 +113,21 @@ export interface Permissions {
   readonly allowNonPlusConcurrentUse: boolean;
 }
 
+/**
+ * The permissions of anything that carries them (a user row has many more columns), field by field:
+ * what the relay judges an attempt on and what the admin API compares before and after a change.
+ */
+export function permissionsOf(source: Permissions): Permissions {
+  return {
+    viewerProduct: source.viewerProduct,
+    viewerUsable: source.viewerUsable,
+    mobileConcurrentUse: source.mobileConcurrentUse,
+    clientUsable: source.clientUsable,
+    edition: source.edition,
+    allowNonPlusConcurrentUse: source.allowNonPlusConcurrentUse,
+  };
+}
+
 /** Per role: null allows every connection; a list allows only the listed ones. */
 export interface PerRole<T> {
   readonly viewer: T | null;

@@ -1,19 +1,10 @@
 /** A user as the admin API shows it: permissions, restrictions, the terminal-auth slots' states, the lockout. */
 import type { UserDetail } from "@tsunagi/api-contract/users";
+import { permissionsOf } from "@tsunagi/core/rules";
 import type { schema } from "@tsunagi/db";
 
 export type User = typeof schema.users.$inferSelect;
 export type Registration = typeof schema.deviceRegistrations.$inferSelect;
-
-/** What decides who may connect as what, as core's `productAllowed` reads it. */
-export const permissionsOf = (user: User) => ({
-  viewerProduct: user.viewerProduct,
-  viewerUsable: user.viewerUsable,
-  mobileConcurrentUse: user.mobileConcurrentUse,
-  clientUsable: user.clientUsable,
-  edition: user.edition,
-  allowNonPlusConcurrentUse: user.allowNonPlusConcurrentUse,
-});
 
 /** A slot's state: registered, unregistered after an initialisation, or never registered. */
 export function slotState(user: User, regs: Registration[], slot: "pc" | "mobile") {

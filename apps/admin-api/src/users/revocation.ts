@@ -3,9 +3,17 @@
  * attempt (core's rules), and whether a change can take any away at all.
  */
 import type { UserChange } from "@tsunagi/api-contract/users";
-import { addressAllowed, type Model, macAllowed, productAllowed, type SlotKind, slotOf } from "@tsunagi/core";
+import {
+  addressAllowed,
+  type Model,
+  macAllowed,
+  permissionsOf,
+  productAllowed,
+  type SlotKind,
+  slotOf,
+} from "@tsunagi/core";
 import type { LiveSession } from "@tsunagi/db";
-import { permissionsOf, type User } from "./detail.js";
+import type { User } from "./detail.js";
 
 /** Whether a change touched what decides who may connect as what (the user type included). */
 const permissionsChanged = (before: User, after: User) =>
