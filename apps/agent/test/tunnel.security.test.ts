@@ -7,6 +7,7 @@
  */
 import { connect, createServer, type Socket } from "node:net";
 import { CHANNEL_WINDOW } from "@tsunagi/core/frames";
+import type { FromRelay, ToRelay } from "@tsunagi/core/wire";
 import { afterEach, describe, expect, it } from "vitest";
 import { type WebSocket as ServerSocket, WebSocketServer } from "ws";
 import { type Client, startClient } from "../src/client.js";
@@ -16,13 +17,17 @@ interface HostileRelay {
   readonly url: string;
   /** The agent's connection, once it has been answered with a result. */
   readonly agent: Promise<ServerSocket>;
-  readonly messages: { type: string; [key: string]: unknown }[];
+  /** What the agent sent, as core's wire messages. */
+  readonly messages: ToRelay[];
   /** How the agent closed the connection. */
   readonly closed: Promise<{ code: number; reason: string }>;
   /** Sends a ping; resolves "pong" when the agent answers, or with the close if it closes first. */
   pingOrClose(): Promise<"pong" | { code: number; reason: string }>;
   close(): Promise<void>;
 }
+
+/** What this hostile relay sends is still a relay's message in form: core's `FromRelay`. */
+const send = (ws: ServerSocket, message: FromRelay) => ws.send(JSON.stringify(message));
 
 async function hostileRelay(): Promise<HostileRelay> {
   const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
@@ -39,18 +44,16 @@ async function hostileRelay(): Promise<HostileRelay> {
       ws.on("close", (code, reason) => closedResolve({ code, reason: reason.toString() }));
       ws.on("message", (data, isBinary) => {
         if (isBinary) return;
-        const message = JSON.parse(data.toString());
+        const message = JSON.parse(data.toString()) as ToRelay;
         messages.push(message);
         if (message.type === "hello") {
-          ws.send(
-            JSON.stringify({
-              type: "result",
-              ok: true,
-              sessionId: "hostile-session",
-              policy: { mayStoreLoginPassword: false, mayStoreOsLogonPassword: false },
-              ...(message.role === "viewer" ? { reachableClients: [message.user] } : {}),
-            }),
-          );
+          send(ws, {
+            type: "result",
+            ok: true,
+            sessionId: "hostile-session",
+            policy: { mayStoreLoginPassword: false, mayStoreOsLogonPassword: false },
+            ...(message.role === "viewer" ? { reachableClients: [message.user] } : {}),
+          });
           resolve(ws);
         }
         if (message.type === "pong") pongs.shift()?.();
@@ -66,7 +69,7 @@ async function hostileRelay(): Promise<HostileRelay> {
     async pingOrClose() {
       const ws = await agent;
       const pong = new Promise<"pong">((resolve) => pongs.push(() => resolve("pong")));
-      ws.send(JSON.stringify({ type: "ping" }));
+      send(ws, { type: "ping" });
       return Promise.race([pong, closed]);
     },
     close: () =>
@@ -144,7 +147,7 @@ describe("a relay that ignores the client's window", () => {
       if (text.includes("overran")) queuedAtRefusal = client?.stats().queuedBytes;
     });
     const ws = await relay.agent;
-    ws.send(JSON.stringify({ type: "open", channelId: 1 }));
+    send(ws, { type: "open", channelId: 1 });
     // 32 MiB on channel 1 without waiting for the window updates the client sends.
     const chunk = Buffer.alloc(120 * 1024, 0x33);
     for (let sent = 0; sent < 32 * 1024 * 1024; sent += chunk.length) ws.send(frame(1, chunk));
@@ -165,8 +168,8 @@ describe("channel ids and the channel cap at the client", () => {
     cleanups.push(() => sink.close());
     const client = await clientAgainst(relay, sink.port, () => {});
     const ws = await relay.agent;
-    ws.send(JSON.stringify({ type: "open", channelId: 5 }));
-    ws.send(JSON.stringify({ type: "open", channelId: 5 }));
+    send(ws, { type: "open", channelId: 5 });
+    send(ws, { type: "open", channelId: 5 });
     const outcome = await relay.pingOrClose();
     expect(outcome).toEqual({ code: 1008, reason: "channel 5 is reserved or already open" });
     // The connection is over: without reconnecting, the client has stopped.
@@ -181,9 +184,9 @@ describe("channel ids and the channel cap at the client", () => {
     cleanups.push(() => sink.close());
     const client = await clientAgainst(relay, sink.port, () => {}, 3);
     const ws = await relay.agent;
-    for (let id = 1; id <= 5; id++) ws.send(JSON.stringify({ type: "open", channelId: id }));
+    for (let id = 1; id <= 5; id++) send(ws, { type: "open", channelId: id });
     expect(await relay.pingOrClose()).toBe("pong");
-    const closes = relay.messages.filter((m) => m.type === "close");
+    const closes = relay.messages.filter((m): m is Extract<ToRelay, { type: "close" }> => m.type === "close");
     expect(closes.map((m) => m.channelId)).toEqual([4, 5]);
     expect(String(closes[0]?.reason)).toMatch(/at most 3 channels/);
     expect(client.stats().channels).toBe(3);
@@ -219,7 +222,7 @@ describe("a relay that ignores the viewer's window", () => {
     const open = await new Promise<{ channelId: number }>((resolve) => {
       ws.on("message", (data, isBinary) => {
         if (isBinary) return;
-        const message = JSON.parse(data.toString());
+        const message = JSON.parse(data.toString()) as ToRelay;
         if (message.type === "open") resolve(message);
       });
     });

@@ -6,7 +6,7 @@
  */
 import { AuthenticationError, connectAndAuthenticate, type Program } from "@tsunagi/agent";
 import { type Connection, schema } from "@tsunagi/db";
-import { connectCountingStatements, createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
+import { connectCountingStatements, useTestDatabase } from "@tsunagi/db/testing";
 import { DEMO, seedDemo } from "@tsunagi/fixtures";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -19,7 +19,7 @@ vi.mock("argon2", async (importOriginal) =>
   (await import("@tsunagi/core/testing")).countingArgon2(importOriginal, verifies),
 );
 
-let t: TestDatabase;
+const t = useTestDatabase((fresh) => seedDemo(fresh.db));
 let relay: Relay;
 let url: string;
 let relayDb: Connection;
@@ -27,8 +27,6 @@ let relayDb: Connection;
 const statements: string[] = [];
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  await seedDemo(t.db);
   relayDb = connectCountingStatements(t.url, (text) => statements.push(text));
   relay = createRelay({
     db: relayDb.db,
@@ -41,7 +39,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await relay.close();
   await relayDb.close();
-  await t.close();
 });
 
 const usbNdl: Program = { role: "viewer", product: "usb-ndl", usbKeySerial: "NDL-0001-0001" };

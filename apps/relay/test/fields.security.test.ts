@@ -8,15 +8,11 @@ import { INVALID_FIELD } from "@tsunagi/core/fields";
 import { reasonEntry } from "@tsunagi/core/reasons";
 import { DEMO } from "@tsunagi/fixtures";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { agentBase, historyOf, type Stack, startStack } from "./helpers.js";
+import { agentBase, historyOf, useStack } from "./helpers.js";
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.close());
+const stack = useStack();
 
 const listen = { host: "127.0.0.1", port: 0 };
 const FORMULA = '=HYPERLINK("//x.io")';

@@ -8,18 +8,22 @@
  */
 import { type AddressInfo, createServer } from "node:net";
 import { type Client, startClient } from "@tsunagi/agent";
-import { DEMO } from "@tsunagi/fixtures";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
+import type { Product } from "@tsunagi/core/domain";
+import { describe, expect, it } from "vitest";
+import type WebSocket from "ws";
 import type { RelayConfig } from "../src/config.js";
 import { createRelay, type Relay } from "../src/server.js";
-import { agentBase, eventually, type Stack, startStack, testConfig } from "./helpers.js";
+import {
+  agentBase,
+  eventually,
+  type RawConnection,
+  rawConnection,
+  testConfig,
+  usbViewerHello,
+  useStack,
+} from "./helpers.js";
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.close());
+const stack = useStack();
 
 type Event = { event: string; [key: string]: unknown };
 
@@ -37,43 +41,17 @@ async function loggedRelay(
   return { relay, url, events };
 }
 
-interface Raw {
-  readonly ws: WebSocket;
-  readonly messages: { type: string; [key: string]: unknown }[];
-  readonly closed: Promise<{ code: number; reason: string }>;
-}
-
-async function rawConnection(url: string): Promise<Raw> {
-  const ws = new WebSocket(`${url}/v1/connect`, { perMessageDeflate: false, autoPong: false });
-  const messages: Raw["messages"] = [];
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
-  );
-  ws.on("error", () => {});
-  ws.on("message", (data, isBinary) => {
-    if (!isBinary) messages.push(JSON.parse(data.toString()));
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once("open", () => resolve());
-    ws.once("error", reject);
-  });
-  return { ws, messages, closed };
-}
+/** A connection that answers no protocol-level ping: it reads nothing the relay sends it. */
+const silentConnection = (url: string) => rawConnection(url, { autoPong: false });
 
 /** The real hello of a USB viewer; resolves once the relay answered `result`. */
-async function login(raw: Raw, user: string, product: string, usbKeySerial: string): Promise<void> {
-  raw.ws.send(
-    JSON.stringify({
-      type: "hello",
-      role: "viewer",
-      server: DEMO.serverHost,
-      user,
-      password: DEMO.userPassword,
-      version: "hostile-0",
-      product,
-      usbKeySerial,
-    }),
-  );
+async function login(
+  raw: RawConnection,
+  user: string,
+  product: Product,
+  usbKeySerial: string,
+): Promise<void> {
+  raw.send(usbViewerHello(user, product, usbKeySerial));
   await eventually(() => raw.messages.some((m) => m.type === "result"));
   expect(raw.messages.find((m) => m.type === "result")).toMatchObject({ ok: true });
 }
@@ -110,7 +88,7 @@ describe("a connection that floods pings and never reads", () => {
         heartbeatIntervalMs: 60_000,
         staleAfterSeconds: 120,
       });
-      const raw = await rawConnection(url);
+      const raw = await silentConnection(url);
       try {
         if (hello === "after") await login(raw, "usb.ex", "usb-ex", "EX-0003-0001");
         await floodPings(raw.ws, PINGS, kind);
@@ -148,7 +126,7 @@ describe("the cap on bytes queued towards one connection", () => {
     await new Promise<void>((resolve) => hose.listen(0, "127.0.0.1", resolve));
     const port = (hose.address() as AddressInfo).port;
     let client: Client | undefined;
-    const raw = await rawConnection(url);
+    const raw = await silentConnection(url);
     try {
       client = startClient({
         ...agentBase(url, "usb.xdl"),
@@ -160,7 +138,7 @@ describe("the cap on bytes queued towards one connection", () => {
       raw.ws.pause();
       // Four channels: up to a 4 MiB window each comes towards a viewer that reads none of it.
       for (let channel = 1; channel <= 4; channel++) {
-        raw.ws.send(JSON.stringify({ type: "open", channelId: channel }));
+        raw.send({ type: "open", channelId: channel });
       }
       await eventually(() => events.some((e) => e.event === "queue-overflow"), 60_000);
       const overflow = events.find((e) => e.event === "queue-overflow");

@@ -1,12 +1,21 @@
-/** Test harness: a real relay on 127.0.0.1:0 over a fresh, seeded database, plus echo servers and history reads. */
+/**
+ * Test harness: a real relay on 127.0.0.1:0 over a fresh, seeded database, hand-written control
+ * connections typed by core's wire messages, echo servers and history reads.
+ */
 import { mkdtemp } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { AuthenticationError } from "@tsunagi/agent";
+import type { Product } from "@tsunagi/core/domain";
+import { beforeAndAfterAll } from "@tsunagi/core/testing";
+import type { FromRelay, Hello, ToRelay } from "@tsunagi/core/wire";
 import { schema } from "@tsunagi/db";
 import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
 import { DEMO, seedDemo } from "@tsunagi/fixtures";
 import { and, asc, eq } from "drizzle-orm";
+import { expect } from "vitest";
+import WebSocket, { type ClientOptions } from "ws";
 import type { RelayConfig } from "../src/config.js";
 import { silentLog } from "../src/log.js";
 import { createRelay, type Relay } from "../src/server.js";
@@ -50,6 +59,14 @@ export async function startStack(config: Partial<RelayConfig> = {}): Promise<Sta
   };
 }
 
+/** The test file's stack, started before its tests and closed after them. Read it inside a test or a hook. */
+export function useStack(config: Partial<RelayConfig> = {}): Stack {
+  return beforeAndAfterAll(
+    () => startStack(config),
+    (stack) => stack.close(),
+  );
+}
+
 /** Options every agent in the tests shares: the relay's URL, the demo server and password. */
 export const agentBase = (url: string, user: string, password: string = DEMO.userPassword) => ({
   server: url,
@@ -65,6 +82,9 @@ export async function tempDir(): Promise<string> {
 export async function identityPath(): Promise<string> {
   return join(await tempDir(), "device-identity.json");
 }
+
+/** An echo server for the test file, listening before its tests and closed after them. */
+export const useEchoServer = () => beforeAndAfterAll(echoServer, (echo) => echo.close());
 
 /** An echo server on loopback: every byte comes back; a half-close is answered by a half-close. */
 export async function echoServer(): Promise<{ port: number; server: Server; close(): Promise<void> }> {
@@ -105,6 +125,16 @@ export function openSessions(t: TestDatabase) {
   return t.db.select().from(schema.activeSessions);
 }
 
+/** The login `promise` fails as an agent reports a refusal: an AuthenticationError, returned. */
+export async function failureOf(promise: Promise<unknown>): Promise<AuthenticationError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AuthenticationError);
+  return error as AuthenticationError;
+}
+
 /** Polls `check` until it returns true (or throws after `ms`): for what settles asynchronously. */
 export async function eventually(check: () => Promise<boolean> | boolean, ms = 5_000): Promise<void> {
   const until = Date.now() + ms;
@@ -114,3 +144,42 @@ export async function eventually(check: () => Promise<boolean> | boolean, ms = 5
   }
   throw new Error("condition not met in time");
 }
+
+/** A control connection written by hand: what the relay sends, typed as core's wire messages. */
+export interface RawConnection {
+  readonly ws: WebSocket;
+  /** The relay's control messages in order (binary frames left out). */
+  readonly messages: FromRelay[];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  send(message: ToRelay): void;
+}
+
+/** Opens `/v1/connect` on the relay at `url` without an agent; resolves once the socket is open. */
+export async function rawConnection(url: string, options: ClientOptions = {}): Promise<RawConnection> {
+  const ws = new WebSocket(`${url}/v1/connect`, { perMessageDeflate: false, ...options });
+  const messages: FromRelay[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  ws.on("error", () => {});
+  ws.on("message", (data, isBinary) => {
+    if (!isBinary) messages.push(JSON.parse(data.toString()) as FromRelay);
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  return { ws, messages, closed, send: (message) => ws.send(JSON.stringify(message)) };
+}
+
+/** The hello of a demo USB viewer (no device identity), with the demo password. */
+export const usbViewerHello = (user: string, product: Product, usbKeySerial: string): Hello => ({
+  type: "hello",
+  role: "viewer",
+  server: DEMO.serverHost,
+  user,
+  password: DEMO.userPassword,
+  version: "hostile-0",
+  product,
+  usbKeySerial,
+});

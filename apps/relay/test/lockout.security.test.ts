@@ -8,15 +8,11 @@ import { AuthenticationError, RelayCloseCode, startClient, startViewer } from "@
 import { reasonEntry } from "@tsunagi/core/reasons";
 import { schema } from "@tsunagi/db";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentBase, eventually, historyOf, type Stack, startStack } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { agentBase, eventually, historyOf, useStack } from "./helpers.js";
 
-let stack: Stack;
-beforeAll(async () => {
-  // Rate limits are loosened by the test config; the lockout alone stands between guesses.
-  stack = await startStack();
-});
-afterAll(() => stack.close());
+// Rate limits are loosened by the test config; the lockout alone stands between guesses.
+const stack = useStack();
 
 const listen = { host: "127.0.0.1", port: 0 };
 const PASSWORD_MISMATCH = reasonEntry("password-mismatch-viewer").code;

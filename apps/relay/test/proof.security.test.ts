@@ -10,7 +10,7 @@ import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { join } from "node:path";
-import { AuthenticationError, startViewer } from "@tsunagi/agent";
+import { startViewer } from "@tsunagi/agent";
 import { deviceProofTranscript } from "@tsunagi/core/proof";
 import { schema } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
@@ -21,20 +21,16 @@ import { silentLog } from "../src/log.js";
 import { createRelay, type Relay } from "../src/server.js";
 import {
   agentBase,
+  failureOf,
   historyOf,
   identityPath,
-  type Stack,
-  startStack,
   tempDir,
   testConfig,
   userId,
+  useStack,
 } from "./helpers.js";
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.close());
+const stack = useStack();
 
 const listen = { host: "127.0.0.1", port: 0 };
 
@@ -127,15 +123,6 @@ const registrationsOf = async (user: string) =>
     .select()
     .from(schema.deviceRegistrations)
     .where(eq(schema.deviceRegistrations.userId, await userId(stack.t, user)));
-
-async function failureOf(promise: Promise<unknown>): Promise<AuthenticationError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuthenticationError);
-  return error as AuthenticationError;
-}
 
 /**
  * A viewer written by hand: says hello as `user` with a device, and signs the challenge's transcript

@@ -7,8 +7,8 @@ import { hashSecret } from "@tsunagi/core/password";
 import { reasonEntry } from "@tsunagi/core/reasons";
 import { schema } from "@tsunagi/db";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { agentBase, historyOf, type Stack, startStack } from "./helpers.js";
+import { describe, expect, it, vi } from "vitest";
+import { agentBase, historyOf, useStack } from "./helpers.js";
 
 const verifies = vi.hoisted(() => ({
   count: 0,
@@ -18,11 +18,7 @@ vi.mock("argon2", async (importOriginal) =>
   (await import("@tsunagi/core/testing")).countingArgon2(importOriginal, verifies),
 );
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.close());
+const stack = useStack();
 
 describe("a password changed while a login's verification is in flight", () => {
   it("refuses the old password (110200), opens no session", async () => {

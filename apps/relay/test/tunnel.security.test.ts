@@ -7,17 +7,21 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { type Client, startClient } from "@tsunagi/agent";
+import type { Product } from "@tsunagi/core/domain";
 import { CHANNEL_WINDOW } from "@tsunagi/core/frames";
-import { DEMO } from "@tsunagi/fixtures";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
-import { agentBase, eventually, type Stack, startRelay, startStack } from "./helpers.js";
+import type { FromRelay } from "@tsunagi/core/wire";
+import { describe, expect, it } from "vitest";
+import {
+  agentBase,
+  eventually,
+  type RawConnection,
+  rawConnection,
+  startRelay,
+  usbViewerHello,
+  useStack,
+} from "./helpers.js";
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.close());
+const stack = useStack();
 
 /** A TCP service that accepts and never reads: whatever reaches it queues in the client agent. */
 async function stuckSink(): Promise<{ port: number; sockets: Socket[]; server: Server; close(): void }> {
@@ -40,10 +44,7 @@ async function stuckSink(): Promise<{ port: number; sockets: Socket[]; server: S
   };
 }
 
-interface RawViewer {
-  readonly ws: WebSocket;
-  readonly messages: { type: string; [key: string]: unknown }[];
-  readonly closed: Promise<{ code: number; reason: string }>;
+interface RawViewer extends RawConnection {
   /** Sends a ping and resolves with "pong" when answered, or with the close if the relay closes first. */
   pingOrClose(): Promise<"pong" | { code: number; reason: string }>;
 }
@@ -52,47 +53,22 @@ interface RawViewer {
 async function rawViewer(
   url: string,
   user: string,
-  product: string,
+  product: Product,
   usbKeySerial: string,
 ): Promise<RawViewer> {
-  const ws = new WebSocket(`${url}/v1/connect`, { perMessageDeflate: false });
-  const messages: RawViewer["messages"] = [];
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
-  );
-  ws.on("error", () => {});
+  const raw = await rawConnection(url);
   const pongs: (() => void)[] = [];
-  ws.on("message", (data, isBinary) => {
-    if (isBinary) return;
-    const message = JSON.parse(data.toString());
-    messages.push(message);
-    if (message.type === "pong") pongs.shift()?.();
+  raw.ws.on("message", (data, isBinary) => {
+    if (!isBinary && (JSON.parse(data.toString()) as FromRelay).type === "pong") pongs.shift()?.();
   });
-  await new Promise<void>((resolve, reject) => {
-    ws.once("open", () => resolve());
-    ws.once("error", reject);
-  });
-  ws.send(
-    JSON.stringify({
-      type: "hello",
-      role: "viewer",
-      server: DEMO.serverHost,
-      user,
-      password: DEMO.userPassword,
-      version: "hostile-0",
-      product,
-      usbKeySerial,
-    }),
-  );
-  await eventually(() => messages.some((m) => m.type === "result"));
+  raw.send(usbViewerHello(user, product, usbKeySerial));
+  await eventually(() => raw.messages.some((m) => m.type === "result"));
   return {
-    ws,
-    messages,
-    closed,
+    ...raw,
     pingOrClose() {
       const pong = new Promise<"pong">((resolve) => pongs.push(() => resolve("pong")));
-      ws.send(JSON.stringify({ type: "ping" }));
-      return Promise.race([pong, closed]);
+      raw.send({ type: "ping" });
+      return Promise.race([pong, raw.closed]);
     },
   };
 }
@@ -120,7 +96,7 @@ describe("a viewer that ignores flow control", () => {
     const client = await clientOf("usb.ndl", sink.port);
     const viewer = await rawViewer(stack.url, "usb.ndl", "usb-ndl", "NDL-0001-0001");
     try {
-      viewer.ws.send(JSON.stringify({ type: "open", channelId: 7 }));
+      viewer.send({ type: "open", channelId: 7 });
       // 32 MiB without waiting for a single window update: eight windows' worth.
       const chunk = Buffer.alloc(120 * 1024, 0x5a);
       const total = 32 * 1024 * 1024;
@@ -157,7 +133,7 @@ describe("channels per session", () => {
     await client.ready;
     const viewer = await rawViewer(capped.url, "usb.xdl", "usb-xdl", "XDL-0002-0001");
     try {
-      for (let id = 1; id <= 6; id++) viewer.ws.send(JSON.stringify({ type: "open", channelId: id }));
+      for (let id = 1; id <= 6; id++) viewer.send({ type: "open", channelId: id });
       expect(await viewer.pingOrClose()).toBe("pong");
       const closes = viewer.messages.filter((m) => m.type === "close");
       expect(closes.map((m) => m.channelId)).toEqual([5, 6]);
@@ -165,9 +141,12 @@ describe("channels per session", () => {
       await eventually(() => sink.sockets.length === 4 && client.stats().channels === 4);
 
       // An id already open is refused: the viewer broke the protocol and is disconnected.
-      viewer.ws.send(JSON.stringify({ type: "open", channelId: 2 }));
+      viewer.send({ type: "open", channelId: 2 });
       expect(await viewer.closed).toEqual({ code: 1008, reason: "malformed" });
-      expect(String(viewer.messages.at(-1)?.message)).toMatch(/channel 2 is reserved or already open/);
+      const last = viewer.messages.at(-1);
+      expect(String(last && "message" in last ? last.message : undefined)).toMatch(
+        /channel 2 is reserved or already open/,
+      );
       expect(sink.sockets.length).toBe(4);
     } finally {
       viewer.ws.terminate();

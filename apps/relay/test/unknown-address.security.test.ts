@@ -4,18 +4,17 @@
  * a user whose IP allow-list covers the proxy's own network is refused, and the access history
  * records the address as `unknown`. A hop written with its port is read as the address it names.
  */
+import type { FromRelay } from "@tsunagi/core/wire";
 import { schema } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
-import { historyOf, type Stack, startRelay, startStack } from "./helpers.js";
+import { eventually, historyOf, rawConnection, startRelay, useStack } from "./helpers.js";
 
-let stack: Stack;
+const stack = useStack();
 let url: string;
 let close: () => Promise<void>;
 beforeAll(async () => {
-  stack = await startStack();
   // The proxy's LAN and the clients' network: a proxy that vouched for itself would be inside.
   await stack.t.db
     .update(schema.users)
@@ -25,42 +24,27 @@ beforeAll(async () => {
   url = proxied.url;
   close = () => proxied.relay.close();
 });
-afterAll(async () => {
-  await close();
-  await stack.close();
-});
+afterAll(() => close());
 
 /** A client's hello through the "proxy" (this test, on 127.0.0.1); resolves with the relay's answer. */
-async function clientLogin(
-  forwardedFor: string | undefined,
-): Promise<{ type: string; [key: string]: unknown }> {
-  const ws = new WebSocket(`${url}/v1/connect`, {
-    perMessageDeflate: false,
+async function clientLogin(forwardedFor: string | undefined): Promise<FromRelay> {
+  const raw = await rawConnection(url, {
     headers: forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor },
   });
-  ws.on("error", () => {});
-  await new Promise<void>((resolve, reject) => {
-    ws.once("open", () => resolve());
-    ws.once("error", reject);
+  raw.send({
+    type: "hello",
+    role: "client",
+    server: DEMO.serverHost,
+    user: "ip.limited",
+    password: DEMO.userPassword,
+    version: "test-0",
   });
-  const answer = new Promise<{ type: string; [key: string]: unknown }>((resolve) =>
-    ws.once("message", (data) => resolve(JSON.parse(data.toString()))),
-  );
-  ws.send(
-    JSON.stringify({
-      type: "hello",
-      role: "client",
-      server: DEMO.serverHost,
-      user: "ip.limited",
-      password: DEMO.userPassword,
-      version: "test-0",
-    }),
-  );
   try {
-    return await answer;
+    await eventually(() => raw.messages.length > 0, 20_000);
+    return raw.messages[0] as FromRelay;
   } finally {
-    ws.close();
-    await new Promise((resolve) => ws.once("close", resolve));
+    raw.ws.close();
+    await raw.closed;
   }
 }
 

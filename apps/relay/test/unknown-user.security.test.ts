@@ -5,19 +5,15 @@
  */
 import { AuthenticationError, startViewer } from "@tsunagi/agent";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { agentBase, identityPath, type Stack, startStack } from "./helpers.js";
+import { describe, expect, it, vi } from "vitest";
+import { agentBase, identityPath, useStack } from "./helpers.js";
 
 const verifies = vi.hoisted(() => ({ count: 0 }));
 vi.mock("argon2", async (importOriginal) =>
   (await import("@tsunagi/core/testing")).countingArgon2(importOriginal, verifies),
 );
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.close());
+const stack = useStack();
 
 async function historyCount(): Promise<number> {
   const [row] = (await stack.t.db.execute(

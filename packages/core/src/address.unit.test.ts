@@ -136,6 +136,9 @@ describe("sourceAddress", () => {
     expect(sourceAddress("127.0.0.1", ["203.0.113.7", "10.0.0.2"], ["127.0.0.1", "10.0.0.0/8"])).toBe(
       "203.0.113.7",
     );
+    expect(sourceAddress("127.0.0.1", "203.0.113.7, 10.0.0.2", ["127.0.0.1", "10.0.0.0/8"])).toBe(
+      "203.0.113.7",
+    );
   });
   it.each([
     ["1.2.3.4:5678", "1.2.3.4"],
@@ -157,6 +160,7 @@ describe("sourceAddress", () => {
     ["an empty header", ""],
     ["only commas", " , ,"],
     ["unknown", "unknown"],
+    ["no address", "not-an-address"],
     ["a name", "client.example"],
     ["an obfuscated identifier", "_hidden"],
     ["a port too long", "1.2.3.4:123456"],
@@ -172,6 +176,9 @@ describe("sourceAddress", () => {
   it("when every hop is a trusted proxy, is the left-most (a proxy's own request); without a socket, empty", () => {
     expect(sourceAddress("127.0.0.1", "10.0.0.3, 10.0.0.2", ["127.0.0.1", "10.0.0.0/8"])).toBe("10.0.0.3");
     expect(sourceAddress(undefined, "192.0.2.1", ["0.0.0.0/0"])).toBe("");
+  });
+  it("canonicalises IPv4-mapped addresses", () => {
+    expect(sourceAddress("::ffff:192.0.2.1", undefined, [])).toBe("192.0.2.1");
   });
   it("the unknown address lies in no range, not even everything, and has a rate-limit key of its own", () => {
     expect(addressAllowed(UNKNOWN_ADDRESS, ["0.0.0.0/0", "::/0", "127.0.0.0/8", "::ffff:0:0/96"])).toBe(

@@ -3,8 +3,9 @@
  * (see global-setup.ts, which a package's vitest config names as its globalSetup).
  */
 import { randomBytes } from "node:crypto";
+import { beforeAndAfterAll } from "@tsunagi/core/testing";
 import postgres from "postgres";
-import { afterAll, beforeAll, inject } from "vitest";
+import { inject } from "vitest";
 import { type Connection, connect } from "../client.js";
 
 export interface TestDatabase extends Connection {
@@ -50,22 +51,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 /**
  * The test file's database, made before its tests (then `prepare`d, e.g. seeded) and dropped after
- * them: the set-up block every database test would otherwise repeat. Read it inside a test or a hook.
+ * them. Read it inside a test or a hook.
  */
 export function useTestDatabase(prepare?: (t: TestDatabase) => Promise<unknown>): TestDatabase {
-  let current: TestDatabase | undefined;
-  beforeAll(async () => {
-    current = await createTestDatabase();
-    await prepare?.(current);
-  });
-  afterAll(() => current?.close());
-  return new Proxy({} as TestDatabase, {
-    get(_, key) {
-      if (!current)
-        throw new Error("the test database exists from beforeAll on: read it inside a test or hook");
-      return Reflect.get(current, key);
+  return beforeAndAfterAll(
+    async () => {
+      const t = await createTestDatabase();
+      await prepare?.(t);
+      return t;
     },
-  });
+    (t) => t.close(),
+  );
 }
 
 export const globalSetupPath = new URL("./global-setup.ts", import.meta.url).pathname;

@@ -10,15 +10,11 @@ import { MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core/wire";
 import { connect } from "@tsunagi/db";
 import { freePort } from "@tsunagi/db/server";
 import { DEMO } from "@tsunagi/fixtures";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { agentBase, historyOf, type Stack, startRelay, startStack } from "./helpers.js";
+import { agentBase, historyOf, startRelay, useStack } from "./helpers.js";
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.close());
+const stack = useStack();
 
 /** Opens a raw control connection, sends `frames`, and returns what came back and the close code. */
 function raw(

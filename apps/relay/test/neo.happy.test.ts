@@ -7,31 +7,29 @@
  * the history records the reason.
  */
 import { rm } from "node:fs/promises";
-import { AuthenticationError, startClient, startViewer, type ViewerOptions } from "@tsunagi/agent";
+import { startClient, startViewer, type ViewerOptions } from "@tsunagi/agent";
 import { initialiseSlot, schema } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
 import { and, asc, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
   agentBase,
-  echoServer,
   eventually,
+  failureOf,
   historyOf,
   identityPath,
-  type Stack,
-  startStack,
+  useEchoServer,
+  useStack,
 } from "./helpers.js";
 
-let stack: Stack;
-let echo: Awaited<ReturnType<typeof echoServer>>;
+const stack = useStack();
+const echo = useEchoServer();
 /** The demo neo contract and the demo password's hash, for users a test creates. */
 let neoContractId: string;
 let passwordHash: string;
 
 beforeAll(async () => {
-  stack = await startStack();
-  echo = await echoServer();
   const [neoUser1] = await stack.t.db
     .select()
     .from(schema.users)
@@ -39,10 +37,6 @@ beforeAll(async () => {
   if (!neoUser1) throw new Error("demo neo.user1 missing");
   neoContractId = neoUser1.contractId;
   passwordHash = neoUser1.passwordHash;
-});
-afterAll(async () => {
-  await echo?.close();
-  await stack?.close();
 });
 
 const listen = { host: "127.0.0.1", port: 0 };
@@ -110,15 +104,9 @@ async function loginAndLeave(options: ViewerOptions): Promise<void> {
 
 /** The attempt fails as the person sees it: only the reference code. */
 async function refused(promise: Promise<unknown>, referenceCode = 293): Promise<void> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuthenticationError);
-  expect((error as AuthenticationError).referenceCode).toBe(referenceCode);
-  expect((error as AuthenticationError).message).toBe(
-    `Authentication error (reference code ${referenceCode})`,
-  );
+  const error = await failureOf(promise);
+  expect(error.referenceCode).toBe(referenceCode);
+  expect(error.message).toBe(`Authentication error (reference code ${referenceCode})`);
 }
 
 /** The user's last history row is a failure with this reason, starting and ending at once, no peer. */

@@ -4,18 +4,13 @@
  */
 import { connect } from "node:net";
 import { startClient, startViewer } from "@tsunagi/agent";
-import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
+import { useTestDatabase } from "@tsunagi/db/testing";
 import { seedDemo } from "@tsunagi/fixtures";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { agentBase, echoServer, eventually, historyOf, openSessions, startRelay } from "./helpers.js";
 import { relayDir, spawnNode } from "./spawn.js";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  await seedDemo(t.db);
-});
-afterAll(() => t.close());
+const t = useTestDatabase((fresh) => seedDemo(fresh.db));
 
 it("ends the sessions of a killed relay after the stale window", async () => {
   const relay = spawnNode(relayDir, ["--import", "tsx", "src/main.ts"], {

@@ -2,14 +2,10 @@
 import { AuthenticationError, startViewer } from "@tsunagi/agent";
 import { schema } from "@tsunagi/db";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentBase, historyOf, identityPath, type Stack, startStack, userId } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { agentBase, historyOf, identityPath, userId, useStack } from "./helpers.js";
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.close());
+const stack = useStack();
 
 const listen = { host: "127.0.0.1", port: 0 };
 

@@ -5,43 +5,26 @@
  */
 import { rm } from "node:fs/promises";
 import { connect } from "node:net";
-import { AuthenticationError, startClient, startViewer } from "@tsunagi/agent";
+import { startClient, startViewer } from "@tsunagi/agent";
 import { initialiseSlot, schema } from "@tsunagi/db";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   agentBase,
-  echoServer,
   eventually,
+  failureOf,
   historyOf,
   identityPath,
-  type Stack,
   startRelay,
-  startStack,
+  useEchoServer,
   userId,
+  useStack,
 } from "./helpers.js";
 
-let stack: Stack;
-let echo: Awaited<ReturnType<typeof echoServer>>;
-beforeAll(async () => {
-  stack = await startStack();
-  echo = await echoServer();
-});
-afterAll(async () => {
-  await echo.close();
-  await stack.close();
-});
+const stack = useStack();
+const echo = useEchoServer();
 
 const listen = { host: "127.0.0.1", port: 0 };
-
-async function failureOf(promise: Promise<unknown>): Promise<AuthenticationError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuthenticationError);
-  return error as AuthenticationError;
-}
 
 const lastRow = async (user: string, role?: "viewer" | "client") =>
   (await historyOf(stack.t, user, role)).at(-1);

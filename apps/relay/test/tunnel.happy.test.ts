@@ -6,16 +6,14 @@ import { createHash, randomBytes } from "node:crypto";
 import { connect, createServer, type Socket } from "node:net";
 import { type Client, startClient, startViewer, type Viewer } from "@tsunagi/agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentBase, echoServer, eventually, type Stack, startStack } from "./helpers.js";
+import { agentBase, eventually, useEchoServer, useStack } from "./helpers.js";
 
-let stack: Stack;
-let echo: Awaited<ReturnType<typeof echoServer>>;
+const stack = useStack();
+const echo = useEchoServer();
 let client: Client;
 let viewer: Viewer;
 
 beforeAll(async () => {
-  stack = await startStack();
-  echo = await echoServer();
   // usb.ndl is a USB viewer (no device slot) and its own client: the standard connection.
   client = startClient({
     ...agentBase(stack.url, "usb.ndl"),
@@ -32,8 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await viewer.close();
   await client.stop();
-  await echo.close();
-  await stack.close();
 });
 
 /** Writes `payload` through the viewer's port, half-closes, and returns everything echoed back. */

@@ -5,15 +5,11 @@
 import { connect } from "node:net";
 import { freePort } from "@tsunagi/db/server";
 import { DEMO } from "@tsunagi/fixtures";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { echoServer, historyOf, type Stack, startStack, tempDir } from "./helpers.js";
+import { expect, it } from "vitest";
+import { echoServer, historyOf, tempDir, useStack } from "./helpers.js";
 import { agentDir, spawnNode } from "./spawn.js";
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.close());
+const stack = useStack();
 
 it("a wrong password: the viewer prints the reference code and exits 1; the history has 110200", async () => {
   const viewer = spawnNode(
