@@ -6,23 +6,21 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
+import { useTestDatabase } from "@tsunagi/db/testing";
 import { DEMO } from "@tsunagi/fixtures";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type InTerminal, inTerminal, launcherCommand } from "./terminal.js";
 
-let t: TestDatabase;
+const t = useTestDatabase();
 let dir: string;
 let platform: InTerminal | undefined;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
   dir = await mkdtemp(join(tmpdir(), "tsunagi-platform-test-"));
 });
 
 afterAll(async () => {
   platform?.pty.kill();
-  await t?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -9,19 +9,17 @@ import { get } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { schema } from "@tsunagi/db";
-import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
+import { useTestDatabase } from "@tsunagi/db/testing";
 import { DEMO, seedDemo } from "@tsunagi/fixtures";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type InTerminal, inTerminal, launcherCommand } from "./terminal.js";
 
-let t: TestDatabase;
+const t = useTestDatabase((fresh) => seedDemo(fresh.db));
 let dir: string;
 let platform: InTerminal | undefined;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  await seedDemo(t.db);
   // Account managers may log in only from 203.0.113.0/24, an address no test socket has.
   await t.db
     .update(schema.contracts)
@@ -32,7 +30,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   platform?.pty.kill();
-  await t?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -5,16 +5,12 @@
  */
 import { PassThrough } from "node:stream";
 import { schema } from "@tsunagi/db";
-import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
+import { useTestDatabase } from "@tsunagi/db/testing";
 import { DEMO } from "@tsunagi/fixtures";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startPlatform } from "../src/platform.js";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t?.close());
+const t = useTestDatabase();
 
 /** The error a fetch to a closed port fails with, or "answered" if something still listens. */
 async function refusal(url: string): Promise<string> {

@@ -10,21 +10,19 @@ import { join } from "node:path";
 import type { IPty } from "@lydell/node-pty";
 import { type RunningAdminApi, startAdminApi } from "@tsunagi/admin-api/start";
 import { schema } from "@tsunagi/db";
-import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
+import { useTestDatabase } from "@tsunagi/db/testing";
 import { seedDemo } from "@tsunagi/fixtures";
 import { tuiCommand } from "@tsunagi/tui/command";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type InTerminal, inTerminal } from "./terminal.js";
 
-let t: TestDatabase;
+const t = useTestDatabase((fresh) => seedDemo(fresh.db));
 let api: RunningAdminApi;
 let configDir: string;
 let pty: IPty | undefined;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  await seedDemo(t.db);
   api = await startAdminApi({ database: t.db, port: 0 });
   configDir = await mkdtemp(join(tmpdir(), "tsunagi-tui-e2e-"));
 });
@@ -32,7 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   pty?.kill();
   await api?.close();
-  await t?.close();
   if (configDir) await rm(configDir, { recursive: true, force: true });
 });
 
