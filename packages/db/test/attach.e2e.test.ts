@@ -13,33 +13,16 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { type DatabaseServer, DatabaseStartError, startEmbedded } from "../src/server/index.js";
+import { type CommandRun, runCommand } from "../src/testing/commands.js";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const tsx = join(packageDir, "node_modules", ".bin", "tsx");
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `pnpm psql ARGS` on `dataDir`: the CLI module through tsx, as the package script runs it. */
-function psqlCli(dataDir: string, args: string[]): Promise<Run> {
+function psqlCli(dataDir: string, args: string[]): Promise<CommandRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, TSUNAGI_DATA_DIR: dataDir };
   delete env.DATABASE_URL;
-  const child = spawn(tsx, ["src/cli/psql.ts", ...args], { cwd: packageDir, env });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand(tsx, ["src/cli/psql.ts", ...args], { cwd: packageDir, env });
 }
 
 async function scalar(url: string, query: string): Promise<string> {

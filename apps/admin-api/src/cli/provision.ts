@@ -5,8 +5,39 @@
 import { randomBytes } from "node:crypto";
 import type { Model } from "@tsunagi/core/domain";
 import { hashSecret } from "@tsunagi/core/password";
-import { contractByCode, type Database, insertContractWithAdmin, insertUser } from "@tsunagi/db";
+import {
+  contractByCode,
+  type Database,
+  insertContractWithAdmin,
+  insertUser,
+  loggableError,
+} from "@tsunagi/db";
 import type { NewUser } from "@tsunagi/db/schema";
+
+/** A refusal the operator can act on (a taken contract ID, an unknown contract): its message is the whole story. */
+export class OperatorError extends Error {
+  override name = "OperatorError";
+}
+
+/** The unique constraint a statement ran into, when that is why the database refused it. */
+function violatedConstraint(error: unknown): string | undefined {
+  const cause = (error as { cause?: unknown })?.cause ?? error;
+  const { code, constraint_name } = (cause ?? {}) as { code?: unknown; constraint_name?: unknown };
+  return code === "23505" && typeof constraint_name === "string" ? constraint_name : undefined;
+}
+
+/**
+ * Any error as the one line an operator reads: an OperatorError's or a start-up failure's message,
+ * else what may be logged of it (loggableError: never a statement's parameters, which hold hashes).
+ */
+export function operatorMessage(error: unknown): string {
+  const message =
+    error instanceof Error &&
+    (error.name === "OperatorError" || error.name === "UsageError" || error.name === "DatabaseStartError")
+      ? error.message
+      : loggableError(error).message;
+  return message.replace(/\s*\n\s*/g, " ");
+}
 
 /** A temporary password an operator can read out: no look-alike characters. */
 export function temporaryPassword(length = 14): string {
@@ -53,17 +84,28 @@ export async function provisionContract(
   const password = temporaryPassword();
   const passwordHash = await hashSecret(password);
   const adminLogin = input.adminLogin ?? `${input.contractCode}.admin`;
-  await insertContractWithAdmin(
-    db,
-    {
-      contractCode: input.contractCode,
-      name: input.name,
-      model: input.model,
-      serverHost: input.serverHost,
-      ...(input.timeZone ? { timeZone: input.timeZone } : {}),
-    },
-    { serverHost: input.serverHost, loginName: adminLogin, passwordHash, temporaryPassword: true },
-  );
+  try {
+    await insertContractWithAdmin(
+      db,
+      {
+        contractCode: input.contractCode,
+        name: input.name,
+        model: input.model,
+        serverHost: input.serverHost,
+        ...(input.timeZone ? { timeZone: input.timeZone } : {}),
+      },
+      { serverHost: input.serverHost, loginName: adminLogin, passwordHash, temporaryPassword: true },
+    );
+  } catch (error) {
+    const constraint = violatedConstraint(error);
+    if (constraint === "contracts_contract_code_unique")
+      throw new OperatorError(`contract ${input.contractCode} already exists`);
+    if (constraint === "admin_accounts_server_login")
+      throw new OperatorError(
+        `server ${input.serverHost} already has an admin account ${adminLogin}: choose another with --admin`,
+      );
+    throw error;
+  }
   return {
     contractCode: input.contractCode,
     name: input.name,
@@ -80,16 +122,25 @@ export async function addUser(
   input: { contractCode: string; userName: string; password: string; viewerProduct?: string; memo?: string },
 ) {
   const contract = await contractByCode(db, input.contractCode);
-  if (!contract) throw new Error(`no contract ${input.contractCode}`);
-  const user = await insertUser(db, {
-    contractId: contract.id,
-    serverHost: contract.serverHost,
-    userName: input.userName,
-    passwordHash: await hashSecret(input.password),
-    viewerProduct: (input.viewerProduct ?? "terminal-ndl-s") as NewUser["viewerProduct"],
-    memo: input.memo ?? "",
-  });
-  return { contract, user };
+  if (!contract)
+    throw new OperatorError(
+      `no contract ${input.contractCode}: provision it first with ops provision-contract`,
+    );
+  try {
+    const user = await insertUser(db, {
+      contractId: contract.id,
+      serverHost: contract.serverHost,
+      userName: input.userName,
+      passwordHash: await hashSecret(input.password),
+      viewerProduct: (input.viewerProduct ?? "terminal-ndl-s") as NewUser["viewerProduct"],
+      memo: input.memo ?? "",
+    });
+    return { contract, user };
+  } catch (error) {
+    if (violatedConstraint(error) === "users_server_user_name")
+      throw new OperatorError(`server ${contract.serverHost} already has a user ${input.userName}`);
+    throw error;
+  }
 }
 
 /** The account sheet as the operator hands it over (docs/domain.md, "Admin accounts and security settings"). */
