@@ -20,8 +20,9 @@ export function beforeAndAfterAll<T extends object>(
   return new Proxy({} as T, {
     get(_, key) {
       if (!current) throw new Error("made in beforeAll: read it inside a test or a hook");
-      const value: unknown = Reflect.get(current, key);
-      return typeof value === "function" ? value.bind(current) : value;
+      // As read from the resource itself: a function keeps its own properties (postgres.js's `sql`
+      // is a function with methods), so it is not bound; a method is called on the stand-in.
+      return Reflect.get(current, key);
     },
   });
 }
