@@ -7,7 +7,7 @@
 import { parse } from "csv-parse/sync";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, type Harness, harness, readyAdmin } from "./helpers.js";
+import { call, expectStatus, type Harness, harness, readyAdmin } from "./helpers.js";
 
 /** OWASP's six, written out here rather than taken from the code under test. */
 const DANGEROUS = ["=", "+", "-", "@", "\t", "\r"];
@@ -56,7 +56,7 @@ async function download(day: string, encoding: "utf-8" | "shift_jis"): Promise<s
   const res = await call(h.app, "GET", `/history/csv?${query}&extended=1&lang=${lang}&encoding=${encoding}`, {
     token,
   });
-  expect(res.status).toBe(200);
+  expectStatus(res, 200);
   const text =
     encoding === "utf-8"
       ? new TextDecoder("utf-8").decode(res.bytes)
@@ -145,9 +145,10 @@ describe("grouping CSV: a user name a spreadsheet would run is neutralised, and 
       raw: exported.text,
       headers: { "content-type": "text/csv" },
     });
-    expect(removed.status).toBe(200);
+    expectStatus(removed, 200);
     expect(removed.json.removed).toBeGreaterThanOrEqual(names.length);
     const after = await call(h.app, "GET", "/groups", { token });
+    expectStatus(after, 200);
     expect(after.json.links).toEqual([]);
   });
 });

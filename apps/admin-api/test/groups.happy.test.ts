@@ -1,27 +1,23 @@
 import { schema } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, type Harness, harness, readyAdmin } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { call, errorOf, expectStatus, useReadyAdmin } from "./helpers.js";
 
-let h: Harness;
-let token: string;
-beforeAll(async () => {
-  h = await harness();
-  token = await readyAdmin(h.app);
-});
-afterAll(() => h.close());
+const h = useReadyAdmin();
 
 describe("grouping", () => {
   it("lists links both ways, adds and removes them, exports and imports CSV", async () => {
-    const list = await call(h.app, "GET", "/groups", { token });
+    const list = await call(h.app, "GET", "/groups", { token: h.token });
+    expectStatus(list, 200);
     expect(list.json.byClient).toEqual([{ client: "office.pc", viewers: ["usb.ndl", "user1"] }]);
+    expectStatus(list, 200);
     expect(list.json.byViewer).toEqual([
       { viewer: "usb.ndl", clients: ["office.pc"] },
       { viewer: "user1", clients: ["office.pc"] },
     ]);
     const added = await call(h.app, "POST", "/groups/links", {
-      token,
+      token: h.token,
       body: {
         links: [
           { viewer: "user1", client: "term.ex" },
@@ -31,12 +27,12 @@ describe("grouping", () => {
     });
     expect(added.json).toEqual({ added: 1, removed: 0 });
     const self = await call(h.app, "POST", "/groups/links", {
-      token,
+      token: h.token,
       body: { links: [{ viewer: "user1", client: "user1" }] },
     });
-    expect(self.json.error.field).toBe("links[0].client");
+    expect(errorOf(self).field).toBe("links[0].client");
 
-    const csv = await call(h.app, "GET", "/groups/csv", { token });
+    const csv = await call(h.app, "GET", "/groups/csv", { token: h.token });
     expect(csv.text.split("\r\n")).toEqual([
       "viewer,client",
       "usb.ndl,office.pc",
@@ -46,55 +42,58 @@ describe("grouping", () => {
     ]);
 
     const bad = await call(h.app, "POST", "/groups/csv?mode=add", {
-      token,
+      token: h.token,
       raw: "viewer,client\nuser1,term.xdl\nuser1,nobody\n",
       headers: { "content-type": "text/csv" },
     });
-    expect(bad.status).toBe(400);
-    expect(bad.json.error.field).toBe("line 3");
-    expect((await call(h.app, "GET", "/groups", { token })).json.links).toHaveLength(3); // nothing added
+    expectStatus(bad, 400);
+    expect(errorOf(bad).field).toBe("line 3");
+    const unchanged = await call(h.app, "GET", "/groups", { token: h.token });
+    expectStatus(unchanged, 200);
+    expect(unchanged.json.links).toHaveLength(3); // nothing added
 
     const imported = await call(h.app, "POST", "/groups/csv?mode=add", {
-      token,
+      token: h.token,
       raw: "mobile.ios,office.pc\r\nmobile.mac,office.pc\r\n",
       headers: { "content-type": "text/csv" },
     });
     expect(imported.json).toEqual({ added: 2, removed: 0 });
     const deleted = await call(h.app, "POST", "/groups/csv?mode=delete", {
-      token,
+      token: h.token,
       raw: "viewer,client\nmobile.ios,office.pc\nuser1,term.ex\n",
       headers: { "content-type": "text/csv" },
     });
     expect(deleted.json).toEqual({ added: 0, removed: 2 });
     const removed = await call(h.app, "POST", "/groups/links/remove", {
-      token,
+      token: h.token,
       body: { links: [{ viewer: "mobile.mac", client: "office.pc" }] },
     });
+    expectStatus(removed, 200);
     expect(removed.json.removed).toBe(1);
   });
 });
 
 describe("security settings", () => {
   it("reads and changes the allow-list, lockout and idle timeout, refusing a list that shuts the admin out", async () => {
-    const read = await call(h.app, "GET", "/security", { token });
+    const read = await call(h.app, "GET", "/security", { token: h.token });
     expect(read.json).toEqual({
       adminAllowCidrs: null,
       lockout: { threshold: 5, durationSeconds: 900 },
       adminIdleTimeoutSeconds: 1800,
     });
     const selfLock = await call(h.app, "PATCH", "/security", {
-      token,
+      token: h.token,
       body: { adminAllowCidrs: ["198.51.100.0/24"] },
     });
-    expect(selfLock.status).toBe(400);
-    expect(selfLock.json.error.field).toBe("adminAllowCidrs");
+    expectStatus(selfLock, 400);
+    expect(errorOf(selfLock).field).toBe("adminAllowCidrs");
     const badCidr = await call(h.app, "PATCH", "/security", {
-      token,
+      token: h.token,
       body: { adminAllowCidrs: ["192.0.2.0/33"] },
     });
-    expect(badCidr.json.error.field).toBe("adminAllowCidrs[0]");
+    expect(errorOf(badCidr).field).toBe("adminAllowCidrs[0]");
     const ok = await call(h.app, "PATCH", "/security", {
-      token,
+      token: h.token,
       body: {
         adminAllowCidrs: ["192.0.2.0/24"],
         lockout: { threshold: 3, durationSeconds: 600 },
@@ -111,7 +110,8 @@ describe("security settings", () => {
       .from(schema.contracts)
       .where(eq(schema.contracts.serverHost, "asp1"));
     expect(contract?.lockoutThreshold).toBe(3);
-    const audit = await call(h.app, "GET", "/audit", { token });
+    const audit = await call(h.app, "GET", "/audit", { token: h.token });
+    expectStatus(audit, 200);
     expect(audit.json.entries[0]).toMatchObject({
       action: "security.update",
       admin: "account.admin",
@@ -139,12 +139,13 @@ describe("active sessions", () => {
         sourceAddress: "203.0.113.25",
       })
       .returning();
-    const list = await call(h.app, "GET", "/active-sessions", { token });
+    const list = await call(h.app, "GET", "/active-sessions", { token: h.token });
+    expectStatus(list, 200);
     expect(list.json.sessions).toMatchObject([
       { userName: "user1", role: "viewer", disconnectRequestedAt: null },
     ]);
-    const res = await call(h.app, "DELETE", `/active-sessions/${session?.id}`, { token });
-    expect(res.status).toBe(202);
+    const res = await call(h.app, "DELETE", `/active-sessions/${session?.id}`, { token: h.token });
+    expectStatus(res, 202);
     expect(res.json.disconnectRequestedAt).toBe(h.clock.now.toISOString());
     const [row] = await h.t.db
       .select()
@@ -152,19 +153,20 @@ describe("active sessions", () => {
       .where(eq(schema.activeSessions.id, session?.id ?? ""));
     expect(row?.disconnectRequestedAt?.toISOString()).toBe(h.clock.now.toISOString());
     const unknown = await call(h.app, "DELETE", "/active-sessions/00000000-0000-4000-8000-000000000000", {
-      token,
+      token: h.token,
     });
-    expect(unknown.status).toBe(404);
+    expectStatus(unknown, 404);
   });
 });
 
 describe("reasons", () => {
   it("serves the catalogue in either language, by model", async () => {
     const neo = await call(h.app, "GET", "/reasons?model=neo&lang=ja");
-    const keys = neo.json.reasons.map((r: { key: string }) => r.key);
+    expectStatus(neo, 200);
+    const keys = neo.json.reasons.map((r) => r.key);
     expect(keys).toContain("application-not-permitted");
     expect(keys).not.toContain("client-not-allowed");
     const bad = await call(h.app, "GET", "/reasons?lang=fr");
-    expect(bad.json.error.field).toBe("lang");
+    expect(errorOf(bad).field).toBe("lang");
   });
 });

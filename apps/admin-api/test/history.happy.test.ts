@@ -1,23 +1,18 @@
 import iconv from "iconv-lite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, type Harness, harness, readyAdmin } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { call, errorOf, expectStatus, useReadyAdmin } from "./helpers.js";
 
-let h: Harness;
-let token: string;
-beforeAll(async () => {
-  h = await harness();
-  token = await readyAdmin(h.app);
-});
-afterAll(() => h.close());
+const h = useReadyAdmin();
 
 describe("access history", () => {
   it("groups rows by user with the cumulative connection time, and explains each failure", async () => {
-    const res = await call(h.app, "GET", "/history?user=user1&result=all&role=viewer", { token });
-    expect(res.status).toBe(200);
+    const res = await call(h.app, "GET", "/history?user=user1&result=all&role=viewer", { token: h.token });
+    expectStatus(res, 200);
     const [group] = res.json.groups;
+    if (!group) expect.fail("no group for user1");
     expect(group.userName).toBe("user1");
     expect(group.connectedSeconds).toBe(33 * 60 + 36);
-    expect(group.rows.map((r: { reason: { code: number } | null }) => r.reason?.code ?? null)).toEqual([
+    expect(group.rows.map((r) => r.reason?.code ?? null)).toEqual([
       190500,
       null,
       200200,
@@ -26,18 +21,20 @@ describe("access history", () => {
       110200,
     ]);
     const failure = group.rows.at(-1);
+    if (!failure) expect.fail("no rows for user1");
     expect(failure).toMatchObject({
       result: "failure",
       durationSeconds: null,
       reason: { key: "password-mismatch-viewer", code: 110200, fix: "password" },
     });
     expect(failure.startedAt).toBe(failure.endedAt);
-    expect(group.rows[1].durationSeconds).toBe(21 * 60 + 13);
+    expect(group.rows[1]?.durationSeconds).toBe(21 * 60 + 13);
   });
 
   it("gives the reason in Japanese on request", async () => {
-    const res = await call(h.app, "GET", "/history?user=user1&result=failure&lang=ja", { token });
-    const messages = res.json.groups[0].rows.map((r: { reason: { message: string } }) => r.reason.message);
+    const res = await call(h.app, "GET", "/history?user=user1&result=failure&lang=ja", { token: h.token });
+    expectStatus(res, 200);
+    const messages = res.json.groups[0]?.rows.map((r) => r.reason?.message);
     expect(messages).toContain(
       "ビューアから送信されたパスワードと、サーバに登録されているパスワードが異なります。",
     );
@@ -48,35 +45,35 @@ describe("access history", () => {
     let cursor: string | null = null;
     do {
       const q: string = cursor ? `&cursor=${cursor}` : "";
-      const res = await call(h.app, "GET", `/history?limit=2${q}`, { token });
-      expect(res.status).toBe(200);
+      const res = await call(h.app, "GET", `/history?limit=2${q}`, { token: h.token });
+      expectStatus(res, 200);
       for (const g of res.json.groups) for (const r of g.rows) ids.push(r.id);
       cursor = res.json.nextCursor;
     } while (cursor);
     expect(ids).toHaveLength(6); // asp1 only: fuji's row never shows
     expect(new Set(ids).size).toBe(6);
-    const bad = await call(h.app, "GET", "/history?cursor=not-a-cursor", { token });
-    expect(bad.status).toBe(400);
-    expect(bad.json.error.field).toBe("cursor");
+    const bad = await call(h.app, "GET", "/history?cursor=not-a-cursor", { token: h.token });
+    expectStatus(bad, 400);
+    expect(errorOf(bad).field).toBe("cursor");
   });
 
   it("filters by result and period", async () => {
-    const success = await call(h.app, "GET", "/history?result=success", { token });
-    expect(success.json.groups[0].rows.every((r: { result: string }) => r.result === "success")).toBe(true);
+    const success = await call(h.app, "GET", "/history?result=success", { token: h.token });
+    expectStatus(success, 200);
+    expect(success.json.groups[0]?.rows.every((r) => r.result === "success")).toBe(true);
     const period = await call(
       h.app,
       "GET",
       "/history?from=2026-11-16T00:00:00%2B09:00&to=2026-11-17T00:00:00%2B09:00",
-      { token },
+      { token: h.token },
     );
-    expect(period.json.groups[0].rows.map((r: { reason: { code: number } }) => r.reason.code)).toEqual([
-      190500,
-    ]);
+    expectStatus(period, 200);
+    expect(period.json.groups[0]?.rows.map((r) => r.reason?.code)).toEqual([190500]);
   });
 
   it("downloads CSV: UTF-8 with BOM, CRLF, English message ending in its code", async () => {
-    const res = await call(h.app, "GET", "/history/csv?user=user1", { token });
-    expect(res.status).toBe(200);
+    const res = await call(h.app, "GET", "/history/csv?user=user1", { token: h.token });
+    expectStatus(res, 200);
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect([...res.bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = res.text.split("\r\n"); // TextDecoder drops the BOM
@@ -92,7 +89,7 @@ describe("access history", () => {
 
   it("downloads CSV in Japanese as Shift_JIS, with the peer column on request", async () => {
     const res = await call(h.app, "GET", "/history/csv?user=user1&lang=ja&encoding=shift_jis&extended=true", {
-      token,
+      token: h.token,
     });
     expect(res.headers.get("content-type")).toBe("text/csv; charset=Shift_JIS");
     expect(res.bytes[0]).not.toBe(0xef);
@@ -109,7 +106,7 @@ describe("access history", () => {
     await h.t
       .sql`insert into access_history (contract_id, user_name, role, started_at, ended_at, result, peer_user_name)
       values (${contract?.id}, 'odd,"name"', 'client', '2026-11-17T00:00:00Z', '2026-11-17T00:01:00Z', 'success', '=cmd()')`;
-    const res = await call(h.app, "GET", "/history/csv?role=client&extended=1", { token });
+    const res = await call(h.app, "GET", "/history/csv?role=client&extended=1", { token: h.token });
     expect(res.text).toContain(`"odd,""name""",Client,`);
     // OWASP: prefixed with ' and quoted.
     expect(res.text).toContain(`,"'=cmd()"\r\n`);
@@ -118,50 +115,51 @@ describe("access history", () => {
 
 describe("access history: extended display", () => {
   it("target: viewer rows only, each with the client it reached", async () => {
-    const res = await call(h.app, "GET", "/history?user=user1&extended=target", { token });
-    expect(res.status).toBe(200);
+    const res = await call(h.app, "GET", "/history?user=user1&extended=target", { token: h.token });
+    expectStatus(res, 200);
     expect(res.json.extended).toBe("target");
-    const rows = res.json.groups.flatMap((g: { rows: unknown[] }) => g.rows);
+    const rows = res.json.groups.flatMap((g) => g.rows);
     expect(rows.length).toBeGreaterThan(0);
-    expect(rows.every((r: { role: string }) => r.role === "viewer")).toBe(true);
+    expect(rows.every((r) => r.role === "viewer")).toBe(true);
     for (const r of rows) expect(r).toHaveProperty("targetClient", r.peerUserName);
-    expect(rows.some((r: { targetClient: string | null }) => r.targetClient === "user1")).toBe(true);
-    expect(rows.every((r: object) => !("sourceViewer" in r))).toBe(true);
+    expect(rows.some((r) => r.targetClient === "user1")).toBe(true);
+    expect(rows.every((r) => !("sourceViewer" in r))).toBe(true);
   });
 
   it("source: client rows only, each with the viewer that reached it", async () => {
-    const res = await call(h.app, "GET", "/history?extended=source&role=client", { token });
-    expect(res.status).toBe(200);
+    const res = await call(h.app, "GET", "/history?extended=source&role=client", { token: h.token });
+    expectStatus(res, 200);
     expect(res.json.extended).toBe("source");
-    const rows = res.json.groups.flatMap((g: { rows: unknown[] }) => g.rows);
+    const rows = res.json.groups.flatMap((g) => g.rows);
     expect(rows.length).toBeGreaterThan(0);
-    expect(rows.every((r: { role: string }) => r.role === "client")).toBe(true);
+    expect(rows.every((r) => r.role === "client")).toBe(true);
     for (const r of rows) expect(r).toHaveProperty("sourceViewer", r.peerUserName);
-    expect(rows.every((r: object) => !("targetClient" in r))).toBe(true);
+    expect(rows.every((r) => !("targetClient" in r))).toBe(true);
   });
 
   it("without it, rows carry neither column and the page says so", async () => {
-    const res = await call(h.app, "GET", "/history", { token });
+    const res = await call(h.app, "GET", "/history", { token: h.token });
+    expectStatus(res, 200);
     expect(res.json.extended).toBeNull();
-    const rows = res.json.groups.flatMap((g: { rows: object[] }) => g.rows);
-    expect(rows.some((r: { role: string }) => r.role === "client")).toBe(true);
-    expect(rows.every((r: object) => !("targetClient" in r) && !("sourceViewer" in r))).toBe(true);
+    const rows = res.json.groups.flatMap((g) => g.rows);
+    expect(rows.some((r) => r.role === "client")).toBe(true);
+    expect(rows.every((r) => !("targetClient" in r) && !("sourceViewer" in r))).toBe(true);
   });
 
   it("refuses a role that contradicts it, or an unknown value, naming extended", async () => {
-    const clash = await call(h.app, "GET", "/history?extended=target&role=client", { token });
-    expect(clash.status).toBe(400);
-    expect(clash.json.error.field).toBe("extended");
-    const csvClash = await call(h.app, "GET", "/history/csv?extended=source&role=viewer", { token });
-    expect(csvClash.status).toBe(400);
-    expect(csvClash.json.error.field).toBe("extended");
-    const unknown = await call(h.app, "GET", "/history?extended=both", { token });
-    expect(unknown.status).toBe(400);
-    expect(unknown.json.error.field).toBe("extended");
+    const clash = await call(h.app, "GET", "/history?extended=target&role=client", { token: h.token });
+    expectStatus(clash, 400);
+    expect(errorOf(clash).field).toBe("extended");
+    const csvClash = await call(h.app, "GET", "/history/csv?extended=source&role=viewer", { token: h.token });
+    expectStatus(csvClash, 400);
+    expect(errorOf(csvClash).field).toBe("extended");
+    const unknown = await call(h.app, "GET", "/history?extended=both", { token: h.token });
+    expectStatus(unknown, 400);
+    expect(errorOf(unknown).field).toBe("extended");
   });
 
   it("CSV: target adds the 'Target client' column to viewer rows only", async () => {
-    const res = await call(h.app, "GET", "/history/csv?user=user1&extended=target", { token });
+    const res = await call(h.app, "GET", "/history/csv?user=user1&extended=target", { token: h.token });
     const lines = res.text.split("\r\n");
     expect(lines[0]).toBe(
       "User name,Type,Start (Asia/Tokyo),End (Asia/Tokyo),Duration (s),Source address,MAC address,Result,Target client",
@@ -170,17 +168,18 @@ describe("access history: extended display", () => {
     expect(records.length).toBeGreaterThan(0);
     expect(records.every((l) => l.split(",")[1] === "Viewer")).toBe(true);
     expect(records.some((l) => l.endsWith(",Success,user1"))).toBe(true);
-    const ja = await call(h.app, "GET", "/history/csv?extended=source&lang=ja", { token });
+    const ja = await call(h.app, "GET", "/history/csv?extended=source&lang=ja", { token: h.token });
     expect(ja.text.split("\r\n")[0]).toMatch(/,接続元ビューア$/);
   });
 
   it("is in the OpenAPI document", async () => {
-    const doc = await call(h.app, "GET", "/openapi.json");
-    const params = doc.json.paths["/history"].get.parameters as {
-      name: string;
-      schema: { enum?: string[] };
-    }[];
+    // The document is served beside the route table, not in it: read as what OpenAPI 3.1 promises.
+    const doc = (await call(h.app, "GET", "/openapi.json")).json as {
+      paths: Record<string, { get: { parameters: { name: string; schema: { enum?: string[] } }[] } }>;
+      components: { schemas: Record<string, { properties: object }> };
+    };
+    const params = doc.paths["/history"]?.get.parameters ?? [];
     expect(params.find((p) => p.name === "extended")?.schema.enum).toEqual(["target", "source"]);
-    expect(doc.json.components.schemas.HistoryRow.properties).toHaveProperty("targetClient");
+    expect(doc.components.schemas.HistoryRow?.properties).toHaveProperty("targetClient");
   });
 });

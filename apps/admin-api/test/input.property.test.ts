@@ -3,16 +3,10 @@
  * and near-valid) and query strings on every route that takes them.
  */
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, type Harness, harness, readyAdmin } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { call, callRaw, errorOf, type UntypedReply, useReadyAdmin } from "./helpers.js";
 
-let h: Harness;
-let token: string;
-beforeAll(async () => {
-  h = await harness();
-  token = await readyAdmin(h.app);
-});
-afterAll(() => h.close());
+const h = useReadyAdmin();
 
 const bodyRoutes: [string, string][] = [
   ["POST", "/sessions"],
@@ -78,13 +72,12 @@ const nearValidBody = fc.record(
   { requiredKeys: [] },
 );
 
-// biome-ignore lint/suspicious/noExplicitAny: tests read replies loosely; the assertions check the shape
-function expectNamedRejection(res: { status: number; json: any; text: string }) {
+function expectNamedRejection(res: UntypedReply) {
   expect(res.status, res.text).toBeLessThan(500);
   if (res.status === 400) {
-    expect(typeof res.json?.error?.field, res.text).toBe("string");
-    expect(res.json.error.field.length).toBeGreaterThan(0);
-    expect(typeof res.json.error.requestId).toBe("string");
+    expect(typeof errorOf(res).field, res.text).toBe("string");
+    expect(errorOf(res).field?.length).toBeGreaterThan(0);
+    expect(typeof errorOf(res).requestId).toBe("string");
   }
 }
 
@@ -95,7 +88,7 @@ describe("bad input", () => {
         fc.constantFrom(...bodyRoutes),
         fc.oneof(nearValidBody, fc.jsonValue()),
         async ([method, path], body) => {
-          expectNamedRejection(await call(h.app, method, path, { token, body }));
+          expectNamedRejection(await callRaw(h.app, method, path, { token: h.token, body }));
         },
       ),
       { numRuns: 150 },
@@ -109,7 +102,11 @@ describe("bad input", () => {
         fc.string(),
         async ([method, path], raw) => {
           expectNamedRejection(
-            await call(h.app, method, path, { token, raw, headers: { "content-type": "application/json" } }),
+            await callRaw(h.app, method, path, {
+              token: h.token,
+              raw,
+              headers: { "content-type": "application/json" },
+            }),
           );
         },
       ),
@@ -146,7 +143,7 @@ describe("bad input", () => {
         ),
         async (path, query) => {
           const qs = new URLSearchParams(query).toString();
-          expectNamedRejection(await call(h.app, "GET", `${path}?${qs}`, { token }));
+          expectNamedRejection(await call(h.app, "GET", `${path}?${qs}`, { token: h.token }));
         },
       ),
       { numRuns: 150 },

@@ -6,7 +6,7 @@
 import { DEMO } from "@tsunagi/fixtures";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, type Harness, harness, readyAdmin } from "./helpers.js";
+import { call, callRaw, type Harness, harness, readyAdmin } from "./helpers.js";
 
 let h: Harness;
 let fujiToken: string;
@@ -151,7 +151,7 @@ describe("tenant isolation", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(request, { minLength: 1, maxLength: 4 }), async (requests) => {
         for (const r of requests) {
-          const res = await call(h.app, r.method, r.path, {
+          const res = await callRaw(h.app, r.method, r.path, {
             token: fujiToken,
             body: r.body,
             raw: r.raw,

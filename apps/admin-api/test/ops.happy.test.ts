@@ -2,15 +2,11 @@
  * The operator command's work: provisioning a contract prints an account sheet whose admin account
  * and temporary password really log in (and must be changed first), in the contract's time zone.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { addUser, isTimeZone, provisionContract, renderAccountSheet } from "../src/cli/provision.js";
-import { type Harness, harness, login } from "./helpers.js";
+import { expectStatus, login, useHarness } from "./helpers.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(() => h.close());
+const h = useHarness();
 
 describe("ops provision-contract", () => {
   it("creates the contract and an admin whose temporary password from the sheet logs in", async () => {
@@ -32,7 +28,7 @@ describe("ops provision-contract", () => {
     expect(text).toContain(`Temporary password   ${sheet.temporaryPassword}`);
 
     const reply = await login(h.app, "fuji2", sheet.adminLogin, sheet.temporaryPassword);
-    expect(reply.status).toBe(200);
+    expectStatus(reply, 200);
     expect(reply.json.temporaryPassword).toBe(true);
     expect(reply.json.contract).toMatchObject({ code: "000123", model: "neo", timeZone: "Europe/Berlin" });
     expect((await login(h.app, "fuji2", sheet.adminLogin, "not-it")).status).toBe(401);

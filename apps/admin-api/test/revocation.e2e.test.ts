@@ -16,7 +16,7 @@ import { DEMO } from "@tsunagi/fixtures";
 import { createRelay, type Relay, silentLog } from "@tsunagi/relay";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { call, type Harness, harness, readyAdmin } from "./helpers.js";
+import { call, expectStatus, type Harness, harness, readyAdmin } from "./helpers.js";
 
 const HEARTBEAT_MS = 500;
 
@@ -175,7 +175,7 @@ async function expectKept(session: Watched, since: Date): Promise<void> {
 
 async function versionOf(userName: string): Promise<number> {
   const res = await call(h.app, "GET", `/users/${userName}`, { token });
-  expect(res.status).toBe(200);
+  expectStatus(res, 200);
   return res.json.version;
 }
 
@@ -198,7 +198,7 @@ describe("a password change ends the user's viewer and client sessions", () => {
       token,
       body: { password: "a-new-user-password-1" },
     });
-    expect(res.status).toBe(200);
+    expectStatus(res, 200);
     const since = await dbNow();
     await expectEnded(v);
     await expectEnded(c);
@@ -219,7 +219,7 @@ describe("a password change ends the user's viewer and client sessions", () => {
         ],
       },
     });
-    expect(res.status).toBe(200);
+    expectStatus(res, 200);
     const since = await dbNow();
     await expectEnded(v);
     await expectEnded(c);
@@ -238,7 +238,7 @@ describe("an IP or MAC allow-list change ends the sessions of that role the new 
         restrictions: { ipAllow: { viewer: ["127.0.0.0/8"] } },
       },
     });
-    expect(admits.status).toBe(200);
+    expectStatus(admits, 200);
     await expectKept(v, await dbNow());
     const refuses = await call(h.app, "PATCH", "/users/finger.ndl", {
       token,
@@ -247,7 +247,7 @@ describe("an IP or MAC allow-list change ends the sessions of that role the new 
         restrictions: { ipAllow: { viewer: ["198.51.100.0/24"] } },
       },
     });
-    expect(refuses.status).toBe(200);
+    expectStatus(refuses, 200);
     const since = await dbNow();
     await expectEnded(v);
     await expectKept(c, since);
@@ -269,7 +269,7 @@ describe("an IP or MAC allow-list change ends the sessions of that role the new 
         ],
       },
     });
-    expect(res.status).toBe(200);
+    expectStatus(res, 200);
     const since = await dbNow();
     await expectEnded(c);
     await expectKept(v, since);
@@ -310,7 +310,7 @@ describe("an IP or MAC allow-list change ends the sessions of that role the new 
       token,
       body: { version: await versionOf("finger.ex"), restrictions: { macAllow: { viewer: [] } } },
     });
-    expect(res.status).toBe(200);
+    expectStatus(res, 200);
     const since = await dbNow();
     await expectEnded(v);
     await expectKept(c, since);
@@ -322,10 +322,10 @@ describe("a slot initialise ends the viewer session registered through that slot
     const v = await viewer("term.ex", "terminal-ex-s");
     const c = await client("term.ex");
     const mobile = await call(h.app, "POST", "/users/term.ex/slots/mobile/initialise", { token });
-    expect(mobile.status).toBe(200);
+    expectStatus(mobile, 200);
     await expectKept(v, await dbNow());
     const pc = await call(h.app, "POST", "/users/term.ex/slots/pc/initialise", { token });
-    expect(pc.status).toBe(200);
+    expectStatus(pc, 200);
     const since = await dbNow();
     await expectEnded(v);
     await expectKept(c, since);
@@ -343,7 +343,7 @@ describe("a slot initialise ends the viewer session registered through that slot
         ],
       },
     });
-    expect(res.status).toBe(200);
+    expectStatus(res, 200);
     const since = await dbNow();
     await expectEnded(v);
     await expectKept(other, since);
@@ -358,7 +358,7 @@ describe("changed permissions end the sessions they no longer allow", () => {
       token,
       body: { version: await versionOf("mobile.ios"), permissions: { clientUsable: false } },
     });
-    expect(noClient.status).toBe(200);
+    expectStatus(noClient, 200);
     const since = await dbNow();
     await expectEnded(c);
     await expectKept(v, since);
@@ -374,7 +374,7 @@ describe("changed permissions end the sessions they no longer allow", () => {
         ],
       },
     });
-    expect(noViewer.status).toBe(200);
+    expectStatus(noViewer, 200);
     await expectEnded(v);
   });
 });

@@ -20,9 +20,12 @@ import { createApp } from "../src/app.js";
 import type { AdminApiConfig } from "../src/context.js";
 import {
   call,
+  errorOf,
+  expectStatus,
   type Harness,
   harness,
   login,
+  loginToken,
   looseConfig,
   NEW_ADMIN_PASSWORD,
   readyAdmin,
@@ -104,7 +107,7 @@ describe("one answer, one cost, for every failed login", () => {
       const reply = await attempt();
       seen[name] = {
         status: reply.status,
-        body: { ...reply.json, error: { ...reply.json.error, requestId: "…" } },
+        body: { ...reply.json, error: { ...errorOf(reply), requestId: "…" } },
         statements: env.statements.length - statementsBefore,
         verifies: verifies.count - verifiesBefore,
       };
@@ -122,7 +125,7 @@ describe("one answer, one cost, for every failed login", () => {
   it("lets an admin in from inside the allow-list; the outsider's failures never touched the counter", async () => {
     expect((await adminRow(env.t, "fuji")).failedCount).toBe(0);
     const inside = await login(env.app, "fuji", DEMO.fuji.adminLogin, RIGHT, "198.51.100.7");
-    expect(inside.status).toBe(200);
+    expectStatus(inside, 200);
   });
 });
 
@@ -142,8 +145,8 @@ describe("parallel guesses", () => {
     expect(row.failedCount).toBe(50);
     expect(row.lockedUntil?.getTime()).toBe(env.clock.now.getTime() + 900 * 1000);
     const right = await login(env.app, "asp1", DEMO.adminLogin, RIGHT);
-    expect(right.status).toBe(401);
-    expect(right.json.error.code).toBe("invalid-credentials");
+    expectStatus(right, 401);
+    expect(errorOf(right).code).toBe("invalid-credentials");
   });
 });
 
@@ -163,9 +166,9 @@ describe("rate limits and the hash queue", () => {
       expect((await login(env.app, "asp1", "nobody", "guess", `2001:db8:1:2::${i + 1}`)).status).toBe(401);
     }
     const limited = await login(env.app, "asp1", "nobody", "guess", "2001:db8:1:2:ffff::9");
-    expect(limited.status).toBe(429);
+    expectStatus(limited, 429);
     expect(limited.headers.get("retry-after")).toBe("10");
-    expect(limited.json.error).toMatchObject({ code: "rate-limited", requestId: expect.any(String) });
+    expect(errorOf(limited)).toMatchObject({ code: "rate-limited", requestId: expect.any(String) });
     // Another /64, and an IPv4 address, have buckets of their own.
     expect((await login(env.app, "asp1", "nobody", "guess", "2001:db8:1:3::1")).status).toBe(401);
     expect((await login(env.app, "asp1", "nobody", "guess", "192.0.2.44")).status).toBe(401);
@@ -191,7 +194,7 @@ describe("rate limits and the hash queue", () => {
       }
       expect(outside).toEqual([401, 401, 401, 429, 429]);
       const inside = await login(perName.app, "fuji", DEMO.fuji.adminLogin, RIGHT, "198.51.100.7");
-      expect(inside.status).toBe(200);
+      expectStatus(inside, 200);
       // From inside, the name's own bucket: an unknown name is limited the same way (nothing told).
       const unknown = [];
       for (let i = 0; i < 4; i++) {
@@ -294,17 +297,16 @@ describe("admin-side revocation and the password change", () => {
 
   it("ends a session used from an address the admin allow-list no longer includes", async () => {
     const token = await readyAdmin(h.app);
-    const elsewhere = (await login(h.app, "asp1", DEMO.adminLogin, NEW_ADMIN_PASSWORD, "198.51.100.7")).json
-      .token as string;
+    const elsewhere = await loginToken(h.app, "asp1", DEMO.adminLogin, NEW_ADMIN_PASSWORD, "198.51.100.7");
     expect((await call(h.app, "GET", "/users", { token: elsewhere, from: "198.51.100.7" })).status).toBe(200);
     const changed = await call(h.app, "PATCH", "/security", {
       token,
       body: { adminAllowCidrs: ["192.0.2.0/24"] },
     });
-    expect(changed.status).toBe(200);
+    expectStatus(changed, 200);
     const revoked = await call(h.app, "GET", "/users", { token: elsewhere, from: "198.51.100.7" });
-    expect(revoked.status).toBe(401);
-    expect(revoked.json.error.code).toBe("address-not-allowed");
+    expectStatus(revoked, 401);
+    expect(errorOf(revoked).code).toBe("address-not-allowed");
     // The session is gone: coming back from an allowed address does not revive it.
     expect((await call(h.app, "GET", "/users", { token: elsewhere, from: "192.0.2.10" })).status).toBe(401);
     // The token that made the change keeps working from inside, and dies once used from outside.
@@ -318,14 +320,14 @@ describe("admin-side revocation and the password change", () => {
       .update(schema.contracts)
       .set({ lockoutThreshold: 3, lockoutSeconds: 600 })
       .where(eq(schema.contracts.serverHost, "fuji"));
-    const token = (await login(h.app, "fuji", DEMO.fuji.adminLogin, RIGHT)).json.token as string;
+    const token = await loginToken(h.app, "fuji", DEMO.fuji.adminLogin, RIGHT);
     for (let i = 0; i < 3; i++) {
       const wrong = await call(h.app, "PUT", "/sessions/current/password", {
         token,
         body: { currentPassword: `wrong-${i}`, newPassword: NEW_ADMIN_PASSWORD },
       });
-      expect(wrong.status).toBe(400);
-      expect(wrong.json.error.field).toBe("currentPassword");
+      expectStatus(wrong, 400);
+      expect(errorOf(wrong).field).toBe("currentPassword");
     }
     const row = await adminRow(h.t, "fuji");
     expect(row.failedCount).toBe(3);
@@ -334,8 +336,8 @@ describe("admin-side revocation and the password change", () => {
       token,
       body: { currentPassword: RIGHT, newPassword: NEW_ADMIN_PASSWORD },
     });
-    expect(whileLocked.status).toBe(400);
-    expect(whileLocked.json.error.field).toBe("currentPassword");
+    expectStatus(whileLocked, 400);
+    expect(errorOf(whileLocked).field).toBe("currentPassword");
     expect((await adminRow(h.t, "fuji")).passwordHash).toBe(row.passwordHash);
     expect((await login(h.app, "fuji", DEMO.fuji.adminLogin, RIGHT)).status).toBe(401);
     h.clock.advance(601);
@@ -343,7 +345,7 @@ describe("admin-side revocation and the password change", () => {
       token,
       body: { currentPassword: RIGHT, newPassword: NEW_ADMIN_PASSWORD },
     });
-    expect(after.status).toBe(204);
+    expectStatus(after, 204);
     expect((await adminRow(h.t, "fuji")).failedCount).toBe(0);
   });
 });

@@ -3,19 +3,15 @@
  * verifications (one per attempt on every path), not by timing, which flakes on a loaded machine.
  */
 import { DEMO } from "@tsunagi/fixtures";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Harness, harness, login } from "./helpers.js";
+import { describe, expect, it, vi } from "vitest";
+import { login, useHarness } from "./helpers.js";
 
 const verifies = vi.hoisted(() => ({ count: 0 }));
 vi.mock("argon2", async (importOriginal) =>
   (await import("@tsunagi/core/testing")).countingArgon2(importOriginal, verifies),
 );
 
-let h: Harness;
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(() => h.close());
+const h = useHarness();
 
 async function verificationsFor(attempt: () => Promise<unknown>) {
   const before = verifies.count;

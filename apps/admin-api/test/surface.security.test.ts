@@ -4,28 +4,22 @@
  * query and body answered with a 400 naming the field, never a 500 from the database.
  */
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
 import {
   call,
+  errorOf,
+  expectStatus,
   fromPeer,
-  type Harness,
-  harness,
   looseConfig,
-  type Reply,
-  readyAdmin,
   TEST_PROXY,
+  type UntypedReply,
+  useReadyAdmin,
 } from "./helpers.js";
 
-let h: Harness;
-let token: string;
-beforeAll(async () => {
-  h = await harness();
-  token = await readyAdmin(h.app);
-});
-afterAll(() => h.close());
+const h = useReadyAdmin();
 
-function expectSecurityHeaders(res: Reply, what: string) {
+function expectSecurityHeaders(res: UntypedReply, what: string) {
   const csp = res.headers.get("content-security-policy") ?? "";
   expect(csp, what).toContain("default-src 'self'");
   expect(csp, what).toContain("frame-ancestors 'none'");
@@ -41,26 +35,26 @@ function expectSecurityHeaders(res: Reply, what: string) {
 }
 
 /** A 400 in the one error shape that names `field`. */
-function expectNamed(res: Reply, field: string) {
-  expect(res.status, res.text).toBe(400);
-  expect(res.json?.error?.code, res.text).toBe("invalid-request");
-  expect(res.json.error.field, res.text).toBe(field);
-  expect(res.json.error.message, res.text).toContain(field);
-  expect(typeof res.json.error.requestId).toBe("string");
+function expectNamed(res: UntypedReply, field: string) {
+  expectStatus(res, 400, res.text);
+  expect(errorOf(res).code, res.text).toBe("invalid-request");
+  expect(errorOf(res).field, res.text).toBe(field);
+  expect(errorOf(res).message, res.text).toContain(field);
+  expect(typeof errorOf(res).requestId).toBe("string");
 }
 
 describe("security headers", () => {
   it("are on every response: pages, assets, JSON, CSV, 204, 3xx, 4xx and 404", async () => {
-    const cases: [string, Reply][] = [
+    const cases: [string, UntypedReply][] = [
       ["/docs", await call(h.app, "GET", "/docs")],
       ["/openapi.json", await call(h.app, "GET", "/openapi.json")],
       ["/", await call(h.app, "GET", "/")],
       ["/health", await call(h.app, "GET", "/health")],
-      ["/history/csv", await call(h.app, "GET", "/history/csv", { token })],
+      ["/history/csv", await call(h.app, "GET", "/history/csv", { token: h.token })],
       ["401", await call(h.app, "GET", "/users")],
-      ["400", await call(h.app, "GET", "/users?limit=0", { token })],
-      ["404", await call(h.app, "GET", "/no/such/route", { token })],
-      ["404 user", await call(h.app, "GET", "/users/nobody", { token })],
+      ["400", await call(h.app, "GET", "/users?limit=0", { token: h.token })],
+      ["404", await call(h.app, "GET", "/no/such/route", { token: h.token })],
+      ["404 user", await call(h.app, "GET", "/users/nobody", { token: h.token })],
       ["413", await call(h.app, "POST", "/sessions", { raw: "x".repeat(200_000) })],
     ];
     for (const [what, res] of cases) expectSecurityHeaders(res, what);
@@ -88,7 +82,7 @@ describe("security headers", () => {
     for (const asset of assets) {
       expect(asset.startsWith("/docs/"), asset).toBe(true);
       const res = await call(h.app, "GET", asset);
-      expect(res.status, asset).toBe(200);
+      expectStatus(res, 200, asset);
       expect(res.bytes.length, asset).toBeGreaterThan(100);
       expectSecurityHeaders(res, asset);
     }
@@ -106,36 +100,36 @@ describe("body size limit", () => {
       ["POST", "/no/such/route"],
     ] as const) {
       const res = await call(h.app, method, path, {
-        token,
+        token: h.token,
         raw: big,
         headers: { "content-type": "application/json" },
       });
-      expect(res.status, `${method} ${path}`).toBe(413);
-      expect(res.json?.error?.code, res.text).toBe("payload-too-large");
-      expect(res.json.error.field).toBe("body");
-      expect(typeof res.json.error.requestId).toBe("string");
+      expectStatus(res, 413, `${method} ${path}`);
+      expect(errorOf(res).code, res.text).toBe("payload-too-large");
+      expect(errorOf(res).field).toBe("body");
+      expect(typeof errorOf(res).requestId).toBe("string");
     }
   });
 
   it("bulk routes take larger bodies, up to their own limit", async () => {
     const links = Array.from({ length: 2000 }, (_, i) => ({ viewer: `v${i}`, client: "user1" }));
-    const res = await call(h.app, "POST", "/groups/links", { token, body: { links } });
+    const res = await call(h.app, "POST", "/groups/links", { token: h.token, body: { links } });
     // Past the size check: the names are looked up and the first unknown one is named.
     expectNamed(res, "links[0].viewer");
     const csv = `viewer,client\n${"nobody,user1\n".repeat(10_000)}`;
     const imported = await call(h.app, "POST", "/groups/csv?mode=add", {
-      token,
+      token: h.token,
       raw: csv,
       headers: { "content-type": "text/csv" },
     });
     expectNamed(imported, "line 2");
     const huge = await call(h.app, "POST", "/groups/csv?mode=add", {
-      token,
+      token: h.token,
       raw: "a,b\n".repeat(600_000),
       headers: { "content-type": "text/csv" },
     });
-    expect(huge.status).toBe(413);
-    expect(huge.json?.error?.code).toBe("payload-too-large");
+    expectStatus(huge, 413);
+    expect(errorOf(huge).code).toBe("payload-too-large");
   });
 
   it("is configurable through createApp", async () => {
@@ -143,56 +137,65 @@ describe("body size limit", () => {
     const res = await call(small, "POST", "/sessions", {
       body: { server: "asp1", login: "account.admin", password: "p".repeat(100) },
     });
-    expect(res.status).toBe(413);
-    expect(res.json.error.message).toContain("100 bytes");
+    expectStatus(res, 413);
+    expect(errorOf(res).message).toContain("100 bytes");
   });
 });
 
 describe("bad input gets a 400 naming the field", () => {
   it("NUL in a path parameter", async () => {
-    expectNamed(await call(h.app, "POST", "/users/%00/slots/mobile/initialise", { token }), "userName");
-    expectNamed(await call(h.app, "GET", "/users/user1%00", { token }), "userName");
     expectNamed(
-      await call(h.app, "PUT", "/users/a%00b/password", { token, body: { password: "long-enough-1" } }),
+      await call(h.app, "POST", "/users/%00/slots/mobile/initialise", { token: h.token }),
+      "userName",
+    );
+    expectNamed(await call(h.app, "GET", "/users/user1%00", { token: h.token }), "userName");
+    expectNamed(
+      await call(h.app, "PUT", "/users/a%00b/password", {
+        token: h.token,
+        body: { password: "long-enough-1" },
+      }),
       "userName",
     );
   });
 
   it("undecodable percent-encoding in a path parameter", async () => {
     for (const bad of ["%FF", "%C3%28", "%ED%A0%80", "user1%E3%81"]) {
-      expectNamed(await call(h.app, "GET", `/users/${bad}`, { token }), "userName");
-      expectNamed(await call(h.app, "POST", `/users/${bad}/unlock`, { token }), "userName");
+      expectNamed(await call(h.app, "GET", `/users/${bad}`, { token: h.token }), "userName");
+      expectNamed(await call(h.app, "POST", `/users/${bad}/unlock`, { token: h.token }), "userName");
     }
-    expectNamed(await call(h.app, "DELETE", "/active-sessions/%FF", { token }), "id");
+    expectNamed(await call(h.app, "DELETE", "/active-sessions/%FF", { token: h.token }), "id");
   });
 
   it("NUL, undecodable bytes and overlong values in the query", async () => {
-    expectNamed(await call(h.app, "GET", "/users?q=%00", { token }), "q");
-    expectNamed(await call(h.app, "GET", "/users?q=%FF%FE", { token }), "q");
-    expectNamed(await call(h.app, "GET", `/users?q=${"x".repeat(5000)}`, { token }), "q");
-    expectNamed(await call(h.app, "GET", "/history?user=%00", { token }), "user");
-    expectNamed(await call(h.app, "GET", "/history?user=%C0%80", { token }), "user");
-    expectNamed(await call(h.app, "GET", "/history/csv?user=a%00", { token }), "user");
-    expectNamed(await call(h.app, "GET", "/audit?cursor=%00", { token }), "cursor");
-    expectNamed(await call(h.app, "GET", "/reasons?lang=%E0%80", { token }), "lang");
+    expectNamed(await call(h.app, "GET", "/users?q=%00", { token: h.token }), "q");
+    expectNamed(await call(h.app, "GET", "/users?q=%FF%FE", { token: h.token }), "q");
+    expectNamed(await call(h.app, "GET", `/users?q=${"x".repeat(5000)}`, { token: h.token }), "q");
+    expectNamed(await call(h.app, "GET", "/history?user=%00", { token: h.token }), "user");
+    expectNamed(await call(h.app, "GET", "/history?user=%C0%80", { token: h.token }), "user");
+    expectNamed(await call(h.app, "GET", "/history/csv?user=a%00", { token: h.token }), "user");
+    expectNamed(await call(h.app, "GET", "/audit?cursor=%00", { token: h.token }), "cursor");
+    expectNamed(await call(h.app, "GET", "/reasons?lang=%E0%80", { token: h.token }), "lang");
   });
 
   it("NUL, lone surrogates, raw invalid bytes and overlong values in a JSON body", async () => {
     expectNamed(
-      await call(h.app, "PATCH", "/users/user1", { token, body: { version: 1, memo: "a\u0000b" } }),
+      await call(h.app, "PATCH", "/users/user1", { token: h.token, body: { version: 1, memo: "a\u0000b" } }),
       "memo",
     );
     expectNamed(
-      await call(h.app, "PATCH", "/users/user1", { token, body: { version: 1, memo: "\ud800" } }),
+      await call(h.app, "PATCH", "/users/user1", { token: h.token, body: { version: 1, memo: "\ud800" } }),
       "memo",
     );
     expectNamed(
-      await call(h.app, "PATCH", "/users/user1", { token, body: { version: 1, memo: "m".repeat(1001) } }),
+      await call(h.app, "PATCH", "/users/user1", {
+        token: h.token,
+        body: { version: 1, memo: "m".repeat(1001) },
+      }),
       "memo",
     );
     expectNamed(
       await call(h.app, "POST", "/groups/links", {
-        token,
+        token: h.token,
         body: { links: [{ viewer: "user1", client: "\u0000" }] },
       }),
       "links[0].client",
@@ -211,7 +214,7 @@ describe("bad input gets a 400 naming the field", () => {
       {
         method: "PATCH",
         headers: {
-          authorization: `Bearer ${token}`,
+          authorization: `Bearer ${h.token}`,
           "content-type": "application/json",
           "x-forwarded-for": "192.0.2.10",
         },
@@ -227,7 +230,7 @@ describe("bad input gets a 400 naming the field", () => {
 
   it("NUL and raw invalid bytes in a CSV body name the line", async () => {
     const nul = await call(h.app, "POST", "/groups/csv?mode=add", {
-      token,
+      token: h.token,
       raw: "viewer,client\nuser1,usb.ex\nusb.ndl\u0000,user1\n",
       headers: { "content-type": "text/csv" },
     });
@@ -238,7 +241,7 @@ describe("bad input gets a 400 naming the field", () => {
       {
         method: "POST",
         headers: {
-          authorization: `Bearer ${token}`,
+          authorization: `Bearer ${h.token}`,
           "content-type": "text/csv",
           "x-forwarded-for": "192.0.2.10",
         },

@@ -8,7 +8,7 @@ import { schema } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, type Harness, harness, TEST_PROXY } from "./helpers.js";
+import { call, errorOf, expectStatus, type Harness, harness, TEST_PROXY } from "./helpers.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -35,15 +35,15 @@ describe("an admin login through a trusted proxy", () => {
     ["a garbled right-most hop", "192.0.2.10, not-an-address"],
   ])("with %s is refused by an allow-list covering the proxy", async (_, forwardedFor) => {
     const res = await loginFrom(forwardedFor);
-    expect(res.status, res.text).toBe(401);
-    expect(res.json.error.code).toBe("invalid-credentials");
+    expectStatus(res, 401, res.text);
+    expect(errorOf(res).code).toBe("invalid-credentials");
   });
 
   it.each([["192.0.2.10:51234"], ["[::ffff:192.0.2.10]:443"]])(
     "with the client's address and port (%s) is let in",
     async (forwardedFor) => {
       const res = await loginFrom(forwardedFor);
-      expect(res.status, res.text).toBe(200);
+      expectStatus(res, 200, res.text);
     },
   );
 });

@@ -2,7 +2,7 @@ import { schema } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, type Harness, harness, readyAdmin } from "./helpers.js";
+import { call, errorOf, expectStatus, type Harness, harness, readyAdmin } from "./helpers.js";
 
 let h: Harness;
 let neoToken: string;
@@ -25,12 +25,14 @@ const neoUser = async (name: string) =>
 describe("neo device settings", () => {
   it("shows and changes a neo user's device limit and registration, audited", async () => {
     const read = await call(h.app, "GET", "/users/neo.user1", { token: neoToken });
+    expectStatus(read, 200);
     expect(read.json.neo).toEqual({ deviceLimit: 2, registrationOpen: true });
+    expectStatus(read, 200);
     const res = await call(h.app, "PATCH", "/users/neo.user1", {
       token: neoToken,
       body: { version: read.json.version, neo: { deviceLimit: 5, registrationOpen: false } },
     });
-    expect(res.status).toBe(200);
+    expectStatus(res, 200);
     expect(res.json.neo).toEqual({ deviceLimit: 5, registrationOpen: false });
     const row = await neoUser("neo.user1");
     expect(row?.neoDeviceLimit).toBe(5);
@@ -40,11 +42,13 @@ describe("neo device settings", () => {
       .from(schema.adminAudit)
       .where(eq(schema.adminAudit.targetId, "neo.user1"));
     expect(audit?.action).toBe("user.update");
+    expectStatus(read, 200);
     expect(audit?.before).toEqual({
       neoDeviceLimit: 2,
       neoRegistrationOpen: true,
       version: read.json.version,
     });
+    expectStatus(read, 200);
     expect(audit?.after).toEqual({
       neoDeviceLimit: 5,
       neoRegistrationOpen: false,
@@ -56,6 +60,7 @@ describe("neo device settings", () => {
       token: neoToken,
       body: { version: res.json.version, neo: { deviceLimit: null } },
     });
+    expectStatus(back, 200);
     expect(back.json.neo).toEqual({ deviceLimit: null, registrationOpen: false });
   });
 
@@ -64,6 +69,8 @@ describe("neo device settings", () => {
       call(h.app, "GET", "/users/neo.user1", { token: neoToken }),
       call(h.app, "GET", "/users/neo.mobile", { token: neoToken }),
     ]);
+    expectStatus(a, 200);
+    expectStatus(b, 200);
     const bad = await call(h.app, "PATCH", "/users", {
       token: neoToken,
       body: {
@@ -73,10 +80,12 @@ describe("neo device settings", () => {
         ],
       },
     });
-    expect(bad.status).toBe(400);
-    expect(bad.json.error.field).toBe("users[1].neo.deviceLimit");
+    expectStatus(bad, 400);
+    expect(errorOf(bad).field).toBe("users[1].neo.deviceLimit");
     expect((await neoUser("neo.user1"))?.neoRegistrationOpen).toBe(false);
 
+    expectStatus(a, 200);
+    expectStatus(b, 200);
     const ok = await call(h.app, "PATCH", "/users", {
       token: neoToken,
       body: {
@@ -90,8 +99,8 @@ describe("neo device settings", () => {
         ],
       },
     });
-    expect(ok.status).toBe(200);
-    expect(ok.json.users.map((u: { neo: unknown }) => u.neo)).toEqual([
+    expectStatus(ok, 200);
+    expect(ok.json.users.map((u) => u.neo)).toEqual([
       { deviceLimit: null, registrationOpen: true },
       { deviceLimit: 1, registrationOpen: false },
     ]);
@@ -106,33 +115,41 @@ describe("neo device settings", () => {
     [{ slots: 3 }, "neo.slots"],
   ])("rejects neo %j naming %s, changing nothing", async (neo, field) => {
     const read = await call(h.app, "GET", "/users/neo.mobile", { token: neoToken });
+    expectStatus(read, 200);
     const res = await call(h.app, "PATCH", "/users/neo.mobile", {
       token: neoToken,
       body: { version: read.json.version, neo },
     });
-    expect(res.status).toBe(400);
-    expect(res.json.error.field).toBe(field);
+    expectStatus(res, 400);
+    expect(errorOf(res).field).toBe(field);
+    expectStatus(read, 200);
     expect((await neoUser("neo.mobile"))?.version).toBe(read.json.version);
   });
 
   it("refuses neo settings on a legacy contract, naming the field", async () => {
     const read = await call(h.app, "GET", "/users/user1", { token: legacyToken });
+    expectStatus(read, 200);
     const res = await call(h.app, "PATCH", "/users/user1", {
       token: legacyToken,
       body: { version: read.json.version, neo: { registrationOpen: false } },
     });
-    expect(res.status).toBe(400);
-    expect(res.json.error.field).toBe("neo");
+    expectStatus(res, 400);
+    expect(errorOf(res).field).toBe("neo");
+    expectStatus(read, 200);
     const batch = await call(h.app, "PATCH", "/users", {
       token: legacyToken,
       body: {
         users: [{ userName: "user1", version: read.json.version, memo: "x", neo: { deviceLimit: 3 } }],
       },
     });
-    expect(batch.status).toBe(400);
-    expect(batch.json.error.field).toBe("users[0].neo");
+    expectStatus(batch, 400);
+    expect(errorOf(batch).field).toBe("users[0].neo");
     const after = await call(h.app, "GET", "/users/user1", { token: legacyToken });
+    expectStatus(after, 200);
+    expectStatus(read, 200);
     expect(after.json.version).toBe(read.json.version);
+    expectStatus(after, 200);
+    expectStatus(read, 200);
     expect(after.json.memo).toBe(read.json.memo);
   });
 });
