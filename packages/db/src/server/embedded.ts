@@ -243,7 +243,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Data
   if (lock.state === "running") {
     if (!options.attach) {
       throw new DatabaseStartError(
-        `The database in ${pgdata} is already in use by PostgreSQL process ${lock.pid} (another Tsunagi still running, or one that was killed and left its server behind). Stop that process (kill ${lock.pid}) or give another data directory with TSUNAGI_DATA_DIR.`,
+        `The database in ${pgdata} is already in use by PostgreSQL process ${lock.pid} (another Tsunagi still running, an operator's command holding it for its run, or one that was killed and left its server behind). Stop that process (kill ${lock.pid}) or give another data directory with TSUNAGI_DATA_DIR.`,
       );
     }
     const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@${lock.host}:${lock.port}/postgres`;
