@@ -6,23 +6,17 @@
  */
 import { parse } from "csv-parse/sync";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, expectStatus, type Harness, harness, readyAdmin } from "./helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { call, expectStatus, readyAdmin, useHarness } from "./helpers.js";
 
 /** OWASP's six, written out here rather than taken from the code under test. */
 const DANGEROUS = ["=", "+", "-", "@", "\t", "\r"];
 const startsDangerous = (cell: string) => DANGEROUS.some((ch) => cell.startsWith(ch));
 
-let h: Harness;
-let token: string;
-let contractId: string;
-beforeAll(async () => {
-  h = await harness();
-  token = await readyAdmin(h.app);
+const h = useHarness(async (h) => {
   const [contract] = await h.t.sql`select id from contracts where server_host = 'asp1'`;
-  contractId = contract?.id;
+  return { token: await readyAdmin(h.app), contractId: contract?.id as string };
 });
-afterAll(() => h.close());
 
 interface Planted {
   userName: string;
@@ -40,7 +34,7 @@ async function plant(rows: Planted[], day: string) {
     const failed = r.reasonKey !== null;
     await h.t.sql`insert into access_history
       (contract_id, user_name, role, started_at, ended_at, result, source_address, mac, reason_key, reason_code, peer_user_name)
-      values (${contractId}, ${r.userName}, 'viewer', ${at.toISOString()},
+      values (${h.contractId}, ${r.userName}, 'viewer', ${at.toISOString()},
         ${new Date(at.getTime() + (failed ? 0 : 90_000)).toISOString()},
         ${failed ? "failure" : "success"}, ${r.sourceAddress}, ${r.mac}, ${r.reasonKey}, ${failed ? 110200 : null},
         ${r.peerUserName})`;
@@ -54,7 +48,7 @@ async function download(day: string, encoding: "utf-8" | "shift_jis"): Promise<s
   const lang = encoding === "utf-8" ? "en" : "ja";
   const query = `from=${encodeURIComponent(`${day}T00:00:00Z`)}&to=${encodeURIComponent(next(day))}`;
   const res = await call(h.app, "GET", `/history/csv?${query}&extended=1&lang=${lang}&encoding=${encoding}`, {
-    token,
+    token: h.token,
   });
   expectStatus(res, 200);
   const text =
@@ -129,25 +123,25 @@ describe("grouping CSV: a user name a spreadsheet would run is neutralised, and 
     const names = DANGEROUS.map((ch, i) => `${ch}evil${i}`);
     for (const name of names) {
       await h.t.sql`insert into users (contract_id, server_host, user_name, password_hash)
-        values (${contractId}, 'asp1', ${name}, '$argon2id$not-a-real-hash')`;
+        values (${h.contractId}, 'asp1', ${name}, '$argon2id$not-a-real-hash')`;
     }
     const added = await call(h.app, "POST", "/groups/links", {
-      token,
+      token: h.token,
       body: { links: names.map((name) => ({ viewer: name, client: "office.pc" })) },
     });
     expect(added.json).toEqual({ added: names.length, removed: 0 });
-    const exported = await call(h.app, "GET", "/groups/csv", { token });
+    const exported = await call(h.app, "GET", "/groups/csv", { token: h.token });
     const records: string[][] = parse(exported.text.replace(/^\uFEFF/, ""));
     for (const cell of records.flat()) expect(startsDangerous(cell), JSON.stringify(cell)).toBe(false);
     for (const name of names) expect(records).toContainEqual([`'${name}`, "office.pc"]);
     const removed = await call(h.app, "POST", "/groups/csv?mode=delete", {
-      token,
+      token: h.token,
       raw: exported.text,
       headers: { "content-type": "text/csv" },
     });
     expectStatus(removed, 200);
     expect(removed.json.removed).toBeGreaterThanOrEqual(names.length);
-    const after = await call(h.app, "GET", "/groups", { token });
+    const after = await call(h.app, "GET", "/groups", { token: h.token });
     expectStatus(after, 200);
     expect(after.json.links).toEqual([]);
   });

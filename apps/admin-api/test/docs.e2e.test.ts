@@ -9,56 +9,54 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { type BrowserContext, chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, harness } from "./helpers.js";
+import { beforeAndAfterAll } from "@tsunagi/core/testing";
+import { chromium } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { harness } from "./helpers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const present = existsSync(CHROMIUM);
 // CI installs chromium (.ci/run); elsewhere a machine without it skips, and says so.
 const inCi = Boolean(process.env.CI) && process.env.CI !== "0" && process.env.CI !== "false";
 if (!present && !inCi)
-  console.warn(`docs.browser.test: ${CHROMIUM} is absent, skipped (apt-get install chromium)`);
-
-let h: Harness;
-let api: { origin: string; close(): void };
-let profile: string;
-let browser: BrowserContext | undefined;
-
-beforeAll(async () => {
-  if (!present && !inCi) return;
-  h = await harness();
-  api = await new Promise((resolve) => {
-    const server = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) =>
-      resolve({ origin: `http://127.0.0.1:${info.port}`, close: () => server.close() }),
-    );
-  });
-  profile = await mkdtemp(join(tmpdir(), "tsunagi-docs-chromium-"));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  api?.close();
-  await h?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
-});
+  console.warn(`docs.e2e.test: ${CHROMIUM} is absent, skipped (apt-get install chromium)`);
 
 describe.skipIf(!present && !inCi)("/docs in a real browser", () => {
+  // Made inside the block, so a machine that skips it starts nothing.
+  const docs = beforeAndAfterAll(
+    async () => {
+      const h = await harness();
+      const api = await new Promise<{ origin: string; close(): void }>((resolve) => {
+        const server = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) =>
+          resolve({ origin: `http://127.0.0.1:${info.port}`, close: () => server.close() }),
+        );
+      });
+      const profile = await mkdtemp(join(tmpdir(), "tsunagi-docs-chromium-"));
+      const browser = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
+      });
+      return { h, api, profile, browser };
+    },
+    async ({ h, api, profile, browser }) => {
+      await browser.close();
+      api.close();
+      await h.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  );
+
   it("lists every operation offline, with no CSP violation or failed request", async () => {
-    if (!browser) throw new Error("chromium did not start");
+    const { api, browser } = docs;
     const problems: string[] = [];
     const offOrigin: string[] = [];
     // Offline: anything but the admin API itself is refused, as on a machine without the internet.

@@ -7,11 +7,14 @@
  */
 
 import { ErrorBody } from "@tsunagi/api-contract/errors";
+import { beforeAndAfterAll } from "@tsunagi/core/testing";
+import type { Database } from "@tsunagi/db";
 import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
 import { DEMO, seedDemo } from "@tsunagi/fixtures";
 import type { Hono } from "hono";
-import { afterAll, beforeAll, expect } from "vitest";
+import { expect } from "vitest";
 import { type AdminApi, createApp } from "../src/app.js";
+import type { AdminApiConfig } from "../src/context.js";
 
 export const NEW_ADMIN_PASSWORD = "a-new-admin-password-1";
 
@@ -19,7 +22,7 @@ export const NEW_ADMIN_PASSWORD = "a-new-admin-password-1";
 export const TEST_PROXY = "127.0.0.1";
 
 /** Login limits no ordinary test reaches; the harness clock barely moves, so buckets never refill. */
-export const looseConfig = {
+export const looseConfig: AdminApiConfig = {
   trustedProxies: [TEST_PROXY],
   loginRateLimitPerAddress: { burst: 100_000, perSecond: 1 },
   loginRateLimitPerName: { burst: 100_000, perSecond: 1 },
@@ -39,17 +42,37 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(): Promise<Harness> {
+export interface HarnessOptions {
+  /** The app's limits; the loose ones unless a test of the limits says otherwise. */
+  config?: AdminApiConfig;
+  /** The app's own connection to the test database (one that counts statements), closed with it. */
+  connect?: (t: TestDatabase) => { db: Database; close(): Promise<unknown> };
+}
+
+export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   const t = await createTestDatabase();
   await seedDemo(t.db);
+  const own = options.connect?.(t);
   const clock = {
     now: new Date("2026-11-20T09:00:00Z"),
     advance(seconds: number) {
       clock.now = new Date(clock.now.getTime() + seconds * 1000);
     },
   };
-  const app = createApp({ db: t.db, clock: () => clock.now, config: looseConfig });
-  return { t, app, clock, close: () => t.close() };
+  const app = createApp({
+    db: own?.db ?? t.db,
+    clock: () => clock.now,
+    config: options.config ?? looseConfig,
+  });
+  return {
+    t,
+    app,
+    clock,
+    async close() {
+      await own?.close();
+      await t.close();
+    },
+  };
 }
 
 /** The route table `AdminApi` carries: path (`/users/:userName`) → `$get` … → each answer's status and body. */
@@ -84,6 +107,13 @@ type Endpoint<M extends Method, P extends string> =
     ? `$${Lowercase<M>}` extends infer V extends keyof Routes[K]
       ? Routes[K][V]
       : never
+    : never;
+
+/** The JSON body `method path` takes; anything, for a path outside the route table. */
+type BodyOf<M extends Method, P extends string> = [Endpoint<M, P>] extends [never]
+  ? unknown
+  : Endpoint<M, P> extends { input: { json: infer J } }
+    ? J
     : never;
 
 interface ReplyBase {
@@ -123,7 +153,7 @@ async function send(
   app: Harness["app"],
   method: string,
   path: string,
-  options: RequestOptions & { body?: string; json?: boolean },
+  options: RequestOptions & { body?: string | Uint8Array; json?: boolean },
 ): Promise<UntypedReply> {
   const headers: Record<string, string> = {
     "x-forwarded-for": options.from ?? "192.0.2.10",
@@ -149,13 +179,13 @@ async function send(
 
 /**
  * A request to a route of `AdminApi`, its answer typed by the route's declared responses. `body` is sent
- * as JSON; `raw` exactly as given (a CSV file, or bytes a test means to be malformed).
+ * as JSON, typed by the route's request body; `raw` exactly as given (a CSV file).
  */
 export async function call<const M extends Method, const P extends string>(
   app: Harness["app"],
   method: M,
   path: P,
-  options: RequestOptions & { body?: unknown; raw?: string } = {},
+  options: RequestOptions & { body?: BodyOf<M, P>; raw?: string } = {},
 ): Promise<Reply<M, P>> {
   const json = options.raw === undefined && options.body !== undefined;
   const body = json ? JSON.stringify(options.body) : options.raw;
@@ -164,14 +194,14 @@ export async function call<const M extends Method, const P extends string>(
 }
 
 /**
- * A request built at run time by a fuzzer (any method, any path, a body that need not be JSON): its
- * answer is untyped, to be read with `errorOf` or checked byte by byte.
+ * A request built at run time by a fuzzer (any method, any path), or bytes that are not text at all:
+ * its answer is untyped, to be read with `errorOf` or checked byte by byte.
  */
 export function callRaw(
   app: Harness["app"],
   method: string,
   path: string,
-  options: RequestOptions & { body?: unknown; raw?: string } = {},
+  options: RequestOptions & { body?: unknown; raw?: string | Uint8Array } = {},
 ): Promise<UntypedReply> {
   const json = options.raw === undefined && options.body !== undefined;
   return send(app, method, path, {
@@ -241,21 +271,24 @@ export async function readyAdmin(
   return token;
 }
 
-/** A harness for the whole test file: built before its first test, its database dropped after the last. */
-export function useHarness(): Harness {
-  const h = {} as Harness;
-  beforeAll(async () => {
-    Object.assign(h, await harness());
-  });
-  afterAll(() => h.close());
-  return h;
+/**
+ * A harness for the whole test file: built before its first test (then `prepare` adds what the file
+ * shares: tokens, rows), its database dropped after the last.
+ */
+export function useHarness<Extra extends object = object>(
+  prepare?: (h: Harness) => Promise<Extra>,
+  options?: HarnessOptions,
+): Harness & Extra {
+  return beforeAndAfterAll(
+    async () => {
+      const h = await harness(options);
+      return { ...h, ...((await prepare?.(h)) as Extra) };
+    },
+    (h) => h.close(),
+  );
 }
 
 /** `useHarness`, with the demo admin logged in and past the temporary password: `token` may use every route. */
 export function useReadyAdmin(): Harness & { token: string } {
-  const h = useHarness() as Harness & { token: string };
-  beforeAll(async () => {
-    h.token = await readyAdmin(h.app);
-  });
-  return h;
+  return useHarness(async (h) => ({ token: await readyAdmin(h.app) }));
 }

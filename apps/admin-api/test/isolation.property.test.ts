@@ -5,25 +5,19 @@
  */
 import { DEMO } from "@tsunagi/fixtures";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, callRaw, type Harness, harness, readyAdmin } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { call, callRaw, readyAdmin, useHarness } from "./helpers.js";
 
-let h: Harness;
-let fujiToken: string;
-let asp1SessionId: string;
-let asp1Ids: string[];
-beforeAll(async () => {
-  h = await harness();
-  fujiToken = await readyAdmin(h.app, DEMO.fuji.serverHost, DEMO.fuji.adminLogin);
+const h = useHarness(async (h) => {
+  const fujiToken = await readyAdmin(h.app, DEMO.fuji.serverHost, DEMO.fuji.adminLogin);
   const [u] = await h.t
     .sql`select id, contract_id from users where server_host = 'asp1' and user_name = 'usb.ndl'`;
   const [s] = await h.t
     .sql`insert into active_sessions (contract_id, user_id, user_name, role, relay_instance, history_id)
     values (${u?.contract_id}, ${u?.id}, 'usb.ndl', 'viewer', 'r1', 1) returning id`;
-  asp1SessionId = s?.id;
-  asp1Ids = (await h.t.sql`select id from users where server_host = 'asp1'`).map((r) => r.id as string);
+  const asp1Ids = (await h.t.sql`select id from users where server_host = 'asp1'`).map((r) => r.id as string);
+  return { fujiToken, asp1SessionId: s?.id as string, asp1Ids };
 });
-afterAll(() => h.close());
 
 /** Everything asp1 owns, as text: compared before and after the run. */
 async function asp1State(): Promise<string> {
@@ -95,7 +89,7 @@ const request: fc.Arbitrary<Req> = fc.oneof(
     body: { lockout: { threshold: 2, durationSeconds: 60 } },
   }),
   fc.constant({ method: "GET", path: "/active-sessions" }),
-  fc.constant(null).map(() => ({ method: "DELETE", path: `/active-sessions/${asp1SessionId}` })),
+  fc.constant(null).map(() => ({ method: "DELETE", path: `/active-sessions/${h.asp1SessionId}` })),
   fc.constant({ method: "GET", path: "/audit" }),
   fc.constant({ method: "GET", path: "/sessions/current" }),
   fc.constant({ method: "GET", path: "/reasons" }),
@@ -147,12 +141,12 @@ describe("tenant isolation", () => {
 
   it("a fuji admin never reads or changes anything of asp1", async () => {
     const before = await asp1State();
-    const forbidden = [...asp1Only, ...asp1Ids, asp1SessionId, "000000", "Demo Company", "203.0.113.25"];
+    const forbidden = [...asp1Only, ...h.asp1Ids, h.asp1SessionId, "000000", "Demo Company", "203.0.113.25"];
     await fc.assert(
       fc.asyncProperty(fc.array(request, { minLength: 1, maxLength: 4 }), async (requests) => {
         for (const r of requests) {
           const res = await callRaw(h.app, r.method, r.path, {
-            token: fujiToken,
+            token: h.fujiToken,
             body: r.body,
             raw: r.raw,
             ...(r.raw ? { headers: { "content-type": "text/csv" } } : {}),

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { MAX_JSON_DEPTH } from "../src/input.js";
-import { call, errorOf, expectStatus, useReadyAdmin } from "./helpers.js";
+import { callRaw, errorOf, expectStatus, useReadyAdmin } from "./helpers.js";
 
 const h = useReadyAdmin();
 
@@ -14,7 +14,7 @@ const nested = (depth: number, open = "[", close = "]") => open.repeat(depth) + 
 
 describe("a deeply nested JSON body", () => {
   it("6,000 levels of arrays to POST /sessions, unauthenticated: 400 naming body, not 500", async () => {
-    const res = await call(h.app, "POST", "/sessions", { raw: nested(6_000), headers: json });
+    const res = await callRaw(h.app, "POST", "/sessions", { raw: nested(6_000), headers: json });
     expectStatus(res, 400, res.text);
     expect(errorOf(res)).toMatchObject({ code: "invalid-request", field: "body" });
     expect(errorOf(res).message).toMatch(/^body: /);
@@ -22,20 +22,20 @@ describe("a deeply nested JSON body", () => {
 
   it("objects nested past the limit inside a field, on an authenticated route: 400 naming body", async () => {
     const deep = `{"memo":${'{"a":'.repeat(MAX_JSON_DEPTH + 1)}1${"}".repeat(MAX_JSON_DEPTH + 1)}}`;
-    const res = await call(h.app, "PATCH", "/users/usb.ex", { token: h.token, raw: deep, headers: json });
+    const res = await callRaw(h.app, "PATCH", "/users/usb.ex", { token: h.token, raw: deep, headers: json });
     expectStatus(res, 400, res.text);
     expect(errorOf(res)).toMatchObject({ code: "invalid-request", field: "body" });
   });
 
   it("nesting up to the limit is not refused by the guard (the schema judges it), and NUL is still found deep down", async () => {
     const atLimit = `${"[".repeat(MAX_JSON_DEPTH)}"\\u0000"${"]".repeat(MAX_JSON_DEPTH)}`;
-    const res = await call(h.app, "POST", "/sessions", { raw: atLimit, headers: json });
+    const res = await callRaw(h.app, "POST", "/sessions", { raw: atLimit, headers: json });
     expectStatus(res, 400, res.text);
     expect(errorOf(res).field).toBe("[0]".repeat(MAX_JSON_DEPTH));
   });
 
   it("a key named like nothing special still names its own field", async () => {
-    const res = await call(h.app, "POST", "/sessions", { raw: '{"too-deep":"\\u0000"}', headers: json });
+    const res = await callRaw(h.app, "POST", "/sessions", { raw: '{"too-deep":"\\u0000"}', headers: json });
     expectStatus(res, 400, res.text);
     expect(errorOf(res).field).toBe("too-deep");
   });

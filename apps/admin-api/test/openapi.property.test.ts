@@ -13,17 +13,16 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { eq } from "drizzle-orm";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   call,
+  callRaw,
   errorOf,
-  fromPeer,
-  type Harness,
-  harness,
+  loginToken,
   NEW_ADMIN_PASSWORD,
   readyAdmin,
-  TEST_PROXY,
   type UntypedReply,
+  useHarness,
 } from "./helpers.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON Schema and OpenAPI objects are read loosely here
@@ -34,16 +33,12 @@ interface Operation {
   op: Json;
 }
 
-let h: Harness;
-let token: string;
-let doc: Json;
 let password = NEW_ADMIN_PASSWORD;
-/** A `nextCursor` of each paged operation's first page. */
-const cursors: Record<string, string> = {};
-beforeAll(async () => {
-  h = await harness();
-  token = await readyAdmin(h.app);
-  doc = (await call(h.app, "GET", "/openapi.json")).json;
+const h = useHarness(async (h) => {
+  const token = await readyAdmin(h.app);
+  const doc: Json = (await call(h.app, "GET", "/openapi.json")).json;
+  /** A `nextCursor` of each paged operation's first page. */
+  const cursors: Record<string, string> = {};
   for (const path of ["/history", "/users", "/audit"]) {
     const page = await call(h.app, "GET", `${path}?limit=1`, { token });
     const { json } = page;
@@ -51,8 +46,8 @@ beforeAll(async () => {
       cursors[path] = json.nextCursor;
     }
   }
+  return { token, doc, cursors };
 });
-afterAll(() => h?.close());
 
 // ---------------------------------------------------------------------------------------------------
 // Values
@@ -122,7 +117,7 @@ function resolve(s: Json): Json {
   if (typeof s?.$ref !== "string") return s ?? {};
   const ref: string = s.$ref;
   const name = ref.startsWith(SCHEMA_ID) ? ref.slice(SCHEMA_ID.length) : ref.slice(COMPONENT.length);
-  const target = doc.components.schemas[name];
+  const target = h.doc.components.schemas[name];
   if (!target) throw new Error(`unresolved $ref ${ref}`);
   return resolve(target);
 }
@@ -376,7 +371,7 @@ function requestOf(operation: Operation, hostile: boolean): fc.Arbitrary<FuzzReq
   const queryRecord: Record<string, fc.Arbitrary<string>> = {};
   for (const p of queryParams) queryRecord[p.name] = urlValue(p.schema, p.name, hostile);
   // A cursor this API handed out, now and then, so paging past the first page is fuzzed too.
-  const handedOut = cursors[operation.path];
+  const handedOut = h.cursors[operation.path];
   if (queryRecord.cursor && handedOut) {
     const real = fc.constant(encodeURIComponent(handedOut));
     queryRecord.cursor = hostile ? fc.oneof(real, queryRecord.cursor) : real;
@@ -409,12 +404,7 @@ let freshLogins = 0;
 async function freshToken(): Promise<string> {
   freshLogins++;
   const from = `2001:db8:${freshLogins.toString(16)}::1`;
-  const res = await call(h.app, "POST", "/sessions", {
-    body: { server: DEMO.serverHost, login: DEMO.adminLogin, password },
-    from,
-  });
-  if (res.status !== 200) throw new Error(`fresh login: ${res.status} ${res.text}`);
-  return res.json.token as string;
+  return loginToken(h.app, DEMO.serverHost, DEMO.adminLogin, password, from);
 }
 
 function replacePassword(value: unknown): unknown {
@@ -431,31 +421,17 @@ async function send(
   request: FuzzRequest,
   bearer: string | undefined,
 ): Promise<UntypedReply> {
-  const headers: Record<string, string> = { "x-forwarded-for": "192.0.2.10", ...request.headers };
-  if (bearer) headers.authorization = `Bearer ${bearer}`;
-  let body: string | Uint8Array | undefined;
+  const headers: Record<string, string> = { ...request.headers };
+  let raw: string | Uint8Array | undefined;
   const b = request.body;
   if (b.kind === "json") {
     headers["content-type"] = "application/json";
-    body = JSON.stringify(replacePassword(b.value)) ?? "null";
+    raw = JSON.stringify(replacePassword(b.value)) ?? "null";
   } else if (b.kind === "bytes" || b.kind === "text") {
     headers["content-type"] = b.contentType;
-    body = b.kind === "bytes" ? b.bytes : b.text;
+    raw = b.kind === "bytes" ? b.bytes : b.text;
   }
-  const res = await h.app.request(
-    request.path,
-    { method: operation.method, headers, body },
-    fromPeer(TEST_PROXY),
-  );
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  const text = new TextDecoder().decode(bytes);
-  let json: unknown = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, json, text, headers: res.headers, bytes };
+  return callRaw(h.app, operation.method, request.path, { token: bearer, headers, raw });
 }
 
 /** The document's component schemas, as ajv knows them: `#/components/schemas/X` becomes this prefix + X. */
@@ -540,16 +516,17 @@ describe("every operation of /openapi.json, fuzzed", () => {
       return node;
     };
     // Each component schema under its own id, so refs resolve within the document's own schemas.
-    for (const [name, component] of Object.entries(doc.components.schemas as Record<string, Json>)) {
+    for (const [name, component] of Object.entries(h.doc.components.schemas as Record<string, Json>)) {
       ajv.addSchema(rewrite(component), `${SCHEMA_ID}${name}`);
     }
-    const operations: Operation[] = Object.entries(doc.paths as Record<string, Record<string, Json>>).flatMap(
-      ([path, methods]) =>
-        Object.entries(methods).map(([method, op]) => ({
-          method: method.toUpperCase(),
-          path,
-          op: rewrite(op),
-        })),
+    const operations: Operation[] = Object.entries(
+      h.doc.paths as Record<string, Record<string, Json>>,
+    ).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({
+        method: method.toUpperCase(),
+        path,
+        op: rewrite(op),
+      })),
     );
     const key = (o: Operation) => `${o.method} ${o.path}`;
     const ordered = [
@@ -578,7 +555,7 @@ describe("every operation of /openapi.json, fuzzed", () => {
         fc.asyncProperty(
           fc.oneof(requestOf(operation, false), requestOf(operation, true)),
           async (request) => {
-            const bearer = isPublic ? undefined : destructive.includes(name) ? await freshToken() : token;
+            const bearer = isPublic ? undefined : destructive.includes(name) ? await freshToken() : h.token;
             const res = await send(operation, request, bearer);
             tally[res.status] = (tally[res.status] ?? 0) + 1;
             for (const input of request.sent) inputs.add(input);

@@ -11,11 +11,11 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { type ServerType, serve } from "@hono/node-server";
 import { connect, schema } from "@tsunagi/db";
-import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
+import { type TestDatabase, useTestDatabase } from "@tsunagi/db/testing";
 import { DEMO, seedDemo } from "@tsunagi/fixtures";
 import { eq } from "drizzle-orm";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../src/app.js";
 import type { AdminApiConfig } from "../src/context.js";
 import {
@@ -29,6 +29,7 @@ import {
   looseConfig,
   NEW_ADMIN_PASSWORD,
   readyAdmin,
+  useHarness,
 } from "./helpers.js";
 
 const verifies = vi.hoisted(() => ({ count: 0 }));
@@ -38,24 +39,16 @@ vi.mock("argon2", async (importOriginal) =>
 
 const RIGHT = DEMO.adminTemporaryPassword;
 
-/** A database with the demo, and an app over it whose every statement is counted. */
-async function countedApp(config: AdminApiConfig = looseConfig) {
-  const t = await createTestDatabase();
-  await seedDemo(t.db);
+/** For the file's describe block: a harness whose app's every statement is counted. */
+function useCountedApp(config: AdminApiConfig = looseConfig, prepare?: (h: Harness) => Promise<unknown>) {
   const statements: string[] = [];
-  const counted = connect(t.url, { max: 10, onQuery: (query) => statements.push(query) });
-  const clock = { now: new Date("2026-11-20T09:00:00Z") };
-  const app = createApp({ db: counted.db, clock: () => clock.now, config });
-  return {
-    t,
-    app,
-    clock,
-    statements,
-    async close() {
-      await counted.close();
-      await t.close();
+  return useHarness(
+    async (h) => {
+      await prepare?.(h);
+      return { statements };
     },
-  };
+    { config, connect: (t) => connect(t.url, { max: 10, onQuery: (query) => statements.push(query) }) },
+  );
 }
 
 async function adminRow(t: TestDatabase, server: string) {
@@ -68,9 +61,7 @@ async function adminRow(t: TestDatabase, server: string) {
 }
 
 describe("one answer, one cost, for every failed login", () => {
-  let env: Awaited<ReturnType<typeof countedApp>>;
-  beforeAll(async () => {
-    env = await countedApp();
+  const env = useCountedApp(looseConfig, async (env) => {
     // fuji: only 198.51.100.0/24 may log in. neo1: locked by its own threshold below.
     await env.t.db
       .update(schema.contracts)
@@ -85,7 +76,6 @@ describe("one answer, one cost, for every failed login", () => {
     }
     expect((await adminRow(env.t, "neo1")).lockedUntil?.getTime()).toBeGreaterThan(env.clock.now.getTime());
   });
-  afterAll(() => env.close());
 
   it("answers 401 invalid-credentials with the same body, two statements and one verification on each path", async () => {
     const outcomes = {
@@ -130,11 +120,7 @@ describe("one answer, one cost, for every failed login", () => {
 });
 
 describe("parallel guesses", () => {
-  let env: Awaited<ReturnType<typeof countedApp>>;
-  beforeAll(async () => {
-    env = await countedApp();
-  });
-  afterAll(() => env.close());
+  const env = useCountedApp();
 
   it("counts every one of 50 parallel wrong logins, locks the admin, then refuses the right password", async () => {
     const replies = await Promise.all(
@@ -151,15 +137,11 @@ describe("parallel guesses", () => {
 });
 
 describe("rate limits and the hash queue", () => {
-  let env: Awaited<ReturnType<typeof countedApp>>;
-  beforeAll(async () => {
-    env = await countedApp({
-      ...looseConfig,
-      loginRateLimitPerAddress: { burst: 3, perSecond: 0.1 },
-      loginRateLimitPerName: { burst: 100, perSecond: 1 },
-    });
+  const env = useCountedApp({
+    ...looseConfig,
+    loginRateLimitPerAddress: { burst: 3, perSecond: 0.1 },
+    loginRateLimitPerName: { burst: 100, perSecond: 1 },
   });
-  afterAll(() => env.close());
 
   it("answers 429 with Retry-After per source address, IPv6 counted by its /64, and refills with time", async () => {
     for (let i = 0; i < 3; i++) {
@@ -177,9 +159,8 @@ describe("rate limits and the hash queue", () => {
   });
 
   it("answers 429 per login name, but an outsider only empties the outside bucket", async () => {
-    const perName = await countedApp({
-      ...looseConfig,
-      loginRateLimitPerName: { burst: 3, perSecond: 0.01 },
+    const perName = await harness({
+      config: { ...looseConfig, loginRateLimitPerName: { burst: 3, perSecond: 0.01 } },
     });
     try {
       await perName.t.db
@@ -207,7 +188,7 @@ describe("rate limits and the hash queue", () => {
   });
 
   it("answers 503 with Retry-After when the hash queue is full", async () => {
-    const busy = await countedApp({ ...looseConfig, maxConcurrentHashes: 1, maxQueuedHashes: 1 });
+    const busy = await harness({ config: { ...looseConfig, maxConcurrentHashes: 1, maxQueuedHashes: 1 } });
     try {
       const replies = await Promise.all(
         Array.from({ length: 12 }, (_, i) => login(busy.app, "asp1", DEMO.adminLogin, `wrong-${i}`)),
@@ -252,16 +233,13 @@ async function listening(t: TestDatabase, config: AdminApiConfig) {
 }
 
 describe("trusted proxies, on a real socket", () => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase();
+  const t = useTestDatabase(async (t) => {
     await seedDemo(t.db);
     await t.db
       .update(schema.contracts)
       .set({ adminAllowCidrs: ["192.0.2.0/24"] })
       .where(eq(schema.contracts.serverHost, "fuji"));
   });
-  afterAll(() => t.close());
 
   it("ignores a forged X-Forwarded-For from a peer that is not a trusted proxy", async () => {
     const api = await listening(t, { ...looseConfig, trustedProxies: ["10.0.0.0/8"] });
@@ -289,11 +267,7 @@ describe("trusted proxies, on a real socket", () => {
 });
 
 describe("admin-side revocation and the password change", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await harness();
-  });
-  afterAll(() => h.close());
+  const h = useHarness();
 
   it("ends a session used from an address the admin allow-list no longer includes", async () => {
     const token = await readyAdmin(h.app);

@@ -7,19 +7,17 @@
 import { schema } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, errorOf, expectStatus, type Harness, harness, TEST_PROXY } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { call, errorOf, expectStatus, TEST_PROXY, useHarness } from "./helpers.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await harness();
+const h = useHarness(async (h) => {
   // The proxy's LAN and the clients' network: a proxy that vouched for itself would be inside.
   await h.t.db
     .update(schema.contracts)
     .set({ adminAllowCidrs: [`${TEST_PROXY}/8`, "192.0.2.0/24"] })
     .where(eq(schema.contracts.serverHost, DEMO.serverHost));
+  return {};
 });
-afterAll(() => h.close());
 
 const loginFrom = (forwardedFor: string) =>
   call(h.app, "POST", "/sessions", {

@@ -1,18 +1,13 @@
 import { schema } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, errorOf, expectStatus, type Harness, harness, readyAdmin } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { call, callRaw, errorOf, expectStatus, readyAdmin, useHarness } from "./helpers.js";
 
-let h: Harness;
-let neoToken: string;
-let legacyToken: string;
-beforeAll(async () => {
-  h = await harness();
-  neoToken = await readyAdmin(h.app, DEMO.neo.serverHost, DEMO.neo.adminLogin);
-  legacyToken = await readyAdmin(h.app);
-});
-afterAll(() => h.close());
+const h = useHarness(async (h) => ({
+  neoToken: await readyAdmin(h.app, DEMO.neo.serverHost, DEMO.neo.adminLogin),
+  legacyToken: await readyAdmin(h.app),
+}));
 
 const neoUser = async (name: string) =>
   (
@@ -24,12 +19,11 @@ const neoUser = async (name: string) =>
 
 describe("neo device settings", () => {
   it("shows and changes a neo user's device limit and registration, audited", async () => {
-    const read = await call(h.app, "GET", "/users/neo.user1", { token: neoToken });
+    const read = await call(h.app, "GET", "/users/neo.user1", { token: h.neoToken });
     expectStatus(read, 200);
     expect(read.json.neo).toEqual({ deviceLimit: 2, registrationOpen: true });
-    expectStatus(read, 200);
     const res = await call(h.app, "PATCH", "/users/neo.user1", {
-      token: neoToken,
+      token: h.neoToken,
       body: { version: read.json.version, neo: { deviceLimit: 5, registrationOpen: false } },
     });
     expectStatus(res, 200);
@@ -42,13 +36,11 @@ describe("neo device settings", () => {
       .from(schema.adminAudit)
       .where(eq(schema.adminAudit.targetId, "neo.user1"));
     expect(audit?.action).toBe("user.update");
-    expectStatus(read, 200);
     expect(audit?.before).toEqual({
       neoDeviceLimit: 2,
       neoRegistrationOpen: true,
       version: read.json.version,
     });
-    expectStatus(read, 200);
     expect(audit?.after).toEqual({
       neoDeviceLimit: 5,
       neoRegistrationOpen: false,
@@ -57,7 +49,7 @@ describe("neo device settings", () => {
 
     // null hands the limit back to the contract's.
     const back = await call(h.app, "PATCH", "/users/neo.user1", {
-      token: neoToken,
+      token: h.neoToken,
       body: { version: res.json.version, neo: { deviceLimit: null } },
     });
     expectStatus(back, 200);
@@ -66,13 +58,13 @@ describe("neo device settings", () => {
 
   it("changes many neo users at once, all or nothing", async () => {
     const [a, b] = await Promise.all([
-      call(h.app, "GET", "/users/neo.user1", { token: neoToken }),
-      call(h.app, "GET", "/users/neo.mobile", { token: neoToken }),
+      call(h.app, "GET", "/users/neo.user1", { token: h.neoToken }),
+      call(h.app, "GET", "/users/neo.mobile", { token: h.neoToken }),
     ]);
     expectStatus(a, 200);
     expectStatus(b, 200);
     const bad = await call(h.app, "PATCH", "/users", {
-      token: neoToken,
+      token: h.neoToken,
       body: {
         users: [
           { userName: "neo.user1", version: a.json.version, neo: { registrationOpen: true } },
@@ -84,10 +76,8 @@ describe("neo device settings", () => {
     expect(errorOf(bad).field).toBe("users[1].neo.deviceLimit");
     expect((await neoUser("neo.user1"))?.neoRegistrationOpen).toBe(false);
 
-    expectStatus(a, 200);
-    expectStatus(b, 200);
     const ok = await call(h.app, "PATCH", "/users", {
-      token: neoToken,
+      token: h.neoToken,
       body: {
         users: [
           { userName: "neo.user1", version: a.json.version, neo: { registrationOpen: true } },
@@ -114,42 +104,38 @@ describe("neo device settings", () => {
     [{ registrationOpen: "yes" }, "neo.registrationOpen"],
     [{ slots: 3 }, "neo.slots"],
   ])("rejects neo %j naming %s, changing nothing", async (neo, field) => {
-    const read = await call(h.app, "GET", "/users/neo.mobile", { token: neoToken });
+    const read = await call(h.app, "GET", "/users/neo.mobile", { token: h.neoToken });
     expectStatus(read, 200);
-    const res = await call(h.app, "PATCH", "/users/neo.mobile", {
-      token: neoToken,
+    // Values the schema refuses, some of the wrong type: sent as a client that ignores the types would.
+    const res = await callRaw(h.app, "PATCH", "/users/neo.mobile", {
+      token: h.neoToken,
       body: { version: read.json.version, neo },
     });
     expectStatus(res, 400);
     expect(errorOf(res).field).toBe(field);
-    expectStatus(read, 200);
     expect((await neoUser("neo.mobile"))?.version).toBe(read.json.version);
   });
 
   it("refuses neo settings on a legacy contract, naming the field", async () => {
-    const read = await call(h.app, "GET", "/users/user1", { token: legacyToken });
+    const read = await call(h.app, "GET", "/users/user1", { token: h.legacyToken });
     expectStatus(read, 200);
     const res = await call(h.app, "PATCH", "/users/user1", {
-      token: legacyToken,
+      token: h.legacyToken,
       body: { version: read.json.version, neo: { registrationOpen: false } },
     });
     expectStatus(res, 400);
     expect(errorOf(res).field).toBe("neo");
-    expectStatus(read, 200);
     const batch = await call(h.app, "PATCH", "/users", {
-      token: legacyToken,
+      token: h.legacyToken,
       body: {
         users: [{ userName: "user1", version: read.json.version, memo: "x", neo: { deviceLimit: 3 } }],
       },
     });
     expectStatus(batch, 400);
     expect(errorOf(batch).field).toBe("users[0].neo");
-    const after = await call(h.app, "GET", "/users/user1", { token: legacyToken });
+    const after = await call(h.app, "GET", "/users/user1", { token: h.legacyToken });
     expectStatus(after, 200);
-    expectStatus(read, 200);
     expect(after.json.version).toBe(read.json.version);
-    expectStatus(after, 200);
-    expectStatus(read, 200);
     expect(after.json.memo).toBe(read.json.memo);
   });
 });

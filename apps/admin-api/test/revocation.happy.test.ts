@@ -6,56 +6,53 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Client, startClient, startViewer, type Viewer } from "@tsunagi/agent";
 import type { Product } from "@tsunagi/core";
+import { beforeAndAfterAll } from "@tsunagi/core/testing";
 import { schema } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
-import { createRelay, type Relay, silentLog } from "@tsunagi/relay";
+import { createRelay, silentLog } from "@tsunagi/relay";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { call, expectStatus, type Harness, harness, readyAdmin } from "./helpers.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { call, expectStatus, harness, readyAdmin } from "./helpers.js";
 
 const HEARTBEAT_MS = 500;
 
-let h: Harness;
-let token: string;
-let relay: Relay;
-let relayUrl: string;
-let echo: Server;
-let echoPort: number;
-let dir: string;
-beforeAll(async () => {
-  h = await harness();
-  token = await readyAdmin(h.app);
-  relay = createRelay({
-    db: h.t.db,
-    log: silentLog,
-    config: {
-      heartbeatIntervalMs: HEARTBEAT_MS,
-      staleAfterSeconds: 5,
-      rateLimitPerAddress: { burst: 10_000, perSecond: 1_000 },
-      rateLimitPerUser: { burst: 10_000, perSecond: 1_000 },
-    },
-  });
-  relayUrl = (await relay.listen(0, "127.0.0.1")).url;
-  echo = createServer((socket) => {
-    socket.on("error", () => {});
-    socket.pipe(socket);
-  });
-  await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
-  const address = echo.address();
-  echoPort = typeof address === "object" && address ? address.port : 0;
-  dir = await mkdtemp(join(tmpdir(), "tsunagi-revocation-"));
-});
-afterAll(async () => {
-  await relay?.close();
-  await new Promise((resolve) => echo?.close(resolve));
-  await rm(dir, { recursive: true, force: true });
-  await h?.close();
-});
+/** The admin API's harness, a relay on its database, an echo server behind the clients, a folder of identities. */
+const h = beforeAndAfterAll(
+  async () => {
+    const h = await harness();
+    const relay = createRelay({
+      db: h.t.db,
+      log: silentLog,
+      config: {
+        heartbeatIntervalMs: HEARTBEAT_MS,
+        staleAfterSeconds: 5,
+        rateLimitPerAddress: { burst: 10_000, perSecond: 1_000 },
+        rateLimitPerUser: { burst: 10_000, perSecond: 1_000 },
+      },
+    });
+    const relayUrl = (await relay.listen(0, "127.0.0.1")).url;
+    const echo = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.pipe(socket);
+    });
+    await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+    const address = echo.address();
+    const echoPort = typeof address === "object" && address ? address.port : 0;
+    const dir = await mkdtemp(join(tmpdir(), "tsunagi-revocation-"));
+    return { ...h, token: await readyAdmin(h.app), relay, relayUrl, echo, echoPort, dir };
+  },
+  async ({ relay, echo, dir, close }) => {
+    await relay.close();
+    await new Promise((resolve) => echo.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+    await close();
+  },
+);
 
 /** Every agent a test starts, stopped after it whatever happened. */
 const running: (() => Promise<void>)[] = [];
@@ -85,13 +82,13 @@ async function viewer(
   extra: { usbKeySerial?: string; target?: string; mac?: string } = {},
 ): Promise<Watched> {
   const v: Viewer = await startViewer({
-    server: relayUrl,
+    server: h.relayUrl,
     serverHost: DEMO.serverHost,
     user,
     password: DEMO.userPassword,
     product,
     listen: { host: "127.0.0.1", port: 0 },
-    identityFile: join(dir, `${user}-${randomUUID()}.json`),
+    identityFile: join(h.dir, `${user}-${randomUUID()}.json`),
     ...extra,
   });
   running.push(() => v.close());
@@ -100,11 +97,11 @@ async function viewer(
 
 async function client(user: string, mac?: string): Promise<Watched> {
   const c: Client = startClient({
-    server: relayUrl,
+    server: h.relayUrl,
     serverHost: DEMO.serverHost,
     user,
     password: DEMO.userPassword,
-    forward: { host: "127.0.0.1", port: echoPort },
+    forward: { host: "127.0.0.1", port: h.echoPort },
     reconnect: false,
     ...(mac ? { mac } : {}),
   });
@@ -174,7 +171,7 @@ async function expectKept(session: Watched, since: Date): Promise<void> {
 }
 
 async function versionOf(userName: string): Promise<number> {
-  const res = await call(h.app, "GET", `/users/${userName}`, { token });
+  const res = await call(h.app, "GET", `/users/${userName}`, { token: h.token });
   expectStatus(res, 200);
   return res.json.version;
 }
@@ -195,7 +192,7 @@ describe("a password change ends the user's viewer and client sessions", () => {
     const c = await client("term.xdl");
     const other = await viewer("usb.ex", "usb-ex", { usbKeySerial: "EX-0003-0001" });
     const res = await call(h.app, "PUT", "/users/term.xdl/password", {
-      token,
+      token: h.token,
       body: { password: "a-new-user-password-1" },
     });
     expectStatus(res, 200);
@@ -211,7 +208,7 @@ describe("a password change ends the user's viewer and client sessions", () => {
     const c = await client("usb.xdl");
     const other = await client("usb.ex");
     const res = await call(h.app, "PATCH", "/users", {
-      token,
+      token: h.token,
       body: {
         users: [
           { userName: "usb.xdl", version: await versionOf("usb.xdl"), password: "a-new-user-password-2" },
@@ -232,7 +229,7 @@ describe("an IP or MAC allow-list change ends the sessions of that role the new 
     const v = await viewer("finger.ndl", "fingerprint-ndl", { usbKeySerial: "FNDL-0004-0001" });
     const c = await client("finger.ndl");
     const admits = await call(h.app, "PATCH", "/users/finger.ndl", {
-      token,
+      token: h.token,
       body: {
         version: await versionOf("finger.ndl"),
         restrictions: { ipAllow: { viewer: ["127.0.0.0/8"] } },
@@ -241,7 +238,7 @@ describe("an IP or MAC allow-list change ends the sessions of that role the new 
     expectStatus(admits, 200);
     await expectKept(v, await dbNow());
     const refuses = await call(h.app, "PATCH", "/users/finger.ndl", {
-      token,
+      token: h.token,
       body: {
         version: await versionOf("finger.ndl"),
         restrictions: { ipAllow: { viewer: ["198.51.100.0/24"] } },
@@ -258,7 +255,7 @@ describe("an IP or MAC allow-list change ends the sessions of that role the new 
     const v = await viewer("usb.ex", "usb-ex", { usbKeySerial: "EX-0003-0001" });
     const c = await client("usb.ex");
     const res = await call(h.app, "PATCH", "/users", {
-      token,
+      token: h.token,
       body: {
         users: [
           {
@@ -281,7 +278,7 @@ describe("an IP or MAC allow-list change ends the sessions of that role the new 
     const c = await client("finger.xdl", mac);
     const patch = async (list: string[]) =>
       call(h.app, "PATCH", "/users", {
-        token,
+        token: h.token,
         body: {
           users: [
             {
@@ -307,7 +304,7 @@ describe("an IP or MAC allow-list change ends the sessions of that role the new 
     });
     const c = await client("finger.ex", "00:1b:44:11:3a:d1");
     const res = await call(h.app, "PATCH", "/users/finger.ex", {
-      token,
+      token: h.token,
       body: { version: await versionOf("finger.ex"), restrictions: { macAllow: { viewer: [] } } },
     });
     expectStatus(res, 200);
@@ -321,10 +318,10 @@ describe("a slot initialise ends the viewer session registered through that slot
   it("per user: the mobile slot leaves a terminal-auth viewer alone, the PC slot ends it; the client stays", async () => {
     const v = await viewer("term.ex", "terminal-ex-s");
     const c = await client("term.ex");
-    const mobile = await call(h.app, "POST", "/users/term.ex/slots/mobile/initialise", { token });
+    const mobile = await call(h.app, "POST", "/users/term.ex/slots/mobile/initialise", { token: h.token });
     expectStatus(mobile, 200);
     await expectKept(v, await dbNow());
-    const pc = await call(h.app, "POST", "/users/term.ex/slots/pc/initialise", { token });
+    const pc = await call(h.app, "POST", "/users/term.ex/slots/pc/initialise", { token: h.token });
     expectStatus(pc, 200);
     const since = await dbNow();
     await expectEnded(v);
@@ -336,7 +333,7 @@ describe("a slot initialise ends the viewer session registered through that slot
     const v = await viewer("mobile.win", "mobile-windows");
     const other = await viewer("mobile.mac", "mobile-mac");
     const res = await call(h.app, "PATCH", "/users", {
-      token,
+      token: h.token,
       body: {
         users: [
           { userName: "mobile.win", version: await versionOf("mobile.win"), initialise: { mobile: true } },
@@ -355,7 +352,7 @@ describe("changed permissions end the sessions they no longer allow", () => {
     const v = await viewer("mobile.ios", "mobile-ios");
     const c = await client("mobile.ios");
     const noClient = await call(h.app, "PATCH", "/users/mobile.ios", {
-      token,
+      token: h.token,
       body: { version: await versionOf("mobile.ios"), permissions: { clientUsable: false } },
     });
     expectStatus(noClient, 200);
@@ -363,7 +360,7 @@ describe("changed permissions end the sessions they no longer allow", () => {
     await expectEnded(c);
     await expectKept(v, since);
     const noViewer = await call(h.app, "PATCH", "/users", {
-      token,
+      token: h.token,
       body: {
         users: [
           {
@@ -385,7 +382,7 @@ describe("removing a grouping link ends the linked viewer's session", () => {
     const c = await client("office.pc");
     const other = await viewer("usb.ex", "usb-ex", { usbKeySerial: "EX-0003-0001" });
     const res = await call(h.app, "POST", "/groups/links/remove", {
-      token,
+      token: h.token,
       body: { links: [{ viewer: "usb.ndl", client: "office.pc" }] },
     });
     expect(res.json).toEqual({ added: 0, removed: 1 });
@@ -398,14 +395,14 @@ describe("removing a grouping link ends the linked viewer's session", () => {
 
   it("POST /groups/csv?mode=delete", async () => {
     const added = await call(h.app, "POST", "/groups/links", {
-      token,
+      token: h.token,
       body: { links: [{ viewer: "usb.ex", client: "office.pc" }] },
     });
     expect(added.json).toEqual({ added: 1, removed: 0 });
     const v = await viewer("usb.ex", "usb-ex", { usbKeySerial: "EX-0003-0001", target: "office.pc" });
     const c = await client("office.pc");
     const res = await call(h.app, "POST", "/groups/csv?mode=delete", {
-      token,
+      token: h.token,
       raw: "viewer,client\r\nusb.ex,office.pc\r\n",
       headers: { "content-type": "text/csv" },
     });
