@@ -5,13 +5,14 @@
  */
 import { spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ADMIN_API_DEFAULTS, adminApiSettings } from "@tsunagi/admin-api/start";
 import { DatabaseStartError, defaultDataDir } from "@tsunagi/db/server";
 import { DEMO } from "@tsunagi/fixtures";
 import { RELAY_DEFAULTS, relaySettings } from "@tsunagi/relay/start";
-import { tuiCommand } from "@tsunagi/tui/command";
+import { type TuiCommand, tuiCommand } from "@tsunagi/tui/command";
 import { readEnv } from "./env.js";
 import { StartError, startPlatform } from "./platform.js";
 
@@ -94,12 +95,25 @@ async function main() {
   }
 }
 
+const launcher = fileURLToPath(import.meta.url);
+
 /**
- * The TUI in a process of its own on this terminal (the TUI package's command: tsx compiles its JSX
- * with its own tsconfig); resolves with its exit code when the admin quits.
+ * How the TUI starts: built (`pnpm build` bundles this file as dist/tsunagi.js), it is the TUI
+ * program built beside it, plain node; from source (`pnpm dev`), the TUI package's command, tsx.
  */
+function tuiProgram(args: string[]): TuiCommand {
+  return launcher.endsWith(".js")
+    ? {
+        file: process.execPath,
+        args: [join(dirname(launcher), "tsunagi-tui.js"), ...args],
+        cwd: process.cwd(),
+      }
+    : tuiCommand(args);
+}
+
+/** The TUI in a process of its own on this terminal; resolves with its exit code when the admin quits. */
 function runTui(args: string[]): Promise<number> {
-  const command = tuiCommand(args);
+  const command = tuiProgram(args);
   const tui = spawn(command.file, command.args, { cwd: command.cwd, stdio: "inherit" });
   // A Ctrl-C that reaches the launcher too (the terminal not yet in raw mode) is the TUI's to act on:
   // the servers stay up until it has exited.
