@@ -69,6 +69,7 @@ if (Object.keys(entries).length === 0) throw new Error("bundle: no entry given (
 for (const name of Object.keys(entries)) {
   for (const suffix of [".js", ".js.map"]) rmSync(join(outdir, name + suffix), { force: true });
 }
+for (const asset of ASSETS) rmSync(join(outdir, basename(asset.copy)), { recursive: true, force: true });
 
 const assets = {
   name: "tsunagi-assets",
