@@ -130,15 +130,15 @@ type Answer<E> = E extends { status: infer S; output: infer O; outputFormat: inf
 /** The statuses the app's middleware may answer any route with, in the one error shape. */
 type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 428 | 429 | 500 | 503;
 type Declared<E> = E extends { status: infer S } ? S : never;
+/** One answer a status at a time, so that `Extract<…, { status: 401 }>` finds it. */
+type ErrorAnswer<S> = S extends number ? ReplyBase & { status: S; json: ErrorBody } : never;
 /**
  * The answers `method path` may give, discriminated by status (narrow with `expectStatus`): the route's
  * declared ones, and the middleware's errors it does not declare.
  */
 export type Reply<M extends Method, P extends string> = [Endpoint<M, P>] extends [never]
   ? UntypedReply
-  :
-      | Answer<Endpoint<M, P>>
-      | (ReplyBase & { status: Exclude<ErrorStatus, Declared<Endpoint<M, P>>>; json: ErrorBody });
+  : Answer<Endpoint<M, P>> | ErrorAnswer<Exclude<ErrorStatus, Declared<Endpoint<M, P>>>>;
 
 interface RequestOptions {
   token?: string;
