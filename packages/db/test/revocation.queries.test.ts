@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
   advanceAccessEpoch,
@@ -124,5 +125,27 @@ describe("a login that read the account just before a change that takes access a
     await advanceAccessEpoch(t.db, contract.id, [user.id], [kept.id, behind.id]);
     expect(await heartbeat(t.db, kept.id)).toEqual({ alive: true, disconnectRequested: false });
     expect(await heartbeat(t.db, behind.id)).toEqual({ alive: true, disconnectRequested: true });
+  });
+
+  it("a heartbeat that waited on the change's lock keeps a session the change carried forward", async () => {
+    const contract = await makeContract(t.db);
+    const user = await makeUser(t.db, contract, "waiter");
+    const kept = await open(contract, user, "client");
+    let beat: Promise<{ alive: boolean; disconnectRequested?: boolean }> | undefined;
+    await t.db.transaction(async (tx) => {
+      // The change carries the session onto the new epoch and holds its row until it commits.
+      await advanceAccessEpoch(tx as never, contract.id, [user.id], [kept.id]);
+      // The relay's heartbeat starts now (its snapshot sees the old user row) and waits on the lock.
+      beat = heartbeat(t.db, kept.id);
+      for (;;) {
+        const [row] = await t.db.execute<{ waiting: number }>(
+          sql`select count(*)::int as waiting from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        if ((row?.waiting ?? 0) > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    });
+    expect(await beat).toEqual({ alive: true, disconnectRequested: false });
   });
 });

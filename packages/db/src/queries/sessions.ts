@@ -86,7 +86,10 @@ export async function heartbeat(db: Database, sessionId: string) {
     .where(and(eq(activeSessions.id, sessionId), eq(users.id, activeSessions.userId)))
     .returning({
       disconnectRequestedAt: activeSessions.disconnectRequestedAt,
-      behind: sql<boolean>`${activeSessions.accessEpoch} <> ${users.accessEpoch}`,
+      // `<`, not `<>`: a heartbeat that waited on the row lock of a change carrying this session onto
+      // the new epoch re-checks the lease's new row against the user row of its own snapshot (READ
+      // COMMITTED), which may still be the old one. The lease ahead of that is kept, not ended.
+      behind: sql<boolean>`${activeSessions.accessEpoch} < ${users.accessEpoch}`,
     });
   return row
     ? { alive: true, disconnectRequested: row.disconnectRequestedAt !== null || row.behind }
