@@ -72,28 +72,54 @@ export async function openSession(
   }
 }
 
+/** What a lease's holder must know after a heartbeat: gone (an admin's disconnect or a takeover removed it), or alive and whether it must end. */
+export type LeaseState = { alive: false } | { alive: true; disconnectRequested: boolean };
+
 /**
- * Renews a lease. Returns what the holder must know: whether the session still exists (an admin's
- * disconnect or a takeover removes it) and whether it must end: a disconnect was requested, or the
- * user's `access_epoch` moved past the session's (a change that can take access away committed after
- * the relay read the account for this login, so nobody judged this session against it).
+ * Renews these leases in one statement (a relay's whole heartbeat: docs/protocol.md "Sessions") and
+ * says, per session, what its holder must know: whether it still exists and whether it must end: a
+ * disconnect was requested, or the user's `access_epoch` moved past the session's (a change that can
+ * take access away committed after the relay read the account for this login, so nobody judged this
+ * session against it). A session absent from the answer's rows is gone.
  */
-export async function heartbeat(db: Database, sessionId: string) {
-  const [row] = await db
+export async function heartbeatMany(
+  db: Database,
+  sessionIds: readonly string[],
+): Promise<Map<string, LeaseState>> {
+  const states = new Map<string, LeaseState>(sessionIds.map((id) => [id, { alive: false }]));
+  if (sessionIds.length === 0) return states;
+  // The ids travel as one parameter, however many: `in (...)` would bind one parameter each, and
+  // PostgreSQL takes at most 65,535 per statement.
+  const renewed = await db
     .update(activeSessions)
     .set({ lastHeartbeatAt: sql`now()` })
     .from(users)
-    .where(and(eq(activeSessions.id, sessionId), eq(users.id, activeSessions.userId)))
+    .where(
+      and(
+        sql`${activeSessions.id} = any(string_to_array(${sessionIds.join(",")}, ',')::uuid[])`,
+        eq(users.id, activeSessions.userId),
+      ),
+    )
     .returning({
+      id: activeSessions.id,
       disconnectRequestedAt: activeSessions.disconnectRequestedAt,
       // `<`, not `<>`: a heartbeat that waited on the row lock of a change carrying this session onto
       // the new epoch re-checks the lease's new row against the user row of its own snapshot (READ
       // COMMITTED), which may still be the old one. The lease ahead of that is kept, not ended.
       behind: sql<boolean>`${activeSessions.accessEpoch} < ${users.accessEpoch}`,
     });
-  return row
-    ? { alive: true, disconnectRequested: row.disconnectRequestedAt !== null || row.behind }
-    : { alive: false };
+  for (const row of renewed) {
+    states.set(row.id, {
+      alive: true,
+      disconnectRequested: row.disconnectRequestedAt !== null || row.behind,
+    });
+  }
+  return states;
+}
+
+/** Renews one lease (`heartbeatMany` for one session). */
+export async function heartbeat(db: Database, sessionId: string): Promise<LeaseState> {
+  return (await heartbeatMany(db, [sessionId])).get(sessionId) ?? { alive: false };
 }
 
 /**
