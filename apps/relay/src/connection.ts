@@ -1,6 +1,7 @@
 /**
  * One agent's connection to the relay, from its hello to its close: the rate limits, the challenge and
- * the device proof, authentication (auth.ts), the open session's heartbeat, and the close codes
+ * the device proof, authentication (auth.ts), the open session's part in the relay's heartbeat
+ * (heartbeats.ts), and the close codes
  * (docs/protocol.md "Handshake", "Errors and close codes"). Once the session is open, channels and
  * binary frames go to the tunnel (tunnel.ts).
  */
@@ -25,10 +26,11 @@ import {
   MAX_CONTROL_MESSAGE_BYTES,
   ToRelay,
 } from "@tsunagi/core/wire";
-import { closeSession, type Database, heartbeat, loggableError } from "@tsunagi/db";
+import { closeSession, type Database, type LeaseState, loggableError } from "@tsunagi/db";
 import type { RawData, WebSocket } from "ws";
 import { type AuthDeps, authenticate } from "./auth.js";
 import type { RelayConfig } from "./config.js";
+import type { Beating, Heartbeats } from "./heartbeats.js";
 import type { Log } from "./log.js";
 import { Peer, type Peers } from "./peers.js";
 import type { RateLimiter } from "./rate-limit.js";
@@ -57,6 +59,8 @@ export interface RelayContext {
   readonly perUser: RateLimiter;
   readonly peers: Peers;
   readonly tunnel: Tunnel;
+  /** The relay's one heartbeat timer: an open session joins it, and leaves it at its close. */
+  readonly heartbeats: Heartbeats;
   /** Every open connection, with its source address for the log. */
   readonly sockets: Map<WebSocket, string>;
   /** The relay is shutting down: a login that succeeds now releases its lease at once. */
@@ -136,7 +140,7 @@ export function onConnection(relay: RelayContext, ws: WebSocket, request: Incomi
   let hello: Hello | undefined;
   let challenge: PendingChallenge | undefined;
   let peer: Peer | undefined;
-  let heartbeatTimer: NodeJS.Timeout | undefined;
+  let beating: Beating | undefined;
   let alive = true;
   /** A pong of ours (either kind) the socket has not taken yet: while it waits, pings get no answer. */
   let pongWaiting = false;
@@ -214,7 +218,7 @@ export function onConnection(relay: RelayContext, ws: WebSocket, request: Incomi
     phase = "closed";
     relay.sockets.delete(ws);
     clearTimeout(handshakeTimer);
-    clearInterval(heartbeatTimer);
+    if (beating) relay.heartbeats.delete(beating);
     if (peer) {
       peers.remove(peer);
       const sessionId = peer.sessionId;
@@ -337,28 +341,28 @@ export function onConnection(relay: RelayContext, ws: WebSocket, request: Incomi
       user: attemptHello.user,
       source,
     });
-    heartbeatTimer = setInterval(() => void beat(), config.heartbeatIntervalMs);
+    beating = { sessionId: outcome.sessionId, ping, renewed };
+    relay.heartbeats.add(beating);
   }
 
-  /** The session's heartbeat: a ping to the peer, and the lease renewed (or ended) in the database. */
-  async function beat() {
-    if (!peer || phase !== "open") return;
+  /** The session's part in the relay's heartbeat: a ping to the peer; false when the last one went unanswered. */
+  function ping(): boolean {
+    if (!peer || phase !== "open") return false;
     if (!alive) {
       // No pong since the last ping: the peer is gone without a close; the lease will go stale.
       log({ event: "peer-timeout", user: peer.userName, role: peer.role });
       ws.terminate();
-      return;
+      return false;
     }
     alive = false;
     ws.ping();
-    try {
-      const lease = await heartbeat(db, peer.sessionId);
-      if (!lease.alive) closeWith(CloseCode.sessionEnded, "session ended");
-      else if (lease.disconnectRequested)
-        closeWith(CloseCode.disconnectedByAdmin, "disconnected by the account manager");
-    } catch (error) {
-      // The database is away: keep the session; the lease is renewed once it is back.
-      log({ event: "database-error", during: "heartbeat", error: loggableError(error) });
-    }
+    return true;
+  }
+
+  /** What the renewal of the session's lease said (heartbeats.ts). */
+  function renewed(lease: LeaseState) {
+    if (!lease.alive) closeWith(CloseCode.sessionEnded, "session ended");
+    else if (lease.disconnectRequested)
+      closeWith(CloseCode.disconnectedByAdmin, "disconnected by the account manager");
   }
 }

@@ -21,6 +21,7 @@ import { Hono } from "hono";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type RelayConfig, resolveConfig } from "./config.js";
 import { CloseCode, onConnection, type RelayContext } from "./connection.js";
+import { Heartbeats } from "./heartbeats.js";
 import { jsonLog, type Log } from "./log.js";
 import { Peers } from "./peers.js";
 import { RateLimiter } from "./rate-limit.js";
@@ -106,6 +107,7 @@ export function createRelay(deps: RelayDeps): Relay {
       maxBinaryFrameBytes: config.maxBinaryFrameBytes,
       maxChannelsPerSession: config.maxChannelsPerSession,
     }),
+    heartbeats: new Heartbeats(db, log, config.heartbeatIntervalMs),
     sockets,
     closing: () => closing,
   };
@@ -156,6 +158,7 @@ export function createRelay(deps: RelayDeps): Relay {
   const sweepTimer = setInterval(() => void sweep(), Math.max(250, (config.staleAfterSeconds * 1000) / 4));
   sweepTimer.unref();
   void sweep();
+  relay.heartbeats.start();
 
   return {
     app,
@@ -175,6 +178,7 @@ export function createRelay(deps: RelayDeps): Relay {
     async close() {
       closing = true;
       clearInterval(sweepTimer);
+      relay.heartbeats.stop();
       const sessions = [...peers.all].map((p) => p.sessionId);
       for (const ws of sockets.keys()) ws.close(CloseCode.goingAway, "relay shutting down");
       await Promise.allSettled(sessions.map((id) => closeSession(db, id)));
