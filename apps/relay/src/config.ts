@@ -17,6 +17,11 @@ export interface RelayConfig {
   readonly heartbeatIntervalMs: number;
   /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
   readonly trustedProxies: readonly string[];
+  /**
+   * A connection from a trusted proxy opens with a PROXY v2 header naming its source (HAProxy's
+   * `send-proxy-v2`); one that does not is closed. Others' bytes are read as ever.
+   */
+  readonly proxyProtocol: boolean;
   readonly rateLimitPerAddress: RateLimit;
   readonly rateLimitPerUser: RateLimit;
   /** Concurrent argon2 verifications; more attempts queue. */
@@ -48,6 +53,7 @@ export const defaultConfig: RelayConfig = {
   staleAfterSeconds: SESSION_STALE_SECONDS,
   heartbeatIntervalMs: 15_000,
   trustedProxies: [],
+  proxyProtocol: false,
   rateLimitPerAddress: { burst: 30, perSecond: 0.5 },
   rateLimitPerUser: { burst: 10, perSecond: 0.2 },
   maxConcurrentHashes: availableParallelism(),

@@ -20,6 +20,8 @@ const settings = {
   TSUNAGI_TLS_KEY: z.string().min(1).optional(),
   /** Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
   TSUNAGI_TRUSTED_PROXIES: list,
+  /** `1`: the trusted proxies send a PROXY v2 header first (HAProxy's `send-proxy-v2`). */
+  TSUNAGI_PROXY_PROTOCOL: z.enum(["0", "1"]).optional(),
   TSUNAGI_STALE_AFTER_SECONDS: seconds,
   TSUNAGI_HEARTBEAT_SECONDS: seconds,
   /** Channels open at once per viewer and per client connection (config.ts has the default). */

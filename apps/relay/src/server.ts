@@ -4,6 +4,10 @@
  * trusted proxies or not, and the sweep that ends stale sessions. `createRelay(deps)` takes the
  * database, the clock and the config, so tests run a real relay on port 0 against a real database.
  *
+ * With `proxyProtocol` on, a TCP listener sits under the HTTP(S) server: a connection from a trusted
+ * proxy must open with a PROXY v2 header (docs/protocol.md "Transport"), which is consumed here, before
+ * TLS or HTTP sees a byte, and the address it names becomes the socket's peer address.
+ *
  * The upgrade is handed to `ws` directly rather than through Hono's WebSocket helper: the helper
  * copies every binary frame into a fresh ArrayBuffer and hides `pause()` / the send callback, and the
  * tunnel needs both for throughput and for backpressure.
@@ -11,10 +15,17 @@
 import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from "node:net";
 import type { Duplex } from "node:stream";
 import { createAdaptorServer } from "@hono/node-server";
+import { addressAllowed, canonicalAddress } from "@tsunagi/core/address";
 import { dummyHashOnce } from "@tsunagi/core/password";
+import { parseProxyHeader } from "@tsunagi/core/proxy-protocol";
 import { MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core/wire";
 import { closeSession, type Database, expireStaleSessions, loggableError } from "@tsunagi/db";
 import { Hono } from "hono";
@@ -54,6 +65,17 @@ export interface Relay {
     /** The most bytes seen queued towards one connection (docs/protocol.md "Limits"). */
     peakQueuedBytes: number;
   };
+}
+
+/**
+ * Gives a socket the peer address a PROXY header named: connection.ts (and every log line) reads the
+ * source from the socket's peer address, as for a connection that came straight in.
+ */
+function namePeer(socket: Socket, address: string, port: number): void {
+  const family = address.includes(":") ? "IPv6" : "IPv4";
+  Object.defineProperty(socket, "remoteAddress", { value: address, configurable: true });
+  Object.defineProperty(socket, "remotePort", { value: port, configurable: true });
+  Object.defineProperty(socket, "remoteFamily", { value: family, configurable: true });
 }
 
 export function createRelay(deps: RelayDeps): Relay {
@@ -144,6 +166,63 @@ export function createRelay(deps: RelayDeps): Relay {
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
   });
 
+  // Sockets from a trusted proxy whose PROXY header has not fully arrived yet.
+  const awaitingHeader = new Set<Socket>();
+  // The source each header named, for the TLS socket that wraps the raw one (its own peer is the proxy).
+  const proxiedSources = new WeakMap<Socket, { readonly source: string; readonly sourcePort: number }>();
+  if (deps.tls) {
+    server.prependListener("secureConnection", (tlsSocket: Socket & { _parent?: Socket }) => {
+      const named = tlsSocket._parent && proxiedSources.get(tlsSocket._parent);
+      if (named) namePeer(tlsSocket, named.source, named.sourcePort);
+    });
+  }
+  const readProxyHeader = (socket: Socket) => {
+    const peer = canonicalAddress(socket.remoteAddress ?? "");
+    // From anyone else the bytes are the connection's own (a header there would prove nothing).
+    if (!addressAllowed(peer, config.trustedProxies)) {
+      server.emit("connection", socket);
+      return;
+    }
+    awaitingHeader.add(socket);
+    let received = Buffer.alloc(0);
+    const timer = setTimeout(() => refuse("no PROXY header in time"), config.handshakeTimeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      awaitingHeader.delete(socket);
+      socket.off("data", onData);
+      socket.off("close", done);
+    };
+    const refuse = (detail: string) => {
+      done();
+      log({ event: "proxy-header-refused", source: peer, detail });
+      socket.destroy();
+    };
+    const onData = (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const header = parseProxyHeader(received);
+      if (header.kind === "incomplete") return;
+      if (header.kind === "invalid") {
+        refuse(header.message);
+        return;
+      }
+      done();
+      socket.pause();
+      if (header.kind === "proxy") {
+        namePeer(socket, header.source, header.sourcePort);
+        proxiedSources.set(socket, header);
+      }
+      const rest = received.subarray(header.length);
+      if (rest.length > 0) socket.unshift(rest);
+      server.emit("connection", socket);
+      // HTTP reads the socket as a stream and must be restarted; TLS takes the buffered bytes and
+      // the handle over itself, and a resumed stream would take them back.
+      if (!deps.tls) socket.resume();
+    };
+    socket.on("data", onData);
+    socket.on("close", done);
+  };
+  const listener: NetServer = config.proxyProtocol ? createNetServer(readProxyHeader) : server;
+
   // Abnormally dropped sessions (this relay's or a crashed one's) are ended once stale.
   const sweep = async () => {
     try {
@@ -165,10 +244,10 @@ export function createRelay(deps: RelayDeps): Relay {
     config,
     listen(port, host = "127.0.0.1") {
       return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          const address = server.address() as AddressInfo;
+        listener.once("error", reject);
+        listener.listen(port, host, () => {
+          listener.off("error", reject);
+          const address = listener.address() as AddressInfo;
           const scheme = deps.tls ? "wss" : "ws";
           const hostText = address.family === "IPv6" ? `[${address.address}]` : address.address;
           resolve({ port: address.port, url: `${scheme}://${hostText}:${address.port}` });
@@ -183,8 +262,9 @@ export function createRelay(deps: RelayDeps): Relay {
       for (const ws of sockets.keys()) ws.close(CloseCode.goingAway, "relay shutting down");
       await Promise.allSettled(sessions.map((id) => closeSession(db, id)));
       for (const ws of sockets.keys()) ws.terminate();
+      for (const socket of awaitingHeader) socket.destroy();
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        listener.close(() => resolve());
         server.closeAllConnections?.();
       });
       wss.close();

@@ -97,6 +97,7 @@ export async function relaySettings(
     ...(tls ? { tls } : {}),
     config: {
       trustedProxies: env.TSUNAGI_TRUSTED_PROXIES,
+      proxyProtocol: env.TSUNAGI_PROXY_PROTOCOL === "1",
       ...(env.TSUNAGI_STALE_AFTER_SECONDS ? { staleAfterSeconds: env.TSUNAGI_STALE_AFTER_SECONDS } : {}),
       ...(env.TSUNAGI_HEARTBEAT_SECONDS ? { heartbeatIntervalMs: env.TSUNAGI_HEARTBEAT_SECONDS * 1000 } : {}),
       ...(env.TSUNAGI_MAX_CHANNELS ? { maxChannelsPerSession: env.TSUNAGI_MAX_CHANNELS } : {}),
