@@ -1,7 +1,8 @@
 /**
  * Through real HAProxy (Debian's, `send-proxy-v2`): the relay sees the agent's address, not HAProxy's,
- * so an IP allow-list holds (docs/protocol.md "Transport"). HAProxy's backend connections leave from
- * 127.0.0.3, the relay's only trusted proxy, while the agents connect from 127.0.0.1.
+ * so an IP allow-list holds (docs/protocol.md "Transport"), whether the relay speaks plain WebSocket or
+ * terminates TLS itself behind HAProxy in TCP mode. HAProxy's backend connections leave from
+ * 127.0.0.3, the relays' only trusted proxy, while the agents connect from 127.0.0.1.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -13,14 +14,18 @@ import { schema } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLog } from "../src/log.js";
+import { createRelay } from "../src/server.js";
 import {
   agentBase,
   eventually,
   failureOf,
   historyOf,
   identityPath,
+  selfSigned,
   startRelay,
   tempDir,
+  testConfig,
   useStack,
 } from "./helpers.js";
 
@@ -50,14 +55,32 @@ describe.skipIf(!present && !process.env.CI)("a viewer through HAProxy with send
   const stack = useStack();
   let haproxy: ChildProcess | undefined;
   let url: string;
-  let closeRelay: () => Promise<void>;
+  let tlsUrl: string;
+  let cert: { cert: Buffer; key: Buffer };
+  // One device throughout: the terminal slot it registers on the first login must match later ones.
+  let identityFile: string;
+  let closeRelays: () => Promise<void>;
   let log = "";
 
   beforeAll(async () => {
-    const relay = await startRelay(stack.t, { trustedProxies: ["127.0.0.3"], proxyProtocol: true });
-    closeRelay = () => relay.relay.close();
+    const proxied = { trustedProxies: ["127.0.0.3"], proxyProtocol: true };
+    const relay = await startRelay(stack.t, proxied);
+    cert = await selfSigned("relay");
+    identityFile = await identityPath();
+    const tlsRelay = createRelay({
+      db: stack.t.db,
+      config: { ...testConfig, ...proxied },
+      log: silentLog,
+      tls: cert,
+    });
+    const tlsPort = (await tlsRelay.listen(0, "127.0.0.1")).port;
+    closeRelays = async () => {
+      await relay.relay.close();
+      await tlsRelay.close();
+    };
     const relayPort = new URL(relay.url).port;
     const port = await freePort();
+    const tlsFrontPort = await freePort();
     const config = join(await tempDir(), "haproxy.cfg");
     await writeFile(
       config,
@@ -75,20 +98,28 @@ describe.skipIf(!present && !process.env.CI)("a viewer through HAProxy with send
         "  default_backend relay",
         "backend relay",
         `  server r1 127.0.0.1:${relayPort} send-proxy-v2 source 127.0.0.3`,
+        "frontend tls-relays",
+        `  bind 127.0.0.1:${tlsFrontPort}`,
+        "  default_backend tls-relay",
+        "backend tls-relay",
+        `  server r2 127.0.0.1:${tlsPort} send-proxy-v2 source 127.0.0.3`,
         "",
       ].join("\n"),
     );
     haproxy = spawn(HAPROXY, ["-db", "-f", config], { stdio: ["ignore", "pipe", "pipe"] });
     haproxy.stdout?.on("data", (d: Buffer) => (log += d.toString()));
     haproxy.stderr?.on("data", (d: Buffer) => (log += d.toString()));
-    await eventually(() => accepts(port), 20_000).catch((error: unknown) => {
-      throw new Error(`haproxy did not listen: ${log}`, { cause: error });
-    });
+    await eventually(async () => (await accepts(port)) && (await accepts(tlsFrontPort)), 20_000).catch(
+      (error: unknown) => {
+        throw new Error(`haproxy did not listen: ${log}`, { cause: error });
+      },
+    );
     url = `ws://127.0.0.1:${port}`;
+    tlsUrl = `wss://127.0.0.1:${tlsFrontPort}`;
   });
   afterAll(async () => {
     haproxy?.kill();
-    await closeRelay?.();
+    await closeRelays?.();
   });
 
   const allowViewers = (ranges: string[]) =>
@@ -96,11 +127,12 @@ describe.skipIf(!present && !process.env.CI)("a viewer through HAProxy with send
       .update(schema.users)
       .set({ ipAllowViewer: ranges })
       .where(and(eq(schema.users.userName, "ip.limited"), eq(schema.users.serverHost, DEMO.serverHost)));
-  const viewer = async () =>
+  const viewer = async (through = url) =>
     startViewer({
-      ...agentBase(url, "ip.limited"),
+      ...agentBase(through, "ip.limited"),
+      ...(through === tlsUrl ? { ca: cert.cert } : {}),
       product: "terminal-ndl-s",
-      identityFile: await identityPath(),
+      identityFile,
       listen: { host: "127.0.0.1", port: 0 },
     });
   const lastRow = async () => (await historyOf(stack.t, "ip.limited", "viewer")).at(-1);
@@ -118,6 +150,23 @@ describe.skipIf(!present && !process.env.CI)("a viewer through HAProxy with send
   it("is refused (40200) by an allow-list naming only HAProxy's address", async () => {
     await allowViewers(["127.0.0.3/32"]);
     await failureOf(viewer());
+    expect(await lastRow()).toMatchObject({
+      result: "failure",
+      reasonCode: 40200,
+      sourceAddress: "127.0.0.1",
+    });
+  });
+
+  it("holds when the relay terminates TLS itself behind HAProxy (TCP mode)", async () => {
+    await allowViewers(["127.0.0.1/32"]);
+    const v = await viewer(tlsUrl);
+    try {
+      expect(await lastRow()).toMatchObject({ result: "success", sourceAddress: "127.0.0.1" });
+    } finally {
+      await v.close();
+    }
+    await allowViewers(["127.0.0.3/32"]);
+    await failureOf(viewer(tlsUrl));
     expect(await lastRow()).toMatchObject({
       result: "failure",
       reasonCode: 40200,

@@ -2,6 +2,8 @@
  * Test harness: a real relay on 127.0.0.1:0 over a fresh, seeded database, hand-written control
  * connections typed by core's wire messages, echo servers and history reads.
  */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -77,6 +79,37 @@ export const agentBase = (url: string, user: string, password: string = DEMO.use
 
 export async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), "tsunagi-relay-test-"));
+}
+
+/** A self-signed certificate for 127.0.0.1, made with openssl for this run. */
+export async function selfSigned(name: string): Promise<{ cert: Buffer; key: Buffer }> {
+  const dir = await tempDir();
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      `/CN=${name}`,
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ],
+    { stdio: "ignore" },
+  );
+  return { cert: readFileSync(cert), key: readFileSync(key) };
 }
 
 export async function identityPath(): Promise<string> {

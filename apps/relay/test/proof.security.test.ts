@@ -5,11 +5,8 @@
  * nothing registered), and a proof made for another user or role proves nothing. With the relay
  * terminating TLS itself (a self-signed certificate made here), the proof is bound to the TLS session.
  */
-import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
-import { join } from "node:path";
 import { startViewer } from "@tsunagi/agent";
 import { deviceProofTranscript } from "@tsunagi/core/proof";
 import { schema } from "@tsunagi/db";
@@ -24,7 +21,7 @@ import {
   failureOf,
   historyOf,
   identityPath,
-  tempDir,
+  selfSigned,
   testConfig,
   userId,
   useStack,
@@ -33,37 +30,6 @@ import {
 const stack = useStack();
 
 const listen = { host: "127.0.0.1", port: 0 };
-
-/** A self-signed certificate for 127.0.0.1, made with openssl for this run. */
-async function selfSigned(name: string): Promise<{ cert: Buffer; key: Buffer }> {
-  const dir = await tempDir();
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      `/CN=${name}`,
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ],
-    { stdio: "ignore" },
-  );
-  return { cert: readFileSync(cert), key: readFileSync(key) };
-}
 
 /**
  * A hostile relay in front of the real one: every viewer connecting to it is carried over a
