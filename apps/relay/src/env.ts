@@ -34,7 +34,17 @@ const tlsPair = [
   { message: "TSUNAGI_TLS_CERT and TSUNAGI_TLS_KEY go together" },
 ] as const;
 
-export const RelaySettingsEnv = z.object(settings).refine(...tlsPair);
+/** A header is read only from a trusted proxy: with none listed, the flag would silently do nothing. */
+const proxyProtocolTrusted = [
+  (env: { TSUNAGI_PROXY_PROTOCOL?: string | undefined; TSUNAGI_TRUSTED_PROXIES: string[] }) =>
+    env.TSUNAGI_PROXY_PROTOCOL !== "1" || env.TSUNAGI_TRUSTED_PROXIES.length > 0,
+  { message: "TSUNAGI_PROXY_PROTOCOL=1 needs TSUNAGI_TRUSTED_PROXIES (the proxies that send the header)" },
+] as const;
+
+export const RelaySettingsEnv = z
+  .object(settings)
+  .refine(...tlsPair)
+  .refine(...proxyProtocolTrusted);
 export type RelaySettingsEnv = z.infer<typeof RelaySettingsEnv>;
 
 /** The relay's own process: the settings, where it listens (start.ts has the defaults), its database. */
@@ -48,7 +58,8 @@ export const RelayEnv = z
     ...settings,
     LOG_LEVEL: z.enum(["debug", "info", "silent"]).default("info"),
   })
-  .refine(...tlsPair);
+  .refine(...tlsPair)
+  .refine(...proxyProtocolTrusted);
 export type RelayEnv = z.infer<typeof RelayEnv>;
 
 function parse<T>(schema: z.ZodType<T>, source: NodeJS.ProcessEnv): T {
