@@ -191,6 +191,7 @@ export function createRelay(deps: RelayDeps): Relay {
       awaitingHeader.delete(socket);
       socket.off("data", onData);
       socket.off("close", done);
+      socket.off("error", done);
     };
     const refuse = (detail: string) => {
       done();
@@ -220,6 +221,8 @@ export function createRelay(deps: RelayDeps): Relay {
     };
     socket.on("data", onData);
     socket.on("close", done);
+    // A reset before the header is over would otherwise be an unhandled 'error' (destroy closes it).
+    socket.on("error", done);
   };
   const listener: NetServer = config.proxyProtocol ? createNetServer(readProxyHeader) : server;
 
