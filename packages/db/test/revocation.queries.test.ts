@@ -1,14 +1,16 @@
-import { sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
   advanceAccessEpoch,
   bumpAndReadAttemptState,
   heartbeat,
+  heartbeatMany,
   liveSessionsOf,
   openSession,
   recordAttempt,
   requestSessionEnd,
 } from "../src/queries/index.js";
+import { activeSessions } from "../src/schema/index.js";
 import { useTestDatabase } from "../src/testing/index.js";
 import { makeContract, makeUser, openLoginSession } from "./helpers.js";
 
@@ -127,25 +129,29 @@ describe("a login that read the account just before a change that takes access a
     expect(await heartbeat(t.db, behind.id)).toEqual({ alive: true, disconnectRequested: true });
   });
 
-  it("a heartbeat that waited on the change's lock keeps a session the change carried forward", async () => {
+  it("a heartbeat never waits on a change's locks: it skips those leases, and judges them at the next tick", async () => {
     const contract = await makeContract(t.db);
     const user = await makeUser(t.db, contract, "waiter");
     const kept = await open(contract, user, "client");
-    let beat: Promise<{ alive: boolean; disconnectRequested?: boolean }> | undefined;
+    const ended = await open(contract, user, "viewer");
+    const leaseOf = async (id: string) =>
+      (await t.db.select().from(activeSessions).where(eq(activeSessions.id, id)))[0];
+    const before = (await leaseOf(kept.id))?.lastHeartbeatAt;
     await t.db.transaction(async (tx) => {
-      // The change carries the session onto the new epoch and holds its row until it commits.
+      // The change ends one lease and carries the other onto the new epoch, holding both until it commits.
+      await requestSessionEnd(tx as never, contract.id, [ended.id], new Date());
       await advanceAccessEpoch(tx as never, contract.id, [user.id], [kept.id]);
-      // The relay's heartbeat starts now (its snapshot sees the old user row) and waits on the lock.
-      beat = heartbeat(t.db, kept.id);
-      for (;;) {
-        const [row] = await t.db.execute<{ waiting: number }>(
-          sql`select count(*)::int as waiting from pg_stat_activity
-              where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        if ((row?.waiting ?? 0) > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      // A relay's heartbeat meanwhile (another connection) answers at once: a wait here would hang
+      // this transaction, and with leases of its own held it could deadlock with the change.
+      const during = await heartbeatMany(t.db, [kept.id, ended.id]);
+      expect(during.get(kept.id)).toEqual({ alive: true, disconnectRequested: false });
+      expect(during.get(ended.id)).toEqual({ alive: true, disconnectRequested: false });
     });
-    expect(await beat).toEqual({ alive: true, disconnectRequested: false });
+    // Skipped, not renewed; the next tick renews and judges both.
+    expect((await leaseOf(kept.id))?.lastHeartbeatAt).toEqual(before);
+    const after = await heartbeatMany(t.db, [kept.id, ended.id]);
+    expect(after.get(kept.id)).toEqual({ alive: true, disconnectRequested: false });
+    expect(after.get(ended.id)).toEqual({ alive: true, disconnectRequested: true });
+    expect((await leaseOf(kept.id))?.lastHeartbeatAt.getTime()).toBeGreaterThan(before?.getTime() ?? 0);
   });
 });

@@ -90,29 +90,34 @@ export async function heartbeatMany(
   if (sessionIds.length === 0) return states;
   // The ids travel as one parameter, however many: `in (...)` would bind one parameter each, and
   // PostgreSQL takes at most 65,535 per statement.
-  const renewed = await db
-    .update(activeSessions)
-    .set({ lastHeartbeatAt: sql`now()` })
-    .from(users)
-    .where(
-      and(
-        sql`${activeSessions.id} = any(string_to_array(${sessionIds.join(",")}, ',')::uuid[])`,
-        eq(users.id, activeSessions.userId),
-      ),
+  //
+  // `skip locked`: a heartbeat never waits on a lease another transaction holds (an account manager's
+  // change ending or carrying it, a lock ending the user's sessions, a close). Waiting while holding
+  // the other leases it already renewed could deadlock with such a transaction, which takes several
+  // leases too; a lease skipped now is renewed and judged at the next tick, well inside the stale
+  // window. A session still listed but skipped carries on; one no longer listed is gone.
+  const rows = (await db.execute(sql`
+    with wanted as (
+      select unnest(string_to_array(${sessionIds.join(",")}, ',')::uuid[]) as id
+    ), free as (
+      select s.id from ${activeSessions} s join wanted w on w.id = s.id
+      order by s.id
+      for update of s skip locked
+    ), renewed as (
+      update ${activeSessions} s set last_heartbeat_at = now()
+      from free, ${users} u
+      where s.id = free.id and u.id = s.user_id
+      -- \`<\`, not \`<>\`: the lease row locked above is its newest version, the user row the one of
+      -- this statement's snapshot (READ COMMITTED); a change that carried the lease onto a new epoch
+      -- and committed meanwhile leaves the lease ahead of that user row, and it is kept, not ended.
+      returning s.id, (s.disconnect_requested_at is not null or s.access_epoch < u.access_epoch) as must_end
     )
-    .returning({
-      id: activeSessions.id,
-      disconnectRequestedAt: activeSessions.disconnectRequestedAt,
-      // `<`, not `<>`: a heartbeat that waited on the row lock of a change carrying this session onto
-      // the new epoch re-checks the lease's new row against the user row of its own snapshot (READ
-      // COMMITTED), which may still be the old one. The lease ahead of that is kept, not ended.
-      behind: sql<boolean>`${activeSessions.accessEpoch} < ${users.accessEpoch}`,
-    });
-  for (const row of renewed) {
-    states.set(row.id, {
-      alive: true,
-      disconnectRequested: row.disconnectRequestedAt !== null || row.behind,
-    });
+    select s.id, renewed.must_end
+    from ${activeSessions} s join wanted w on w.id = s.id
+    left join renewed on renewed.id = s.id
+  `)) as unknown as { id: string; must_end: boolean | null }[];
+  for (const row of rows) {
+    states.set(row.id, { alive: true, disconnectRequested: row.must_end === true });
   }
   return states;
 }
