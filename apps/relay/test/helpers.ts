@@ -205,6 +205,31 @@ export async function rawConnection(url: string, options: ClientOptions = {}): P
   return { ws, messages, closed, send: (message) => ws.send(JSON.stringify(message)) };
 }
 
+/**
+ * Sends `hello` on a raw connection and resolves with the relay's first answer, closing the
+ * connection after it: one login attempt written by hand.
+ */
+export async function firstAnswer(raw: RawConnection, hello: Hello): Promise<FromRelay> {
+  raw.send(hello);
+  try {
+    await eventually(() => raw.messages.length > 0, 20_000);
+    return raw.messages[0] as FromRelay;
+  } finally {
+    raw.ws.close();
+    await raw.closed;
+  }
+}
+
+/** The hello of a demo client, with the demo password. */
+export const clientHello = (user: string): Hello => ({
+  type: "hello",
+  role: "client",
+  server: DEMO.serverHost,
+  user,
+  password: DEMO.userPassword,
+  version: "test-0",
+});
+
 /** The hello of a demo USB viewer (no device identity), with the demo password. */
 export const usbViewerHello = (user: string, product: Product, usbKeySerial: string): Hello => ({
   type: "hello",

@@ -11,7 +11,7 @@ import { schema } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, historyOf, rawConnection, startRelay, useStack } from "./helpers.js";
+import { clientHello, firstAnswer, historyOf, rawConnection, startRelay, useStack } from "./helpers.js";
 
 const stack = useStack();
 let trusting: { url: string; close: () => Promise<void> };
@@ -46,21 +46,7 @@ async function clientLogin(url: string, header: Buffer | undefined): Promise<Fro
     },
   }).catch((error: Error) => error);
   if (raw instanceof Error) return raw;
-  raw.send({
-    type: "hello",
-    role: "client",
-    server: DEMO.serverHost,
-    user: "ip.limited",
-    password: DEMO.userPassword,
-    version: "test-0",
-  });
-  try {
-    await eventually(() => raw.messages.length > 0, 20_000);
-    return raw.messages[0] as FromRelay;
-  } finally {
-    raw.ws.close();
-    await raw.closed;
-  }
+  return firstAnswer(raw, clientHello("ip.limited"));
 }
 
 const naming = (address: string) =>

@@ -9,7 +9,7 @@ import { schema } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, historyOf, rawConnection, startRelay, useStack } from "./helpers.js";
+import { clientHello, firstAnswer, historyOf, rawConnection, startRelay, useStack } from "./helpers.js";
 
 const stack = useStack();
 let url: string;
@@ -31,21 +31,7 @@ async function clientLogin(forwardedFor: string | undefined): Promise<FromRelay>
   const raw = await rawConnection(url, {
     headers: forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor },
   });
-  raw.send({
-    type: "hello",
-    role: "client",
-    server: DEMO.serverHost,
-    user: "ip.limited",
-    password: DEMO.userPassword,
-    version: "test-0",
-  });
-  try {
-    await eventually(() => raw.messages.length > 0, 20_000);
-    return raw.messages[0] as FromRelay;
-  } finally {
-    raw.ws.close();
-    await raw.closed;
-  }
+  return firstAnswer(raw, clientHello("ip.limited"));
 }
 
 describe("a client login through a trusted proxy", () => {
