@@ -33,3 +33,16 @@ export function loggableError(error: unknown): LoggableError {
   const code = (error as { code?: unknown }).code;
   return { name: error.name, message: error.message, ...(typeof code === "string" ? { code } : {}) };
 }
+
+/**
+ * An error as the one line an operator reads: its own message when it was written for people (a
+ * database that would not start, or an error named in `forPeople`), else `loggableError`'s, which
+ * never carries a statement or its parameters.
+ */
+export function operatorLine(error: unknown, forPeople: readonly string[] = []): string {
+  const message =
+    error instanceof Error && (error.name === "DatabaseStartError" || forPeople.includes(error.name))
+      ? error.message
+      : loggableError(error).message;
+  return message.replace(/\s*\n\s*/g, " ");
+}

@@ -10,7 +10,7 @@ import {
   type Database,
   insertContractWithAdmin,
   insertUser,
-  loggableError,
+  operatorLine,
 } from "@tsunagi/db";
 import type { NewUser } from "@tsunagi/db/schema";
 
@@ -26,18 +26,9 @@ function violatedConstraint(error: unknown): string | undefined {
   return code === "23505" && typeof constraint_name === "string" ? constraint_name : undefined;
 }
 
-/**
- * Any error as the one line an operator reads: an OperatorError's or a start-up failure's message,
- * else what may be logged of it (loggableError: never a statement's parameters, which hold hashes).
- */
-export function operatorMessage(error: unknown): string {
-  const message =
-    error instanceof Error &&
-    (error.name === "OperatorError" || error.name === "UsageError" || error.name === "DatabaseStartError")
-      ? error.message
-      : loggableError(error).message;
-  return message.replace(/\s*\n\s*/g, " ");
-}
+/** Any error as the one line an operator reads (db's `operatorLine`; ours name their own failures). */
+export const operatorMessage = (error: unknown): string =>
+  operatorLine(error, ["OperatorError", "UsageError"]);
 
 /** A temporary password an operator can read out: no look-alike characters. */
 export function temporaryPassword(length = 14): string {

@@ -4,8 +4,7 @@
  * other tools. A failure is one line on stderr and exit code 1.
  */
 import { spawn } from "node:child_process";
-import { loggableError } from "../errors.js";
-import { DatabaseStartError } from "../server/embedded.js";
+import { operatorLine } from "../errors.js";
 import { readDbEnv } from "../server/env.js";
 import { openPlatformDatabase } from "../server/platform.js";
 
@@ -47,8 +46,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const message = error instanceof DatabaseStartError ? error.message : loggableError(error).message;
-    console.error(`tsunagi: ${message.replace(/\s*\n\s*/g, " ")}`);
+    console.error(`tsunagi: ${operatorLine(error)}`);
     process.exit(1);
   },
 );
