@@ -8,9 +8,8 @@ import {
   recordAttempt,
   sessionsOfUser,
   setSessionPeer,
-  storeFailureCounter,
 } from "../src/queries/index.js";
-import { accessHistory, activeSessions, users } from "../src/schema/index.js";
+import { accessHistory, activeSessions } from "../src/schema/index.js";
 import { useTestDatabase } from "../src/testing/index.js";
 import { makeContract, makeUser } from "./helpers.js";
 
@@ -63,14 +62,5 @@ describe("the relay's attempt bookkeeping", () => {
     const [after] = await t.db.select().from(accessHistory).where(eq(accessHistory.id, row.id));
     expect(after).toMatchObject({ result: "failure", reasonKey: "duplicate-viewer", reasonCode: 30100 });
     expect(after?.endedAt?.getTime()).toBe(after?.startedAt.getTime());
-  });
-
-  it("stores the failure counter and lock", async () => {
-    const c = await makeContract(t.db);
-    const u = await makeUser(t.db, c, "locked");
-    const until = new Date("2030-01-01T00:00:00Z");
-    await storeFailureCounter(t.db, u.id, { count: 3, lockedUntil: until });
-    const [after] = await t.db.select().from(users).where(eq(users.id, u.id));
-    expect(after).toMatchObject({ failedCount: 3, lockedUntil: until });
   });
 });

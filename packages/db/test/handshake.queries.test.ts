@@ -1,11 +1,11 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
+  bumpAndReadAttemptState,
   closeSession,
   findUserForAttempt,
   openSessionOf,
   passwordHashOf,
-  readAttemptState,
   recordSuccessAndOpenSession,
   registerDevice,
   sessionsOfUser,
@@ -15,6 +15,18 @@ import { useTestDatabase } from "../src/testing/index.js";
 import { makeContract, makeUser, openLoginSession } from "./helpers.js";
 
 const t = useTestDatabase();
+
+/** Statement 2 of an attempt with the right password: the state the rules decide on, or null. */
+async function stateAfterHash(serverHost: string, userName: string, staleAfterSeconds: number) {
+  const found = await passwordHashOf(t.db, serverHost, userName);
+  const bumped = await bumpAndReadAttemptState(t.db, {
+    userId: found?.userId ?? null,
+    passwordOk: true,
+    now: new Date(),
+    staleAfterSeconds,
+  });
+  return bumped?.state ?? null;
+}
 
 const identity = (n: number) => ({ machineId: `m${n}`, osUser: `u${n}`, installPublicKey: `k${n}` });
 
@@ -32,7 +44,7 @@ describe("the relay's handshake queries", () => {
     expect(await passwordHashOf(t.db, "other-server", "hash.only")).toBeNull();
   });
 
-  it("reads in one statement what findUserForAttempt and sessionsOfUser read", async () => {
+  it("statement 2 reads in one statement what findUserForAttempt and sessionsOfUser read", async () => {
     const c = await makeContract(t.db);
     const viewer = await makeUser(t.db, c, "state.viewer");
     const clientA = await makeUser(t.db, c, "state.a");
@@ -46,7 +58,7 @@ describe("the relay's handshake queries", () => {
     const opened = await openLoginSession(t.db, c, viewer, "viewer");
     expect(opened.opened).toBe(true);
 
-    const state = await readAttemptState(t.db, c.serverHost, "state.viewer", 60);
+    const state = await stateAfterHash(c.serverHost, "state.viewer", 60);
     const reference = await findUserForAttempt(t.db, c.serverHost, "state.viewer");
     if (!state || !reference) throw new Error("not found");
     expect(state.user).toEqual(reference.user);
@@ -62,16 +74,16 @@ describe("the relay's handshake queries", () => {
       .update(activeSessions)
       .set({ lastHeartbeatAt: sql`now() - interval '90 seconds'` })
       .where(eq(activeSessions.userId, viewer.id));
-    expect(
-      (await readAttemptState(t.db, c.serverHost, "state.viewer", 60))?.sessions.map((s) => s.stale),
-    ).toEqual([true]);
-    expect(
-      (await readAttemptState(t.db, c.serverHost, "state.viewer", 120))?.sessions.map((s) => s.stale),
-    ).toEqual([false]);
+    expect((await stateAfterHash(c.serverHost, "state.viewer", 60))?.sessions.map((s) => s.stale)).toEqual([
+      true,
+    ]);
+    expect((await stateAfterHash(c.serverHost, "state.viewer", 120))?.sessions.map((s) => s.stale)).toEqual([
+      false,
+    ]);
 
-    const bare = await readAttemptState(t.db, c.serverHost, "state.a", 60);
+    const bare = await stateAfterHash(c.serverHost, "state.a", 60);
     expect(bare).toMatchObject({ registrations: [], linkedClients: [], sessions: [] });
-    expect(await readAttemptState(t.db, c.serverHost, "nobody", 60)).toBeNull();
+    expect(await stateAfterHash(c.serverHost, "nobody", 60)).toBeNull();
   });
 
   it("records the success row and opens its lease together, each naming the other", async () => {

@@ -1,13 +1,13 @@
 /**
  * What the relay writes around one authentication attempt beyond `recordAttempt` and the session
- * lease: the user's open sessions as the rules see them, the failure counter set outright (the relay's
- * own counting is atomic, in handshake.ts), a success row turned into a failure when its session lost a
- * race, and the peer of a paired session.
+ * lease: the user's open sessions as the rules see them, a success row turned into a failure when its
+ * session lost a race, and the peer of a paired session. The failure counter is counted atomically, in
+ * handshake.ts.
  */
 import type { Role } from "@tsunagi/core/domain";
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../client.js";
-import { accessHistory, activeSessions, users } from "../schema/index.js";
+import { accessHistory, activeSessions } from "../schema/index.js";
 import { isStaleSql } from "./sessions.js";
 
 /** The user's open sessions, each with whether it is stale after `staleAfterSeconds` without a heartbeat. */
@@ -21,21 +21,6 @@ export function sessionsOfUser(db: Database, userId: string, staleAfterSeconds: 
     })
     .from(activeSessions)
     .where(eq(activeSessions.userId, userId));
-}
-
-/**
- * Sets the user's consecutive password failures and lock outright (tests and tools). The relay never
- * writes a counter it read before: it counts atomically with `bumpAndReadAttemptState`.
- */
-export async function storeFailureCounter(
-  db: Database,
-  userId: string,
-  failures: { count: number; lockedUntil: Date | null },
-): Promise<void> {
-  await db
-    .update(users)
-    .set({ failedCount: failures.count, lockedUntil: failures.lockedUntil })
-    .where(eq(users.id, userId));
 }
 
 /**

@@ -67,54 +67,6 @@ export type AttemptState = UserForAttempt & { sessions: SessionOfUser[] };
 
 type RegistrationJson = Omit<DeviceRegistration, "registeredAt"> & { registeredAt: string };
 
-/**
- * What `findUserForAttempt` reads, and the user's open sessions as `sessionsOfUser` reads them, in one
- * statement (one snapshot). Null for an unknown server or user name.
- */
-export async function readAttemptState(
-  db: Database,
-  serverHost: string,
-  userName: string,
-  staleAfterSeconds: number,
-): Promise<AttemptState | null> {
-  const [row] = await db
-    .select({
-      user: users,
-      contract: contracts,
-      registrations: sql<RegistrationJson[]>`coalesce((
-        select json_agg(json_build_object(
-          'id', r.id, 'userId', r.user_id, 'slot', r.slot, 'seq', r.seq, 'machineId', r.machine_id,
-          'osUser', r.os_user, 'installPublicKey', r.install_public_key, 'registeredAt', r.registered_at
-        ) order by r.slot, r.seq)
-        from device_registrations r where r.user_id = ${users.id}), '[]'::json)`,
-      linkedClients: sql<string[]>`coalesce((
-        select json_agg(c.user_name order by c.user_name)
-        from group_links g join users c on c.id = g.client_user_id
-        where g.viewer_user_id = ${users.id}), '[]'::json)`,
-      sessions: sql<SessionOfUser[]>`coalesce((
-        select json_agg(json_build_object(
-          'id', s.id, 'role', s.role,
-          'stale', s.last_heartbeat_at < now() - make_interval(secs => ${staleAfterSeconds})
-        ))
-        from active_sessions s where s.user_id = ${users.id}), '[]'::json)`,
-    })
-    .from(users)
-    .innerJoin(contracts, eq(contracts.id, users.contractId))
-    .where(and(eq(users.serverHost, serverHost), eq(users.userName, userName)))
-    .limit(1);
-  if (!row) return null;
-  return {
-    user: row.user,
-    contract: row.contract,
-    registrations: parseJson(row.registrations).map((r) => ({
-      ...r,
-      registeredAt: new Date(r.registeredAt),
-    })),
-    linkedClients: parseJson(row.linkedClients),
-    sessions: parseJson(row.sessions),
-  };
-}
-
 /** postgres.js parses json columns; a driver configured otherwise hands over the text. */
 function parseJson<T>(value: T | string): T {
   return typeof value === "string" ? (JSON.parse(value) as T) : value;
