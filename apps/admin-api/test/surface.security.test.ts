@@ -4,6 +4,8 @@
  * query and body answered with a 400 naming the field, never a 500 from the database.
  */
 
+import { schema } from "@tsunagi/db";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
 import {
@@ -174,6 +176,23 @@ describe("bad input gets a 400 naming the field", () => {
     expectNamed(await call(h.app, "GET", "/history/csv?user=a%00", { token: h.token }), "user");
     expectNamed(await call(h.app, "GET", "/audit?cursor=%00", { token: h.token }), "cursor");
     expectNamed(await call(h.app, "GET", "/reasons?lang=%E0%80", { token: h.token }), "lang");
+  });
+
+  it("an escape sequence or a bidirectional override in a memo reaches no terminal", async () => {
+    for (const memo of ["\u001b]52;c;cm0gLXJmIH4=\u0007", "\u001b[2J", "ok\u202egnp.exe", "line\nbreak"]) {
+      expectNamed(
+        await call(h.app, "PATCH", "/users/user1", { token: h.token, body: { version: 1, memo } }),
+        "memo",
+      );
+    }
+    // Nothing was stored: no user1 (of any contract) holds any of it.
+    const rows = await h.t.db
+      .select({ memo: schema.users.memo })
+      .from(schema.users)
+      .where(eq(schema.users.userName, "user1"));
+    for (const { memo } of rows) {
+      for (const hostile of ["\u001b", "\u202e", "\n"]) expect(memo).not.toContain(hostile);
+    }
   });
 
   it("NUL, lone surrogates, raw invalid bytes and overlong values in a JSON body", async () => {

@@ -4,6 +4,7 @@
  * and bodies: they are unique within a contract, and they are what an account manager types.
  */
 import { z } from "@hono/zod-openapi";
+import { hasControlCharacters } from "@tsunagi/core/fields";
 
 export const isoTime = z.string().openapi({ format: "date-time", example: "2026-11-15T01:16:55.000Z" });
 
@@ -23,7 +24,22 @@ export const textOf = (schema: z.ZodString) =>
     .refine((value) => !value.includes("\u0000"), "must not contain NUL (U+0000)")
     .refine((value) => !LONE_SURROGATE.test(value), "must be Unicode text (a lone surrogate is not)");
 
-/** User names as the relay receives them: the same limit as the wire schema. */
+/**
+ * Text that is shown back: on an account manager's terminal (the TUI), in a CSV a spreadsheet opens.
+ * `text`'s rules, and no control, line-separator or bidirectional-override character (core's
+ * `hasControlCharacters`, the rule for names an agent reports): an escape sequence in a memo would
+ * be a command to the next admin's terminal.
+ */
+export const displayText = (max: number, min = 0) =>
+  text(max, min).refine(
+    (value) => !hasControlCharacters(value),
+    "must not contain control, line-separator or bidirectional-override characters",
+  );
+
+/**
+ * User names as the relay receives them: the same limit as the wire schema. `text`, not
+ * `displayText`: a name refers to a user that exists, whatever the operator who made it typed.
+ */
 export const UserName = text(128, 1).openapi({ example: "user1" });
 
 /** A page size: at most `max`, `fallback` when absent. */

@@ -6,7 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { ProductType, SlotKind, slotKinds, UserType } from "@tsunagi/core/domain";
 import { PasswordSavingBody, PermissionsBody, RestrictionsBody } from "@tsunagi/core/wire";
-import { cursor, isoTime, limit, text, UserName } from "./common.js";
+import { cursor, displayText, isoTime, limit, text, UserName } from "./common.js";
 
 export const SlotState = z
   .object({
@@ -86,7 +86,7 @@ export const NEO_DEVICE_LIMIT_MAX = 100;
 export const UserChange = z
   .object({
     userType: UserType.optional(),
-    memo: text(1000).optional(),
+    memo: displayText(1000).optional(),
     permissions: PermissionsBody.partial().optional(),
     restrictions: z
       .object({
