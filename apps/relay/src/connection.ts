@@ -221,9 +221,11 @@ export function onConnection(relay: RelayContext, ws: WebSocket, request: Incomi
     if (beating) relay.heartbeats.delete(beating);
     if (peer) {
       peers.remove(peer);
-      const sessionId = peer.sessionId;
+      // While the relay shuts down, its close() releases every lease itself and waits for that; a
+      // second release from here would only race the database connection being closed after it.
+      if (relay.closing()) return;
       // A failed close leaves the lease to go stale; the sweep then ends its history row.
-      closeSession(db, sessionId).catch((error) =>
+      closeSession(db, peer.sessionId).catch((error) =>
         log({ event: "database-error", during: "close-session", error: loggableError(error) }),
       );
     }
