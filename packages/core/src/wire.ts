@@ -15,6 +15,7 @@
  * proof is the Ed25519 signature (64 bytes, base64) of the transcript built by `deviceProofTranscript`
  * (./proof.ts), which binds the nonce to the relay's host part, the role, the user and the connection.
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { normaliseMac, parseCidr } from "./address.js";
 import { Edition, Product, ProductType } from "./domain.js";
@@ -226,3 +227,38 @@ export const LockoutPolicyBody = z.object({
     .min(60, "durationSeconds: at least 60")
     .max(86_400, "durationSeconds: at most 86400 (one day)"),
 });
+
+// ---------------------------------------------------------------------------------------------------
+// Close codes and routing (docs/protocol.md "Errors and close codes", "Fleet").
+
+/** WebSocket close codes of the control connection, for both ends. */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  malformed: 1008,
+  oversize: 1009,
+  tryAgainLater: 1013,
+  authenticationFailed: 4000,
+  disconnectedByAdmin: 4003,
+  sessionEnded: 4004,
+  /**
+   * The relay is draining (an upgrade, a host going away): the session's lease is already released,
+   * so the agent reconnects at once, through the load balancer, to another relay.
+   */
+  draining: 4010,
+} as const;
+
+/** The connect URL's query parameter carrying the routing key (HAProxy's `balance url_param`). */
+export const ROUTE_PARAM = "route";
+
+/**
+ * The non-secret routing key of a pair: the same for a client and for every viewer that reaches it,
+ * so a load balancer hashing on it sends both ends to one relay in the common case. It names the
+ * client, never the viewer, and is a hash so that logs of the balancer show no user name.
+ */
+export function routingKey(serverHost: string, clientUser: string): string {
+  return createHash("sha256")
+    .update(`${serverHost.toLowerCase()}\u0000${clientUser.toLowerCase()}`)
+    .digest("hex")
+    .slice(0, 16);
+}

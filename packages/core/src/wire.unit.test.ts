@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { AuthFailure, authFailureFor, FromRelay, Hello, RestrictionsBody, ToRelay } from "./wire.js";
+import {
+  AuthFailure,
+  authFailureFor,
+  FromRelay,
+  Hello,
+  RestrictionsBody,
+  routingKey,
+  ToRelay,
+} from "./wire.js";
 
 const viewerHello = {
   type: "hello",
@@ -73,5 +81,16 @@ describe("admin bodies", () => {
       expect.stringContaining('ipAllow.client.1 ipAllow.client[1]: "300.1.1.1"'),
     );
     expect(messages).toContainEqual(expect.stringContaining('macAllow.viewer.0 macAllow.viewer[0]: "nope"'));
+  });
+});
+
+describe("routingKey", () => {
+  it("is the same for a client and the viewers that reach it, whatever the case, and names no one", () => {
+    const key = routingKey("asp1", "User1");
+    expect(key).toMatch(/^[0-9a-f]{16}$/);
+    expect(routingKey("ASP1", "user1")).toBe(key);
+    expect(routingKey("asp1", "user2")).not.toBe(key);
+    expect(routingKey("asp2", "user1")).not.toBe(key);
+    expect(key).not.toContain("user1");
   });
 });

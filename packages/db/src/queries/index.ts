@@ -8,6 +8,7 @@ export * from "./admin-security.js";
 export * from "./admin-sessions.js";
 export * from "./admin-users.js";
 export * from "./attempts.js";
+export * from "./fleet.js";
 export * from "./handshake.js";
 export * from "./health.js";
 export * from "./history.js";

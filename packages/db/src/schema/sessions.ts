@@ -37,6 +37,8 @@ export const activeSessions = pgTable(
   (t) => [
     uniqueIndex("active_sessions_user_role").on(t.userId, t.role),
     index("active_sessions_contract").on(t.contractId),
+    // The reaper ends a dead relay's sessions by its instance id (queries/fleet.ts).
+    index("active_sessions_relay").on(t.relayInstance),
   ],
 );
 

@@ -1,0 +1,179 @@
+/**
+ * The fleet's shared state: relay nodes registering with a session-level advisory lock as their
+ * liveness, the reaper that ends a dead node's sessions, where a client's lease lives (so the relay
+ * holding its viewer can reach it), and the fleet key that authenticates links between relays
+ * (docs/architecture.md "Fleet").
+ *
+ * A node takes `pg_advisory_lock(FLEET_LOCK_CLASS, lock_key)` on a connection it reserves for its
+ * whole life, in the transaction that inserts its row: no one sees the row before the lock is held.
+ * When the process dies, PostgreSQL closes that connection and frees the lock within moments, so a
+ * node whose row stands but whose lock can be taken is dead, whatever its leases' heartbeats say.
+ */
+import { randomBytes } from "node:crypto";
+import { eq, sql } from "drizzle-orm";
+import type { ReservedSql } from "postgres";
+import type { Database } from "../client.js";
+import { activeSessions, fleetKeys, relayNodes } from "../schema/index.js";
+
+/** The first key of every advisory lock the fleet takes ('tsng'); the second is a node's `lock_key`. */
+export const FLEET_LOCK_CLASS = 0x74736e67;
+/** The second key of the reaper's lock: no node has it (lock keys start at 1). */
+const REAPER_KEY = 0;
+
+/** A registered node: its liveness lock held on a connection of its own until `release()`. */
+export interface NodeRegistration {
+  readonly id: string;
+  readonly lockKey: number;
+  /** Whether the connection holding the lock still answers (false: the lock may be gone). */
+  check(): Promise<boolean>;
+  /** Marks the node draining: other relays send it no new channel, operators see it. */
+  markDraining(): Promise<void>;
+  /** Deletes the row, frees the lock and gives the connection back. */
+  release(): Promise<void>;
+}
+
+/**
+ * Registers `id` (or takes over its row again after the lock was lost) and holds its liveness lock.
+ * The pool gives up one connection for it for as long as the node lives.
+ */
+export async function registerNode(
+  db: Database,
+  node: { readonly id: string; readonly internalUrl: string },
+): Promise<NodeRegistration> {
+  const reserved: ReservedSql = await db.$client.reserve();
+  try {
+    // One statement, so one transaction: the lock is held before the row is visible to anyone.
+    // Session-level, the lock outlives the statement and lasts as long as the connection.
+    const [row] = await reserved<{ lock_key: number }[]>`
+      with registered as (
+        insert into relay_nodes (id, internal_url) values (${node.id}, ${node.internalUrl})
+        on conflict (id) do update set internal_url = excluded.internal_url, draining_since = null
+        returning lock_key
+      )
+      select lock_key, pg_advisory_lock(${FLEET_LOCK_CLASS}, lock_key) from registered`;
+    if (!row) throw new Error("relay node not registered");
+    const lockKey = row.lock_key;
+    let released = false;
+    return {
+      id: node.id,
+      lockKey,
+      async check() {
+        if (released) return false;
+        try {
+          await reserved`select 1`;
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      async markDraining() {
+        await db.update(relayNodes).set({ drainingSince: sql`now()` }).where(eq(relayNodes.id, node.id));
+      },
+      async release() {
+        if (released) return;
+        released = true;
+        try {
+          await reserved`delete from relay_nodes where id = ${node.id}`;
+          await reserved`select pg_advisory_unlock(${FLEET_LOCK_CLASS}, ${lockKey})`;
+        } finally {
+          reserved.release();
+        }
+      },
+    };
+  } catch (error) {
+    reserved.release();
+    throw error;
+  }
+}
+
+/** What one pass of the reaper did. */
+export interface Reaped {
+  /** The dead nodes removed (none when another node's reaper held the reaper's lock). */
+  readonly nodes: readonly string[];
+  /** Their sessions ended: leases released, history rows given their end time. */
+  readonly sessions: number;
+}
+
+/**
+ * One reaper pass, by at most one node at a time (a try-lock; the others skip): every node but
+ * `selfId` whose liveness lock is free is dead; its leases are released and their history rows end at
+ * their last heartbeat, as for a stale lease, and its row goes. All in one transaction: a lock taken
+ * here is a transaction lock, freed at commit.
+ */
+export async function reapDeadNodes(db: Database, selfId: string): Promise<Reaped> {
+  return db.transaction(async (tx) => {
+    const [turn] = (await tx.execute(
+      sql`select pg_try_advisory_xact_lock(${FLEET_LOCK_CLASS}, ${REAPER_KEY}) as mine`,
+    )) as unknown as { mine: boolean }[];
+    if (!turn?.mine) return { nodes: [], sessions: 0 };
+    // `materialized`: the try-lock runs once per node, whichever statements read the list.
+    const rows = (await tx.execute(sql`
+      with dead as materialized (
+        select n.id from ${relayNodes} n
+        where n.id <> ${selfId} and pg_try_advisory_xact_lock(${FLEET_LOCK_CLASS}, n.lock_key)
+      ), ended as (
+        delete from ${activeSessions} s using dead where s.relay_instance = dead.id
+        returning s.history_id, s.last_heartbeat_at
+      ), closed as (
+        update access_history h set ended_at = ended.last_heartbeat_at
+        from ended where h.id = ended.history_id and h.ended_at is null
+        returning h.id
+      ), gone as (
+        delete from ${relayNodes} n using dead where n.id = dead.id returning n.id
+      )
+      select (select coalesce(array_agg(id), '{}') from gone) as nodes,
+             (select count(*)::int from ended) as sessions,
+             (select count(*)::int from closed) as closed
+    `)) as unknown as { nodes: string[]; sessions: number }[];
+    const result = rows[0];
+    return { nodes: result?.nodes ?? [], sessions: result?.sessions ?? 0 };
+  });
+}
+
+/** Where a client's live session is held: its lease and the internal address of the relay holding it. */
+export interface ClientLocation {
+  readonly sessionId: string;
+  readonly relayInstance: string;
+  readonly internalUrl: string;
+}
+
+/**
+ * The node holding `userName`'s client session in `contractId`, if it lives and is not draining
+ * (a draining node's clients are about to move; a channel opened there would be cut).
+ */
+export async function clientLocation(
+  db: Database,
+  contractId: string,
+  userName: string,
+): Promise<ClientLocation | undefined> {
+  const [row] = await db
+    .select({
+      sessionId: activeSessions.id,
+      relayInstance: activeSessions.relayInstance,
+      internalUrl: relayNodes.internalUrl,
+    })
+    .from(activeSessions)
+    .innerJoin(relayNodes, eq(relayNodes.id, activeSessions.relayInstance))
+    .where(
+      sql`${activeSessions.contractId} = ${contractId} and ${activeSessions.userName} = ${userName}
+        and ${activeSessions.role} = 'client' and ${activeSessions.disconnectRequestedAt} is null`,
+    )
+    .limit(1);
+  return row;
+}
+
+/** The fleet key (32 random bytes), made by the first relay that asks. */
+export async function fleetKey(db: Database): Promise<Buffer> {
+  await db
+    .insert(fleetKeys)
+    .values({ id: 1, key: randomBytes(32) })
+    .onConflictDoNothing();
+  const [row] = await db.select({ key: fleetKeys.key }).from(fleetKeys).where(eq(fleetKeys.id, 1));
+  if (!row) throw new Error("fleet key missing");
+  return Buffer.from(row.key);
+}
+
+/** The registered nodes, for operators and metrics. */
+export async function relayNodeList(db: Database) {
+  return db.select().from(relayNodes).orderBy(relayNodes.startedAt);
+}

@@ -1,0 +1,96 @@
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { connect } from "../src/client.js";
+import { clientLocation, fleetKey, reapDeadNodes, registerNode } from "../src/queries/index.js";
+import { accessHistory, activeSessions, relayNodes } from "../src/schema/index.js";
+import { useTestDatabase } from "../src/testing/index.js";
+import { makeContract, makeUser, openLoginSession } from "./helpers.js";
+
+const t = useTestDatabase();
+
+describe("the relay registry", () => {
+  it("reaps a node whose connection died: its leases released, its history rows ended, its row gone", async () => {
+    const contract = await makeContract(t.db);
+    // The dead node runs on a pool of its own, closed below as a killed process's would be.
+    const doomed = connect(t.url, { max: 2 });
+    const dead = await registerNode(doomed.db, { id: "dead-node", internalUrl: "ws://127.0.0.1:1" });
+    const alive = await registerNode(t.db, { id: "live-node", internalUrl: "ws://127.0.0.1:2" });
+    const users = await Promise.all([0, 1, 2].map((i) => makeUser(t.db, contract, `reap${i}`)));
+    const [u0, u1, u2] = users as [(typeof users)[0], (typeof users)[0], (typeof users)[0]];
+    const onDead = await openLoginSession(t.db, contract, u0, "client", {
+      lease: { relayInstance: "dead-node" },
+    });
+    const alsoDead = await openLoginSession(t.db, contract, u1, "viewer", {
+      lease: { relayInstance: "dead-node" },
+    });
+    const onLive = await openLoginSession(t.db, contract, u2, "client", {
+      lease: { relayInstance: "live-node" },
+    });
+    if (!onDead.opened || !alsoDead.opened || !onLive.opened) throw new Error("not opened");
+
+    // While both hold their locks, nobody is reaped.
+    expect(await reapDeadNodes(t.db, "live-node")).toEqual({ nodes: [], sessions: 0 });
+    expect(await dead.check()).toBe(true);
+
+    await doomed.sql.end({ timeout: 0 });
+    expect(await dead.check()).toBe(false);
+    const reaped = await reapDeadNodes(t.db, "live-node");
+    expect(reaped).toEqual({ nodes: ["dead-node"], sessions: 2 });
+
+    const leases = await t.db.select({ id: activeSessions.id }).from(activeSessions);
+    expect(leases.map((l) => l.id)).toEqual([onLive.sessionId]);
+    const ended = await t.db
+      .select({ userName: accessHistory.userName, endedAt: accessHistory.endedAt })
+      .from(accessHistory)
+      .where(eq(accessHistory.contractId, contract.id));
+    for (const row of ended) {
+      if (row.userName === "reap2") expect(row.endedAt).toBeNull();
+      else expect(row.endedAt).not.toBeNull();
+    }
+    const nodes = await t.db.select({ id: relayNodes.id }).from(relayNodes);
+    expect(nodes.map((n) => n.id)).toEqual(["live-node"]);
+    await alive.release();
+    expect(await t.db.select().from(relayNodes)).toEqual([]);
+  });
+
+  it("lets one reaper at a time work: a second pass while the first holds the reaper's lock does nothing", async () => {
+    const holder = await t.sql.reserve();
+    try {
+      await holder`begin`;
+      await holder`select pg_advisory_xact_lock(${0x74736e67}, 0)`;
+      const doomed = connect(t.url, { max: 1 });
+      await registerNode(doomed.db, { id: "dead-too", internalUrl: "ws://127.0.0.1:3" });
+      await doomed.sql.end({ timeout: 0 });
+      expect(await reapDeadNodes(t.db, "me")).toEqual({ nodes: [], sessions: 0 });
+      await holder`commit`;
+      expect(await reapDeadNodes(t.db, "me")).toEqual({ nodes: ["dead-too"], sessions: 0 });
+    } finally {
+      holder.release();
+    }
+  });
+
+  it("says which live node holds a client's session, and makes one fleet key", async () => {
+    const contract = await makeContract(t.db);
+    const node = await registerNode(t.db, { id: "holder", internalUrl: "ws://127.0.0.1:4" });
+    const user = await makeUser(t.db, contract, "located");
+    const opened = await openLoginSession(t.db, contract, user, "client", {
+      lease: { relayInstance: "holder" },
+    });
+    if (!opened.opened) throw new Error("not opened");
+    expect(await clientLocation(t.db, contract.id, "located")).toEqual({
+      sessionId: opened.sessionId,
+      relayInstance: "holder",
+      internalUrl: "ws://127.0.0.1:4",
+    });
+    expect(await clientLocation(t.db, contract.id, "nobody")).toBeUndefined();
+    await node.release();
+    // A lease whose node is gone is nowhere a link can reach.
+    expect(await clientLocation(t.db, contract.id, "located")).toBeUndefined();
+
+    const [a, b] = await Promise.all([fleetKey(t.db), fleetKey(t.db)]);
+    expect(a).toHaveLength(32);
+    expect(b.equals(a)).toBe(true);
+    const [count] = await t.db.execute(sql`select count(*)::int as n from fleet_keys`);
+    expect(count).toEqual({ n: 1 });
+  });
+});
