@@ -2,6 +2,7 @@
  * The admin API: `createApp(deps)` builds the OpenAPIHono app with its routes chained, so
  * `AdminApi` carries every route's types to `hono/client` (the TUI's api/client.ts).
  */
+import { Semaphore } from "@tsunagi/core/semaphore";
 import { requestId } from "hono/request-id";
 import { pino } from "pino";
 import { authenticate } from "./auth.js";
@@ -9,6 +10,7 @@ import { type Deps, resolveConfig, router, type Services } from "./context.js";
 import { docsRoutes, securityHeaders } from "./docs.js";
 import { errorBody, errorHandler } from "./errors.js";
 import { bodySizeLimit, bodyTextGuard, percentEncodingGuard } from "./input.js";
+import { createAdminMetrics, METRICS_PATH, metricsEndpoint } from "./metrics.js";
 import { activeSessionRoutes } from "./routes/active-sessions.js";
 import { auditRoutes } from "./routes/audit.js";
 import { groupRoutes } from "./routes/groups/index.js";
@@ -19,19 +21,24 @@ import { sessionRoutes } from "./routes/sessions/index.js";
 import { userRoutes } from "./routes/users/index.js";
 
 export function createApp(deps: Deps) {
+  const config = resolveConfig(deps.config);
+  const hashes = new Semaphore(config.maxConcurrentHashes, config.maxQueuedHashes);
   const services: Services = {
     db: deps.db,
     clock: deps.clock ?? (() => new Date()),
     logger: deps.logger ?? pino({ level: "silent" }),
-    config: resolveConfig(deps.config),
+    config,
+    hashes,
+    metrics: createAdminMetrics({ hashes }),
   };
-  const { logger } = services;
+  const { logger, metrics } = services;
 
   // Middleware adds no route types, so it goes on the base; the routes are chained for AdminApi.
   const base = router();
   // First, so every answer carries them: pages, JSON, CSV, 4xx, 5xx and 404.
   base.use(securityHeaders());
   base.use(requestId());
+  base.use(metrics.requests);
   base.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -72,6 +79,8 @@ export function createApp(deps: Deps) {
   });
   base.route("/", docsRoutes());
   base.get("/", (c) => c.redirect("/docs"));
+  // The operators' endpoint: a plain route, so it stays out of the OpenAPI document and AdminApi.
+  base.get(METRICS_PATH, metricsEndpoint(metrics, config.metricsAllowed));
   base.notFound((c) => c.json(errorBody(c, "not-found", `No route ${c.req.method} ${c.req.path}`), 404));
   base.onError(errorHandler(logger));
 

@@ -22,6 +22,8 @@ export function isPublic(method: string, path: string): boolean {
     path === "/docs" ||
     path.startsWith("/docs/") ||
     path === "/reasons" ||
+    // Answered to the operators' addresses only (metrics.ts), with no session.
+    path === "/metrics" ||
     path === "/"
   );
 }
@@ -66,7 +68,7 @@ function bearerToken(c: Context): string | null {
 
 /** Finds the session of the bearer token, ends it when expired or idle, and sets `admin`. */
 export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
-  const { db, clock } = services;
+  const { db, clock, metrics } = services;
   return async (c, next) => {
     const address = clientAddressOf(c, services.config.trustedProxies);
     c.set("clientAddress", address);
@@ -76,26 +78,26 @@ export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
     const token = bearerToken(c);
     if (!token) throw new ApiError(401, "unauthorized", "Log in first: send Authorization: Bearer <token>");
     const tokenHash = hashToken(token);
-    const row = await adminSessionByToken(db, tokenHash);
+    const row = await metrics.database("session", () => adminSessionByToken(db, tokenHash));
     if (!row) throw new ApiError(401, "unauthorized", "Unknown session: log in again");
     const now = clock();
     const idleMs = row.contract.adminIdleTimeoutSeconds * 1000;
     if (row.session.expiresAt <= now || row.session.lastSeenAt.getTime() + idleMs <= now.getTime()) {
-      await endAdminSession(db, tokenHash);
+      await metrics.database("session", () => endAdminSession(db, tokenHash));
       throw new ApiError(401, "session-expired", "The session expired: log in again");
     }
     // Revocation: the allow-list is read with the session on every request, so narrowing it ends the
     // sessions used from addresses it no longer includes, at their next request.
     const allowList = row.contract.adminAllowCidrs;
     if (allowList !== null && (address === undefined || !addressAllowed(address, allowList))) {
-      await endAdminSession(db, tokenHash);
+      await metrics.database("session", () => endAdminSession(db, tokenHash));
       throw new ApiError(
         401,
         "address-not-allowed",
         "The session ended: the contract's admin allow-list does not include this address",
       );
     }
-    await touchAdminSession(db, tokenHash, now);
+    await metrics.database("session", () => touchAdminSession(db, tokenHash, now));
     c.set("admin", {
       adminId: row.admin.id,
       login: row.admin.loginName,

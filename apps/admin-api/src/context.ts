@@ -5,9 +5,11 @@
 import { availableParallelism } from "node:os";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { RateLimit } from "@tsunagi/core";
+import type { Semaphore } from "@tsunagi/core/semaphore";
 import type { Database } from "@tsunagi/db";
 import type { Logger } from "pino";
 import { validationHook } from "./errors.js";
+import { type AdminMetrics, DEFAULT_METRICS_ALLOWED } from "./metrics.js";
 
 export interface AdminApiConfig {
   /** Absolute session lifetime; the contract's idle timeout ends sessions sooner. */
@@ -30,6 +32,8 @@ export interface AdminApiConfig {
   maxBodyBytes?: number;
   /** Largest body of a bulk change: CSV import, batch patch, link sets (2 MiB by default). */
   maxBulkBodyBytes?: number;
+  /** Addresses or CIDR ranges that may read `GET /metrics` (this host by default); anyone else gets 403. */
+  metricsAllowed?: readonly string[];
 }
 
 export interface Deps {
@@ -55,6 +59,7 @@ export function resolveConfig(config: AdminApiConfig): Required<AdminApiConfig> 
     maxQueuedHashes: config.maxQueuedHashes ?? 64,
     maxBodyBytes: config.maxBodyBytes ?? 64 * 1024,
     maxBulkBodyBytes: config.maxBulkBodyBytes ?? 2 * 1024 * 1024,
+    metricsAllowed: config.metricsAllowed ?? DEFAULT_METRICS_ALLOWED,
   };
 }
 
@@ -64,6 +69,9 @@ export interface Services {
   clock: () => Date;
   logger: Logger;
   config: Required<AdminApiConfig>;
+  /** The argon2 verifications' bounded queue, shared by logins and password changes (sessions/guards.ts). */
+  hashes: Semaphore;
+  metrics: AdminMetrics;
 }
 
 /** The signed-in account manager, as the auth middleware finds it. */

@@ -25,6 +25,8 @@ const settings = {
    * relay reads; see AdminApiConfig.trustedProxies. Unset: the socket's peer is the client.
    */
   TSUNAGI_TRUSTED_PROXIES: cidrList,
+  /** Addresses or CIDR ranges that may read GET /metrics; unset: this host (127.0.0.0/8, ::1/128). */
+  TSUNAGI_METRICS_ALLOWED: cidrList,
 };
 
 const SettingsEnv = z.object(settings);

@@ -82,7 +82,12 @@ export async function startAdminApi(config: StartAdminApiConfig): Promise<Runnin
 
 /** The admin API's settings from its environment as `startAdminApi` takes them. */
 export function adminApiSettings(env: SettingsEnv): Pick<StartAdminApiConfig, "config"> {
-  return { config: { trustedProxies: env.TSUNAGI_TRUSTED_PROXIES } };
+  return {
+    config: {
+      trustedProxies: env.TSUNAGI_TRUSTED_PROXIES,
+      ...(env.TSUNAGI_METRICS_ALLOWED.length > 0 ? { metricsAllowed: env.TSUNAGI_METRICS_ALLOWED } : {}),
+    },
+  };
 }
 
 export {

@@ -35,7 +35,7 @@ export function metaRoutes(services: Services) {
       }),
       async (c) => {
         try {
-          await ping(services.db);
+          await services.metrics.database("ready", () => ping(services.db));
         } catch (error) {
           services.logger.warn(
             { requestId: c.get("requestId"), err: loggableError(error) },

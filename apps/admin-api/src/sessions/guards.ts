@@ -5,7 +5,6 @@
  */
 import { verifyAgainstDummy, verifySecret } from "@tsunagi/core/password";
 import { RateLimiter } from "@tsunagi/core/rate-limit";
-import { Semaphore } from "@tsunagi/core/semaphore";
 import type { Context } from "hono";
 import type { Services } from "../context.js";
 import { ApiError } from "../errors.js";
@@ -33,11 +32,10 @@ export interface LoginGuards {
 }
 
 export function loginGuards(services: Services): LoginGuards {
-  const { clock, config } = services;
+  const { clock, config, hashes } = services;
   const millis = () => clock().getTime();
   const perAddress = new RateLimiter(config.loginRateLimitPerAddress, millis);
   const perName = new RateLimiter(config.loginRateLimitPerName, millis);
-  const hashes = new Semaphore(config.maxConcurrentHashes, config.maxQueuedHashes);
   let sinceSweep = 0;
   return {
     perAddress,

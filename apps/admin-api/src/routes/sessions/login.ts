@@ -32,7 +32,7 @@ const invalidCredentials = () =>
   );
 
 export function login(services: Services, guards: LoginGuards) {
-  const { db, clock, logger, config } = services;
+  const { db, clock, logger, config, metrics } = services;
   return router().openapi(
     createRoute({
       method: "post",
@@ -63,7 +63,7 @@ export function login(services: Services, guards: LoginGuards) {
         throw retryLater(c, 429, byAddress.retryAfterSeconds);
       }
       // Statement 1: the admin and its contract (none for an unknown server or admin).
-      const found = await findAdminForLogin(db, body.server, body.login);
+      const found = await metrics.database("login", () => findAdminForLogin(db, body.server, body.login));
       const allowList = found?.contract.adminAllowCidrs ?? null;
       const inside = allowList === null || (address !== undefined && addressAllowed(address, allowList));
       const byName = guards.perName.admit(
@@ -81,14 +81,16 @@ export function login(services: Services, guards: LoginGuards) {
       }
       const now = clock();
       // Statement 2, on every path: the counter, the lock and the admission, decided on the row.
-      const outcome = await recordAdminLogin(db, {
-        serverHost: body.server,
-        loginName: body.login,
-        counted: inside,
-        passwordOk,
-        verifiedHash: passwordHash ?? "",
-        now,
-      });
+      const outcome = await metrics.database("login", () =>
+        recordAdminLogin(db, {
+          serverHost: body.server,
+          loginName: body.login,
+          counted: inside,
+          passwordOk,
+          verifiedHash: passwordHash ?? "",
+          now,
+        }),
+      );
       if (!found || !inside || !outcome?.admitted) {
         const reason = !found
           ? "unknown-admin"
@@ -111,14 +113,16 @@ export function login(services: Services, guards: LoginGuards) {
       const { admin, contract } = found;
       const { token, tokenHash } = newToken();
       const expiresAt = new Date(now.getTime() + config.sessionTtlSeconds * 1000);
-      await openAdminSession(db, {
-        tokenHash,
-        adminId: admin.id,
-        contractId: contract.id,
-        createdAt: now,
-        lastSeenAt: now,
-        expiresAt,
-      });
+      await metrics.database("login", () =>
+        openAdminSession(db, {
+          tokenHash,
+          adminId: admin.id,
+          contractId: contract.id,
+          createdAt: now,
+          lastSeenAt: now,
+          expiresAt,
+        }),
+      );
       logger.info({ ...log, outcome: "ok" }, "admin logged in");
       return c.json(
         {
