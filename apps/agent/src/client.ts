@@ -3,9 +3,11 @@
  * local connection) is dialled to the forwarded service (HOST:PORT on the target PC). A lost connection
  * is retried with exponential backoff and jitter; an authentication failure or an account manager's
  * disconnect is not, since retrying a wrong password only ends in a lockout; nor is a relay URL that
- * would carry the password over plain ws:// beyond loopback.
+ * would carry the password over plain ws:// beyond loopback. A relay that drains (close 4010) has
+ * already released the lease: the client is back within a quarter second, without the backoff.
  */
 import { connect } from "node:net";
+import { CloseCode } from "@tsunagi/core/wire";
 import {
   AuthenticationError,
   assertSecureTransport,
@@ -13,12 +15,14 @@ import {
   connectAndAuthenticate,
   InsecureTransportError,
 } from "./connection.js";
-import { RelayCloseCode, runSession, type Session } from "./session.js";
+import { Backoff, drainDelay, isDrain, Pause, type ReconnectOptions } from "./reconnect.js";
+import { runSession, type Session } from "./session.js";
 
 export interface ClientOptions extends CommonOptions {
   /** The local service viewers reach (e.g. 127.0.0.1:3389). */
   readonly forward: { readonly host: string; readonly port: number };
-  readonly reconnect?: { readonly initialMs?: number; readonly maxMs?: number } | false;
+  /** Backoff after a lost connection (500 ms doubling to 30 s); false: stop at the first loss. */
+  readonly reconnect?: ReconnectOptions | false;
   readonly onNotice?: (text: string) => void;
   /** Each time a session opens (first connect and every reconnect). */
   readonly onConnected?: (sessionId: string) => void;
@@ -44,10 +48,10 @@ export interface Client {
 
 export function startClient(options: ClientOptions): Client {
   const notice = options.onNotice ?? (() => {});
-  const retry = options.reconnect === false ? null : { initialMs: 500, maxMs: 30_000, ...options.reconnect };
+  const retry = options.reconnect === false ? null : new Backoff(options.reconnect);
+  const pause = new Pause();
   let stopping = false;
   let current: Session | undefined;
-  let wake: (() => void) | undefined;
   let markReady: (value: { sessionId: string }) => void = () => {};
   let failReady: (error: Error) => void = () => {};
   const ready = new Promise<{ sessionId: string }>((resolve, reject) => {
@@ -64,12 +68,12 @@ export function startClient(options: ClientOptions): Client {
       failReady(err);
       return { reason: "insecure" as const, error: err };
     }
-    let delay = retry?.initialMs ?? 0;
     let first = true;
     while (!stopping) {
+      let drained = false;
       try {
         const connected = await connectAndAuthenticate(options, { role: "client" });
-        delay = retry?.initialMs ?? 0;
+        retry?.reset();
         const session = runSession(
           connected,
           {
@@ -89,17 +93,24 @@ export function startClient(options: ClientOptions): Client {
           { maxChannels: options.maxChannels },
         );
         current = session;
+        // stop() came while this connection was being made: it has nothing to close but this.
+        if (stopping) session.close();
         options.onConnected?.(connected.result.sessionId);
         if (first) markReady({ sessionId: connected.result.sessionId });
         first = false;
         const end = await session.closed;
         current = undefined;
         if (stopping) break;
-        if (end.code === RelayCloseCode.disconnectedByAdmin) {
+        if (end.code === CloseCode.disconnectedByAdmin) {
           notice("disconnected by the account manager");
           return { reason: "disconnected-by-admin" as const };
         }
-        notice(`connection to the relay lost (${end.code}${end.reason ? ` ${end.reason}` : ""})`);
+        drained = isDrain(end.code);
+        notice(
+          drained
+            ? "the relay is draining (it released this session)"
+            : `connection to the relay lost (${end.code}${end.reason ? ` ${end.reason}` : ""})`,
+        );
       } catch (error) {
         const err = error instanceof Error ? error : new Error(String(error));
         if (first) failReady(err);
@@ -109,17 +120,11 @@ export function startClient(options: ClientOptions): Client {
         if (first && !retry) return { reason: "gave-up" as const, error: err };
       }
       if (!retry || stopping) break;
-      // Full jitter: many clients cut off by one relay restart don't all come back in the same instant.
-      const wait = Math.round(delay / 2 + Math.random() * (delay / 2));
-      notice(`reconnecting in ${(wait / 1000).toFixed(1)} s`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      delay = Math.min(retry.maxMs, Math.max(retry.initialMs, delay * 2));
+      // A drain is no failure: the lease is already released, so the client comes straight back (to
+      // another relay, through the load balancer), and the backoff is left where it was.
+      const wait = drained ? drainDelay() : retry.next();
+      notice(drained ? "reconnecting now" : `reconnecting in ${(wait / 1000).toFixed(1)} s`);
+      await pause.wait(wait);
     }
     return { reason: "stopped" as const };
   })();
@@ -129,7 +134,7 @@ export function startClient(options: ClientOptions): Client {
     stopped,
     async stop() {
       stopping = true;
-      wake?.();
+      pause.interrupt();
       const session = current;
       if (session) {
         session.close();

@@ -19,7 +19,7 @@ import {
   TLS_EXPORTER_LABEL,
 } from "@tsunagi/core/proof";
 import { personFacingFailure, programFaultCodes } from "@tsunagi/core/reference-code";
-import { FromRelay, type Hello, type Result } from "@tsunagi/core/wire";
+import { FromRelay, type Hello, type Result, ROUTE_PARAM, routingKey } from "@tsunagi/core/wire";
 import WebSocket from "ws";
 import type { z } from "zod";
 import { type LoadedIdentity, signProof } from "./identity.js";
@@ -127,6 +127,19 @@ export function connectUrl(server: string): string {
   return url.toString();
 }
 
+/**
+ * The URL an agent dials: the control URL with the pair's routing key (core's `routingKey` of the host
+ * part and the client's user name) as the `route` parameter, so a load balancer hashing on it sends a
+ * client and the viewers that reach it to one relay (docs/protocol.md "Reconnection and routing").
+ * A query the operator's URL already has is kept; a `route` in it is replaced.
+ */
+export function routedUrl(options: CommonOptions, program: Program): string {
+  const url = new URL(connectUrl(options.server));
+  const clientUser = program.role === "client" ? options.user : (program.target ?? options.user);
+  url.searchParams.set(ROUTE_PARAM, routingKey(serverHostOf(options.server, options.serverHost), clientUser));
+  return url.toString();
+}
+
 /** The host part (asp1 of asp1.example.net); an address or localhost has none, so it must be given. */
 export function serverHostOf(server: string, given?: string): string {
   if (given) return given;
@@ -172,8 +185,14 @@ export function connectAndAuthenticate(options: CommonOptions, program: Program)
   } catch (error) {
     return Promise.reject(error);
   }
-  const hello = helloOf(options, program);
-  const url = connectUrl(options.server);
+  let hello: Hello;
+  let url: string;
+  try {
+    hello = helloOf(options, program);
+    url = routedUrl(options, program);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const ws = new WebSocket(url, {
     headers: options.headers,
     ca: options.ca,

@@ -7,6 +7,8 @@ export {
   WINDOW_CHANNEL,
   WINDOW_FRAME_BYTES,
 } from "@tsunagi/core/frames";
+/** The relay's close codes; `RelayCloseCode` is the name this package used before core had them. */
+export { CloseCode, CloseCode as RelayCloseCode, ROUTE_PARAM, routingKey } from "@tsunagi/core/wire";
 export { type Client, type ClientOptions, startClient } from "./client.js";
 export {
   AGENT_VERSION,
@@ -19,6 +21,7 @@ export {
   isLoopbackHost,
   type Program,
   RelayError,
+  routedUrl,
   serverHostOf,
 } from "./connection.js";
 export {
@@ -29,5 +32,13 @@ export {
   signProof,
 } from "./identity.js";
 export { primaryMac } from "./machine.js";
-export { RelayCloseCode, type SessionEnd } from "./session.js";
-export { startViewer, type Viewer, type ViewerOptions } from "./viewer.js";
+export { Backoff, DRAIN_JITTER_MS, type ReconnectOptions } from "./reconnect.js";
+export type { SessionEnd } from "./session.js";
+export {
+  OFFLINE_WAIT_MS,
+  startViewer,
+  type Viewer,
+  type ViewerEnd,
+  type ViewerOptions,
+  type ViewerStop,
+} from "./viewer.js";

@@ -1,6 +1,7 @@
 /**
  * An authenticated connection at work: relay messages dispatched to the channel multiplexer, a
- * keep-alive that notices a relay gone silent, and one promise for the end with the relay's close code.
+ * keep-alive that notices a relay gone silent, and one promise for the end with the relay's close code
+ * (core's `CloseCode`, the relay's own table).
  */
 import { FromRelay } from "@tsunagi/core/wire";
 import type WebSocket from "ws";
@@ -18,15 +19,6 @@ export interface Session {
   readonly closed: Promise<SessionEnd>;
   close(): void;
 }
-
-/** Close codes the relay sends (docs/protocol.md); the client does not reconnect after an admin's disconnect. */
-export const RelayCloseCode = {
-  /** A broken protocol rule (malformed message, a window overrun), by either side. */
-  policyViolation: 1008,
-  authenticationFailed: 4000,
-  disconnectedByAdmin: 4003,
-  sessionEnded: 4004,
-} as const;
 
 export function runSession(
   connected: Connected,

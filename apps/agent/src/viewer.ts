@@ -2,12 +2,30 @@
  * The viewer: authenticate as a viewer, then listen on a local port; every TCP connection accepted
  * there becomes a channel through the relay to the target client (by default the client of the same
  * user name), which connects it to its forwarded service.
+ *
+ * A lost relay connection is retried as the client retries it (backoff with jitter; at once after a
+ * drain, close 4010), never after an authentication failure or an account manager's disconnect. The
+ * local listener stays through it, on the same port, so the person's program keeps its address: a
+ * connection accepted while offline waits, paused, for the next session (at most `maxChannels` of them,
+ * each at most `offlineWaitMs`), then becomes a channel like any other.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import type { Edition, Product } from "@tsunagi/core/domain";
-import { type CommonOptions, connectAndAuthenticate } from "./connection.js";
+import { DEFAULT_MAX_CHANNELS } from "@tsunagi/core/frames";
+import { CloseCode } from "@tsunagi/core/wire";
+import {
+  AuthenticationError,
+  type CommonOptions,
+  type Connected,
+  connectAndAuthenticate,
+  type Program,
+} from "./connection.js";
 import { type LoadedIdentity, loadOrCreateIdentity } from "./identity.js";
-import { runSession, type SessionEnd } from "./session.js";
+import { Backoff, drainDelay, isDrain, Pause, type ReconnectOptions } from "./reconnect.js";
+import { runSession, type Session, type SessionEnd } from "./session.js";
+
+/** How long a local connection accepted while the relay is away waits for it by default. */
+export const OFFLINE_WAIT_MS = 30_000;
 
 export interface ViewerOptions extends CommonOptions {
   readonly product: Product;
@@ -23,20 +41,58 @@ export interface ViewerOptions extends CommonOptions {
   readonly machineId?: string;
   readonly osUser?: string;
   readonly onNotice?: (text: string) => void;
+  /** Each time a session opens (the first connect and every reconnect). */
+  readonly onConnected?: (sessionId: string) => void;
   /** Local connections carried at once; more are refused (DEFAULT_MAX_CHANNELS, the relay's default cap). */
   readonly maxChannels?: number;
+  /** Backoff after a lost connection (500 ms doubling to 30 s); false: stop at the first loss. */
+  readonly reconnect?: ReconnectOptions | false;
+  /** How long a local connection accepted while offline waits for the session (OFFLINE_WAIT_MS). */
+  readonly offlineWaitMs?: number;
+}
+
+/** Why the viewer stopped for good. */
+export type ViewerStop =
+  /** close() */
+  | "closed"
+  /** The account manager disconnected it (4003). */
+  | "disconnected-by-admin"
+  /** A reconnect was refused; `error` is what the person is told (the reference code). */
+  | "authentication"
+  /** The connection ended and `reconnect` is false. */
+  | "connection-lost";
+
+/** The end of the viewer: the last relay connection's close, and why the viewer did not go on. */
+export interface ViewerEnd extends SessionEnd {
+  readonly why: ViewerStop;
+  readonly error?: Error;
 }
 
 export interface Viewer {
+  /** The current session's id (the last one's while offline). */
   readonly sessionId: string;
+  /** The clients the current session may reach (fixed at each login). */
   readonly reachableClients: readonly string[];
   readonly identity: LoadedIdentity | undefined;
-  /** The local address connections are accepted on. */
+  /** The local address connections are accepted on; the same across reconnections. */
   readonly listening: { readonly host: string; readonly port: number };
-  readonly closed: Promise<SessionEnd>;
+  /** Whether a session is open now. */
+  readonly connected: boolean;
+  /** Resolves once the viewer has stopped for good (close(), 4003, a refused reconnect), with why. */
+  readonly closed: Promise<ViewerEnd>;
   close(): Promise<void>;
-  /** Channels open, closed ones still writing out, and the bytes the local sockets hold unwritten. */
-  stats(): { channels: number; draining: number; queuedBytes: number };
+  /**
+   * Channels open, closed ones still writing out, the bytes the local sockets hold unwritten, and
+   * local connections waiting for the relay to be back.
+   */
+  stats(): { channels: number; draining: number; queuedBytes: number; waiting: number };
+}
+
+/** A local connection accepted while offline, paused until the next session. */
+interface Waiting {
+  readonly socket: Socket;
+  readonly timer: NodeJS.Timeout;
+  readonly forget: () => void;
 }
 
 /** Authenticates and starts listening; rejects with AuthenticationError as the person would see it. */
@@ -47,61 +103,209 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
         osUser: options.osUser,
       })
     : undefined;
-  const connected = await connectAndAuthenticate(options, {
+  const program: Program = {
     role: "viewer",
     product: options.product,
     edition: options.edition,
     target: options.target,
     usbKeySerial: options.usbKeySerial,
     identity,
-  });
+  };
+  const first = await connectAndAuthenticate(options, program);
   const notice = options.onNotice ?? (() => {});
   const target = options.target ?? options.user;
-  if (connected.result.reachableClients && !connected.result.reachableClients.includes(target)) {
-    notice(
-      `client ${target} is not reachable from this user (reachable: ${connected.result.reachableClients.join(", ")})`,
-    );
-  }
-  const session = runSession(
-    connected,
-    {
-      onChannelClosed: (id, reason) => {
-        if (reason) notice(`connection ${id} closed: ${reason}`);
-      },
-      onNotice: notice,
-    },
-    { maxChannels: options.maxChannels },
-  );
-  const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket: Socket) => {
+  const maxChannels = options.maxChannels ?? DEFAULT_MAX_CHANNELS;
+  const offlineWaitMs = options.offlineWaitMs ?? OFFLINE_WAIT_MS;
+  const retry = options.reconnect === false ? null : new Backoff(options.reconnect);
+  const pause = new Pause();
+  const waiting = new Set<Waiting>();
+
+  let current: Session | undefined;
+  let sessionId = first.result.sessionId;
+  let reachableClients: readonly string[] = [];
+  let stopping = false;
+  let finished = false;
+  let resolveClosed: (end: ViewerEnd) => void = () => {};
+  const closed = new Promise<ViewerEnd>((resolve) => {
+    resolveClosed = resolve;
+  });
+
+  const carry = (session: Session, socket: Socket) => {
     if (session.mux.open(socket) === undefined) {
       notice(`refusing a local connection: ${session.mux.maxChannels} are open`);
       socket.destroy();
       return;
     }
     socket.resume();
+  };
+
+  const open = (connected: Connected): Session => {
+    const session = runSession(
+      connected,
+      {
+        onChannelClosed: (id, reason) => {
+          if (reason) notice(`connection ${id} closed: ${reason}`);
+        },
+        onNotice: notice,
+      },
+      { maxChannels },
+    );
+    current = session;
+    sessionId = connected.result.sessionId;
+    reachableClients = connected.result.reachableClients ?? [];
+    if (connected.result.reachableClients && !reachableClients.includes(target)) {
+      notice(`client ${target} is not reachable from this user (reachable: ${reachableClients.join(", ")})`);
+    }
+    options.onConnected?.(sessionId);
+    // Those that waited go first, in the order they came.
+    for (const entry of [...waiting]) {
+      entry.forget();
+      carry(session, entry.socket);
+    }
+    return session;
+  };
+
+  const finish = (end: ViewerEnd) => {
+    if (finished) return;
+    finished = true;
+    stopping = true;
+    pause.interrupt();
+    server.close();
+    if (waiting.size > 0) notice(`closing ${waiting.size} local connection(s) that waited for the relay`);
+    for (const entry of [...waiting]) {
+      entry.forget();
+      entry.socket.destroy();
+    }
+    resolveClosed(end);
+  };
+
+  const wait = (socket: Socket) => {
+    if (waiting.size >= maxChannels) {
+      notice(`refusing a local connection: ${maxChannels} already wait for the relay`);
+      socket.destroy();
+      return;
+    }
+    const forget = () => {
+      clearTimeout(timer);
+      socket.off("close", forget);
+      waiting.delete(entry);
+    };
+    const timer = setTimeout(() => {
+      forget();
+      notice(`closing a local connection: the relay was not back within ${offlineWaitMs / 1000} s`);
+      socket.destroy();
+    }, offlineWaitMs);
+    const entry: Waiting = { socket, timer, forget };
+    waiting.add(entry);
+    socket.on("error", () => {});
+    socket.once("close", forget);
+  };
+
+  const session = open(first);
+  const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket: Socket) => {
+    if (finished) {
+      socket.destroy();
+      return;
+    }
+    if (current) carry(current, socket);
+    else wait(socket);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.listen.port, options.listen.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.listen.port, options.listen.host, () => resolve());
+    });
+  } catch (error) {
+    session.close();
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.listen.port;
-  session.closed.then(() => server.close());
+
+  /** Reconnects until a session opens (returns it) or the viewer stops for good (returns undefined). */
+  const reconnect = async (after: SessionEnd, backoff: Backoff): Promise<Session | undefined> => {
+    let drained = isDrain(after.code);
+    for (;;) {
+      // A drain is no failure: the lease is already released, so the viewer comes straight back.
+      const delay = drained ? drainDelay() : backoff.next();
+      notice(drained ? "reconnecting now" : `reconnecting in ${(delay / 1000).toFixed(1)} s`);
+      await pause.wait(delay);
+      if (stopping) return undefined;
+      try {
+        const connected = await connectAndAuthenticate(options, program);
+        if (stopping) {
+          connected.ws.close(CloseCode.normal, "closed by the agent");
+          return undefined;
+        }
+        backoff.reset();
+        return open(connected);
+      } catch (error) {
+        if (stopping) return undefined;
+        const err = error instanceof Error ? error : new Error(String(error));
+        if (error instanceof AuthenticationError) {
+          // Retrying a refused password only ends in a lockout.
+          notice(err.message);
+          finish({ code: CloseCode.authenticationFailed, reason: "", why: "authentication", error: err });
+          return undefined;
+        }
+        notice(err.message);
+        drained = false;
+      }
+    }
+  };
+
+  void (async () => {
+    let live: Session | undefined = session;
+    while (live) {
+      const end = await live.closed;
+      current = undefined;
+      if (stopping) return finish({ ...end, why: "closed" });
+      if (end.code === CloseCode.disconnectedByAdmin) {
+        notice("disconnected by the account manager");
+        return finish({ ...end, why: "disconnected-by-admin" });
+      }
+      if (!retry) return finish({ ...end, why: "connection-lost" });
+      notice(
+        isDrain(end.code)
+          ? "the relay is draining (it released this session)"
+          : `connection to the relay lost (${end.code}${end.reason ? ` ${end.reason}` : ""})`,
+      );
+      live = await reconnect(end, retry);
+    }
+    finish({ code: CloseCode.normal, reason: "closed by the agent", why: "closed" });
+  })();
+
   return {
-    sessionId: connected.result.sessionId,
-    reachableClients: connected.result.reachableClients ?? [],
+    get sessionId() {
+      return sessionId;
+    },
+    get reachableClients() {
+      return reachableClients;
+    },
     identity,
     listening: { host: options.listen.host, port },
-    closed: session.closed,
+    get connected() {
+      return current !== undefined;
+    },
+    closed,
     async close() {
+      stopping = true;
+      pause.interrupt();
       server.close();
-      session.close();
-      await session.closed;
+      const live = current;
+      if (live) {
+        live.close();
+        await live.closed;
+      } else {
+        finish({ code: CloseCode.normal, reason: "closed by the agent", why: "closed" });
+      }
+      await closed;
     },
     stats: () => ({
-      channels: session.mux.channels.size,
-      draining: session.mux.drainingChannels,
-      queuedBytes: session.mux.queuedBytes(),
+      channels: current?.mux.channels.size ?? 0,
+      draining: current?.mux.drainingChannels ?? 0,
+      queuedBytes: current?.mux.queuedBytes() ?? 0,
+      waiting: waiting.size,
     }),
   };
 }

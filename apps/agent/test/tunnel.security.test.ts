@@ -207,6 +207,7 @@ describe("a relay that ignores the viewer's window", () => {
       product: "usb-ndl",
       usbKeySerial: "NDL-0001-0001",
       listen: { host: "127.0.0.1", port: 0 },
+      reconnect: false,
       onNotice: (text) => {
         if (text.includes("overran")) queuedAtRefusal = viewer?.stats().queuedBytes;
       },

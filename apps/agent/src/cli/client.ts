@@ -26,6 +26,10 @@ Makes HOST:PORT on this PC reachable through the relay by the viewer of USER
 Channels: at most 64 connections from viewers at once; more are answered with a close.
 A relay that sends a connection more than the window it was granted (4 MiB) is
 disconnected, and the client reconnects.
+
+Reconnection: a lost relay connection is retried with backoff (at once when the relay
+drains for an upgrade); not after an authentication failure or the account manager's
+disconnect.
 `;
 
 async function main(): Promise<number> {

@@ -36,6 +36,11 @@ USER (or of --target, when grouping links it).
 Channels: at most 64 connections are carried at once; more are refused. A relay that
 sends a connection more than the window it was granted (4 MiB) is disconnected.
 
+Reconnection: a lost relay connection is retried with backoff (at once when the relay
+drains for an upgrade); the local port stays open meanwhile, and connections made to it
+wait up to 30 s for the relay to be back. Not after an authentication failure or the
+account manager's disconnect.
+
 The device proof signs the relay's host part, the user and this connection (its TLS
 session over wss://), so a relay in between cannot pass it on to the real one.
 `;
@@ -72,6 +77,8 @@ async function main(): Promise<number> {
   const listen = parseHostPort(values.listen, "--listen");
   const env = readEnv();
   const password = await readPassword(values["password-file"], env);
+  const target = values.target ?? values.user;
+  let sessions = 0;
   const viewer = await startViewer({
     server: values.server,
     serverHost: values["server-host"],
@@ -86,16 +93,24 @@ async function main(): Promise<number> {
     ca: values.ca ? await readFile(values.ca) : undefined,
     listen,
     onNotice: notice,
+    // The first session is announced below, with the port; the later ones are reconnections.
+    onConnected: () => {
+      sessions += 1;
+      if (sessions > 1) notice(`connected again as viewer ${values.user}; reaching client ${target}`);
+    },
   });
   if (viewer.identity?.created) notice(`device identity created in ${viewer.identity.file}`);
   notice(
-    `connected as viewer ${values.user}; connections to ${viewer.listening.host}:${viewer.listening.port} reach client ${values.target ?? values.user}`,
+    `connected as viewer ${values.user}; connections to ${viewer.listening.host}:${viewer.listening.port} reach client ${target}`,
   );
   process.once("SIGINT", () => void viewer.close());
   process.once("SIGTERM", () => void viewer.close());
   const end = await viewer.closed;
-  if (end.code === 1000) return 0;
-  notice(`disconnected from the relay (${end.code}${end.reason ? ` ${end.reason}` : ""})`);
+  if (end.why === "closed") return 0;
+  if (end.error) return report(end.error);
+  if (end.why === "connection-lost") {
+    notice(`disconnected from the relay (${end.code}${end.reason ? ` ${end.reason}` : ""})`);
+  }
   return 1;
 }
 

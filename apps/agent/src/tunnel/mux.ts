@@ -30,12 +30,10 @@ import {
   windowFrame,
   windowOverrun,
 } from "@tsunagi/core/frames";
+import { CloseCode } from "@tsunagi/core/wire";
 import type { WebSocket } from "ws";
 
 const uncork = (socket: Socket) => socket.uncork();
-
-/** WebSocket close code for a peer that broke the tunnel's rules (as the relay uses it). */
-const POLICY_VIOLATION = 1008;
 
 interface Channel {
   readonly id: number;
@@ -341,7 +339,7 @@ export class Mux {
     this.violated = true;
     this.events.onViolation?.(message);
     // A close reason is at most 123 bytes.
-    this.ws.close(POLICY_VIOLATION, message.slice(0, 123));
+    this.ws.close(CloseCode.malformed, message.slice(0, 123));
   }
 
   private send(frame: Buffer): void {
