@@ -1,11 +1,12 @@
 /**
  * deploy/ checked with the tools that will read it (docs/operations.md): the environment examples
  * name exactly the variables the programs read; `systemd-analyze verify` accepts the units, which run
- * the built programs; `haproxy -c` accepts both HAProxy configurations; and haproxy.cfg itself, with
- * only its ports and privileges rewritten for loopback, runs in front of three relays and the admin
- * API started from source with the example environment files: health checks through the PROXY
- * header, the routing key's hashing, the refused paths, the admin allow-list through X-Forwarded-For,
- * and a stopped relay's share going to another.
+ * the built programs; `haproxy -c` accepts both HAProxy configurations; and each configuration, with
+ * only its addresses and privileges rewritten for loopback, runs in front of relays (and the admin
+ * API) started from source with the example environment files. haproxy.cfg: health checks through
+ * the PROXY header, the routing key's hashing, the refused paths, the admin allow-list through
+ * X-Forwarded-For, a stopped relay's share going to another. haproxy-tcp.cfg: TLS passed through to
+ * the relay, which judges the agent's address.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -219,7 +220,7 @@ describe.skipIf(!runs(HAPROXY))("deploy/haproxy", () => {
  * matches the file fails here instead of silently testing something else. */
 function replaceOnce(text: string, from: string, to: string): string {
   const count = text.split(from).length - 1;
-  if (count !== 1) throw new Error(`haproxy.cfg: expected "${from}" once, found it ${count} times`);
+  if (count !== 1) throw new Error(`expected "${from}" once, found it ${count} times`);
   return text.replace(from, to);
 }
 
@@ -267,12 +268,12 @@ function run(file: string, args: string[], cwd: string, env: Record<string, stri
   };
 }
 
-/** An example's variables with `overrides`, each of which the example must itself set. */
+/** An example's variables with `overrides`, each of which the example must itself name. */
 function exampleEnv(example: string, overrides: Record<string, string>): Record<string, string> {
-  const values = exampleValues(example);
-  const unknown = Object.keys(overrides).filter((name) => !(name in values));
-  if (unknown.length > 0) throw new Error(`${example} does not set ${unknown.join(", ")}`);
-  return { ...values, ...overrides };
+  const named = exampleNames(example);
+  const unknown = Object.keys(overrides).filter((name) => !named.includes(name));
+  if (unknown.length > 0) throw new Error(`${example} does not name ${unknown.join(", ")}`);
+  return { ...exampleValues(example), ...overrides };
 }
 
 /** The agents' address: HAProxy's own connections to the servers leave from 127.0.0.1. */
@@ -286,7 +287,7 @@ function httpsCall(
   origin: string,
   path: string,
   ca: Buffer,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  options: { method?: string; headers?: Record<string, string>; body?: string; from?: string } = {},
 ): Promise<{ status: number; body: string }> {
   const { hostname, port } = new URL(origin);
   return new Promise((resolve, reject) => {
@@ -296,7 +297,7 @@ function httpsCall(
         port,
         path,
         ca,
-        localAddress: AGENT_ADDRESS,
+        localAddress: options.from ?? AGENT_ADDRESS,
         agent: false,
         method: options.method ?? "GET",
         headers: { connection: "close", ...options.headers },
@@ -333,6 +334,81 @@ function showStat(socket: string): Promise<Record<string, string>[]> {
   });
 }
 
+/** Programs a live test started, stopped (SIGINT: at once) and awaited by `stopAll`. */
+function programs() {
+  const started: Program[] = [];
+  return {
+    add<T extends Program>(program: T): T {
+      started.push(program);
+      return program;
+    },
+    async stopAll() {
+      for (const p of started) if (p.child.exitCode === null) p.child.kill("SIGINT");
+      await Promise.all(
+        started.map((p) => (p.child.exitCode === null ? new Promise((r) => p.child.once("exit", r)) : null)),
+      );
+    },
+  };
+}
+
+/** A relay from source with the example environment and `overrides`; resolves with its public port. */
+async function relayFromSource(started: ReturnType<typeof programs>, env: Record<string, string>) {
+  const relay = started.add(
+    run(process.execPath, ["--import", "tsx", "src/main.ts"], join(root, "apps/relay"), env),
+  );
+  const port = (await relay.match(/relay listening on wss?:\/\/127\.0\.0\.1:(\d+)/))[1] ?? "";
+  return { relay, port };
+}
+
+/**
+ * `deploy/haproxy/<file>` run in the foreground with `rewrites` (each `from` found exactly once) and
+ * those every run needs: privileges and daemon mode are the service manager's, the log goes to
+ * stderr, the stats socket into `dir`.
+ */
+async function haproxyFrom(
+  started: ReturnType<typeof programs>,
+  file: string,
+  dir: string,
+  pem: string,
+  rewrites: readonly (readonly [string, string])[],
+) {
+  const statsSocket = join(dir, "admin.sock");
+  let config = read(`deploy/haproxy/${file}`);
+  for (const [from, to] of [
+    ["    chroot /var/lib/haproxy\n", ""],
+    ["    user haproxy\n", ""],
+    ["    group haproxy\n", ""],
+    ["    daemon\n", ""],
+    ["    log /dev/log local0\n", "    log stderr format short local0\n"],
+    ["stats socket /run/haproxy/admin.sock", `stats socket ${statsSocket}`],
+    ...rewrites,
+  ] as const) {
+    try {
+      config = replaceOnce(config, from, to);
+    } catch (error) {
+      throw new Error(`deploy/haproxy/${file}: ${(error as Error).message}`);
+    }
+  }
+  const configFile = join(dir, file);
+  await writeFile(configFile, config);
+  const haproxy = started.add(run(HAPROXY, ["-db", "-f", configFile], dir, { TSUNAGI_TLS_PEM: pem }));
+  return { haproxy, statsSocket };
+}
+
+/** Waits until the health checks of `servers` (backend/server) all pass at layer 7 (a 200). */
+async function healthChecksPass(haproxy: Program, statsSocket: string, servers: readonly string[]) {
+  for (let waited = 0; ; waited += 200) {
+    const rows = existsSync(statsSocket) ? await showStat(statsSocket).catch(() => []) : [];
+    const checked = rows.filter((row) => servers.includes(`${row.pxname}/${row.svname}`));
+    if (checked.length === servers.length && checked.every((row) => row.check_status === "L7OK")) return;
+    if (waited > 60_000 || haproxy.child.exitCode !== null) {
+      const states = checked.map((row) => `${row.pxname}/${row.svname} ${row.check_status} ${row.last_chk}`);
+      throw new Error(`health checks did not pass: ${states.join(", ")}\n${haproxy.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 describe.skipIf(!runs(HAPROXY))(
   "deploy/haproxy/haproxy.cfg in front of three relays and the admin API",
   () => {
@@ -347,14 +423,9 @@ describe.skipIf(!runs(HAPROXY))(
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), "tsunagi-deploy-live-"));
       tls = await pemFile(dir);
-      const programs: Program[] = [];
+      const started = programs();
       const stop = async () => {
-        for (const program of programs) if (program.child.exitCode === null) program.child.kill("SIGINT");
-        await Promise.all(
-          programs.map((p) =>
-            p.child.exitCode === null ? new Promise((r) => p.child.once("exit", r)) : null,
-          ),
-        );
+        await started.stopAll();
         await rm(dir, { recursive: true, force: true });
       };
       try {
@@ -368,72 +439,44 @@ describe.skipIf(!runs(HAPROXY))(
           TSUNAGI_INTERNAL_PORT: "0",
           TSUNAGI_TRUSTED_PROXIES: "127.0.0.1",
         });
-        for (let i = 0; i < 3; i++) {
-          const relay = run(
+        const admin = started.add(
+          run(
             process.execPath,
             ["--import", "tsx", "src/main.ts"],
-            join(root, "apps/relay"),
-            relayEnv,
-          );
-          programs.push(relay);
-          relays.push(relay);
-        }
-        const admin = run(
-          process.execPath,
-          ["--import", "tsx", "src/main.ts"],
-          join(root, "apps/admin-api"),
-          exampleEnv("deploy/env/admin-api.env.example", {
-            DATABASE_URL: t.url,
-            HOST: "127.0.0.1",
-            PORT: "0",
-            TSUNAGI_TRUSTED_PROXIES: "127.0.0.1",
-          }),
+            join(root, "apps/admin-api"),
+            exampleEnv("deploy/env/admin-api.env.example", {
+              DATABASE_URL: t.url,
+              HOST: "127.0.0.1",
+              PORT: "0",
+              TSUNAGI_TRUSTED_PROXIES: "127.0.0.1",
+            }),
+          ),
         );
-        programs.push(admin);
-        const relayPorts = await Promise.all(
-          relays.map(async (relay) => (await relay.match(/relay listening on ws:\/\/127\.0\.0\.1:(\d+)/))[1]),
-        );
+        const started3 = await Promise.all([0, 1, 2].map(() => relayFromSource(started, relayEnv)));
+        relays.push(...started3.map(({ relay }) => relay));
         const adminPort = (await admin.match(/"url":"http:\/\/127\.0\.0\.1:(\d+)"/))[1];
 
         const frontPort = await freePort();
         const adminFrontPort = await freePort();
-        statsSocket = join(dir, "admin.sock");
-        let config = read("deploy/haproxy/haproxy.cfg");
-        for (const [from, to] of [
-          // Privileges and daemon mode are the service manager's; the test runs it in the foreground.
-          ["    chroot /var/lib/haproxy\n", ""],
-          ["    user haproxy\n", ""],
-          ["    group haproxy\n", ""],
-          ["    daemon\n", ""],
-          ["    log /dev/log local0\n", "    log stderr format short local0\n"],
-          ["stats socket /run/haproxy/admin.sock", `stats socket ${statsSocket}`],
+        const live = await haproxyFrom(started, "haproxy.cfg", dir, tls.pem, [
           ["bind :443 ssl", `bind 127.0.0.1:${frontPort} ssl`],
           ["bind :7443 ssl", `bind 127.0.0.1:${adminFrontPort} ssl`],
-          ["10.0.0.11:7410", `127.0.0.1:${relayPorts[0]}`],
-          ["10.0.0.12:7410", `127.0.0.1:${relayPorts[1]}`],
-          ["10.0.0.13:7410", `127.0.0.1:${relayPorts[2]}`],
-          ["10.0.0.21:7420", `127.0.0.1:${adminPort}`],
-        ] as const) {
-          config = replaceOnce(config, from, to);
-        }
-        const configFile = join(dir, "haproxy.cfg");
-        await writeFile(configFile, config);
-        const haproxy = run(HAPROXY, ["-db", "-f", configFile], dir, { TSUNAGI_TLS_PEM: tls.pem });
-        programs.push(haproxy);
+          ["server relay1 10.0.0.11:7410", `server relay1 127.0.0.1:${started3[0]?.port}`],
+          ["server relay2 10.0.0.12:7410", `server relay2 127.0.0.1:${started3[1]?.port}`],
+          ["server relay3 10.0.0.13:7410", `server relay3 127.0.0.1:${started3[2]?.port}`],
+          ["server admin1 10.0.0.21:7420", `server admin1 127.0.0.1:${adminPort}`],
+        ]);
+        statsSocket = live.statsSocket;
         front = `https://127.0.0.1:${frontPort}`;
         adminFront = `https://127.0.0.1:${adminFrontPort}`;
-
-        // Every server's health check passes (layer 7, 200): the relays' through the PROXY header
-        // they demand of HAProxy's address, the admin API's through its database.
-        for (let waited = 0; ; waited += 200) {
-          const rows = existsSync(statsSocket) ? await showStat(statsSocket).catch(() => []) : [];
-          const servers = rows.filter((row) => row.svname !== "FRONTEND" && row.svname !== "BACKEND");
-          if (servers.length === 4 && servers.every((row) => row.check_status === "L7OK")) break;
-          if (waited > 60_000 || haproxy.child.exitCode !== null) {
-            throw new Error(`health checks did not pass: ${JSON.stringify(servers)}\n${haproxy.output()}`);
-          }
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
+        // Every health check passes: the relays' through the PROXY header they demand of HAProxy's
+        // address, the admin API's through its database.
+        await healthChecksPass(live.haproxy, statsSocket, [
+          "relays/relay1",
+          "relays/relay2",
+          "relays/relay3",
+          "admin-api/admin1",
+        ]);
       } catch (error) {
         await stop();
         throw error;
@@ -544,3 +587,69 @@ describe.skipIf(!runs(HAPROXY))(
     });
   },
 );
+
+describe.skipIf(!runs(HAPROXY))("deploy/haproxy/haproxy-tcp.cfg in front of a relay terminating TLS", () => {
+  const t = useTestDatabase();
+  let dir: string;
+  let relayCert: Buffer;
+  let front: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "tsunagi-deploy-tcp-"));
+    const started = programs();
+    const stop = async () => {
+      await started.stopAll();
+      await rm(dir, { recursive: true, force: true });
+    };
+    try {
+      // The relay's certificate is not HAProxy's: a client trusting only the relay's proves the TLS
+      // session ends at the relay. Only agents' address may read /metrics, so an answer proves the
+      // relay judged the address the PROXY header named, not HAProxy's.
+      const relayTls = await mkdtemp(join(dir, "relay-"));
+      await pemFile(relayTls);
+      relayCert = await readFile(join(relayTls, "tls.crt"));
+      const haproxyTls = await pemFile(await mkdtemp(join(dir, "haproxy-")));
+      const { port } = await relayFromSource(
+        started,
+        exampleEnv("deploy/env/relay.env.example", {
+          DATABASE_URL: t.url,
+          HOST: "127.0.0.1",
+          PORT: "0",
+          TSUNAGI_INTERNAL_HOST: "127.0.0.1",
+          TSUNAGI_INTERNAL_PORT: "0",
+          TSUNAGI_TRUSTED_PROXIES: "127.0.0.1",
+          TSUNAGI_TLS_CERT: join(relayTls, "tls.crt"),
+          TSUNAGI_TLS_KEY: join(relayTls, "tls.key"),
+          TSUNAGI_METRICS_ALLOWED: `${AGENT_ADDRESS}/32`,
+        }),
+      );
+      const frontPort = await freePort();
+      // One relay behind all three server lines; the admin API is not started (its check fails).
+      const live = await haproxyFrom(started, "haproxy-tcp.cfg", dir, haproxyTls.pem, [
+        ["bind :443\n", `bind 127.0.0.1:${frontPort}\n`],
+        ["bind :7443 ssl", `bind 127.0.0.1:${await freePort()} ssl`],
+        ["server relay1 10.0.0.11:7410", `server relay1 127.0.0.1:${port}`],
+        ["server relay2 10.0.0.12:7410", `server relay2 127.0.0.1:${port}`],
+        ["server relay3 10.0.0.13:7410", `server relay3 127.0.0.1:${port}`],
+        ["server admin1 10.0.0.21:7420", `server admin1 127.0.0.1:${await freePort()}`],
+      ]);
+      front = `https://127.0.0.1:${frontPort}`;
+      // The checks speak TLS to the relay after the PROXY header it demands of HAProxy's address.
+      await healthChecksPass(live.haproxy, live.statsSocket, [
+        "relays/relay1",
+        "relays/relay2",
+        "relays/relay3",
+      ]);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    return stop;
+  });
+
+  it("passes TLS through to the relay, which sees the agent's address", async () => {
+    expect(await httpsCall(front, "/healthz", relayCert)).toMatchObject({ status: 200 });
+    expect((await httpsCall(front, "/metrics", relayCert)).status).toBe(200);
+    expect((await httpsCall(front, "/metrics", relayCert, { from: "127.0.0.5" })).status).toBe(403);
+  });
+});
