@@ -171,7 +171,10 @@ export function metricsHandler(metrics: RelayMetrics, access: MetricsAccess) {
     }
     const source = sourceAddress(peer, c.req.header("x-forwarded-for"), access.trustedProxies);
     if (!addressAllowed(source, access.metricsAllowed)) {
-      return c.json({ error: { code: "forbidden", message: "Metrics are not served to this address" } }, 403);
+      return c.json(
+        { error: { code: "address-not-allowed", message: "Metrics are not served to this address" } },
+        403,
+      );
     }
     return c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType });
   };

@@ -52,7 +52,7 @@ describe("GET /metrics on the relay", () => {
     expect((await scrape(onlyOne, { localAddress: "127.0.0.1" })).status).toBe(200);
     const refused = await scrape(onlyOne, { localAddress: "127.0.0.2" });
     expect(refused.status).toBe(403);
-    expect(JSON.parse(refused.text)).toMatchObject({ error: { code: "forbidden" } });
+    expect(JSON.parse(refused.text)).toMatchObject({ error: { code: "address-not-allowed" } });
     expect(refused.text).not.toContain("tsunagi_relay");
   });
 
