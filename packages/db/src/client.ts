@@ -40,11 +40,20 @@ export function connect(url: string, options: ConnectOptions = {}): Connection {
 
 export const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
 
-/** Applies the committed migrations; safe to run at every start-up. */
+/** The advisory lock migrations run under: `('tsng', -1)`, no relay node's (docs/operations.md). */
+const MIGRATION_LOCK = [0x74736e67, -1] as const;
+
+/**
+ * Applies the committed migrations; safe to run at every start-up, and at once from every program of
+ * a fleet: one connection, under an advisory lock, so the second waits and then finds nothing to do
+ * (drizzle's migrator takes no lock of its own, and concurrent first runs failed on a new database).
+ */
 export async function migrate(url: string): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK[0]}, ${MIGRATION_LOCK[1]})`;
     await drizzleMigrate(drizzle(sql), { migrationsFolder });
+    await sql`select pg_advisory_unlock(${MIGRATION_LOCK[0]}, ${MIGRATION_LOCK[1]})`;
   } finally {
     await sql.end({ timeout: 5 });
   }

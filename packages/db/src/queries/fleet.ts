@@ -24,8 +24,11 @@ const REAPER_KEY = 0;
 export interface NodeRegistration {
   readonly id: string;
   readonly lockKey: number;
-  /** Whether the connection holding the lock still answers (false: the lock may be gone). */
-  check(): Promise<boolean>;
+  /**
+   * Whether this node's connection still holds its lock (false: the connection broke or does not
+   * answer within `timeoutMs`, and the lock may be gone).
+   */
+  check(timeoutMs?: number): Promise<boolean>;
   /** Marks the node draining: other relays send it no new channel, operators see it. */
   markDraining(): Promise<void>;
   /** Deletes the row, frees the lock and gives the connection back. */
@@ -43,27 +46,43 @@ export async function registerNode(
   const reserved: ReservedSql = await db.$client.reserve();
   try {
     // One statement, so one transaction: the lock is held before the row is visible to anyone.
-    // Session-level, the lock outlives the statement and lasts as long as the connection.
-    const [row] = await reserved<{ lock_key: number }[]>`
+    // Session-level, the lock outlives the statement and lasts as long as the connection. A try-lock:
+    // after a network fault the server may still hold it for this node's previous connection, until
+    // that one times out; the relay tries again at its next tick rather than wait here.
+    const [row] = await reserved<{ lock_key: number; locked: boolean }[]>`
       with registered as (
         insert into relay_nodes (id, internal_url) values (${node.id}, ${node.internalUrl})
         on conflict (id) do update set internal_url = excluded.internal_url, draining_since = null
         returning lock_key
       )
-      select lock_key, pg_advisory_lock(${FLEET_LOCK_CLASS}, lock_key) from registered`;
+      select lock_key, pg_try_advisory_lock(${FLEET_LOCK_CLASS}, lock_key) as locked from registered`;
     if (!row) throw new Error("relay node not registered");
+    if (!row.locked) throw new Error("relay node's lock is still held by its previous connection");
     const lockKey = row.lock_key;
     let released = false;
     return {
       id: node.id,
       lockKey,
-      async check() {
+      async check(timeoutMs = 5_000) {
         if (released) return false;
+        // A partitioned connection may never answer: a check that takes too long counts as lost.
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        });
+        const held = reserved<{ held: boolean }[]>`
+          select exists (
+            select 1 from pg_locks
+            where locktype = 'advisory' and classid = ${FLEET_LOCK_CLASS}::oid and objid = ${lockKey}::oid
+              and objsubid = 2 and pid = pg_backend_pid() and granted
+          ) as held`.then(
+          ([answer]) => answer?.held === true,
+          () => false,
+        );
         try {
-          await reserved`select 1`;
-          return true;
-        } catch {
-          return false;
+          return await Promise.race([held, late]);
+        } finally {
+          clearTimeout(timer);
         }
       },
       async markDraining() {
@@ -72,10 +91,22 @@ export async function registerNode(
       async release() {
         if (released) return;
         released = true;
+        // Bounded like check(): a partitioned connection must not hold up the relay's shutdown. The
+        // lock goes with the connection anyway; the row, if left, is reaped as a dead node's.
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 5_000);
+        });
         try {
-          await reserved`delete from relay_nodes where id = ${node.id}`;
-          await reserved`select pg_advisory_unlock(${FLEET_LOCK_CLASS}, ${lockKey})`;
+          await Promise.race([
+            (async () => {
+              await reserved`delete from relay_nodes where id = ${node.id}`;
+              await reserved`select pg_advisory_unlock(${FLEET_LOCK_CLASS}, ${lockKey})`;
+            })(),
+            late,
+          ]);
         } finally {
+          clearTimeout(timer);
           reserved.release();
         }
       },
