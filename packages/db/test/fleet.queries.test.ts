@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { connect } from "../src/client.js";
-import { clientLocation, fleetKey, reapDeadNodes, registerNode } from "../src/queries/index.js";
+import { clientLocation, fleetKey, openSession, reapDeadNodes, registerNode } from "../src/queries/index.js";
 import { accessHistory, activeSessions, relayNodes } from "../src/schema/index.js";
 import { useTestDatabase } from "../src/testing/index.js";
 import { makeContract, makeUser, openLoginSession } from "./helpers.js";
@@ -93,4 +93,42 @@ describe("the relay registry", () => {
     const [count] = await t.db.execute(sql`select count(*)::int as n from fleet_keys`);
     expect(count).toEqual({ n: 1 });
   });
+});
+
+describe("a login against a dead relay node's lease", () => {
+  it("takes the lease over at once, without waiting for the stale window or the reaper", async () => {
+    const contract = await makeContract(t.db);
+    const user = await makeUser(t.db, contract, "moved");
+    const doomed = connect(t.url, { max: 2 });
+    await registerNode(doomed.db, { id: "killed", internalUrl: "ws://127.0.0.1:5" });
+    const first = await openLoginSession(t.db, contract, user, "client", {
+      lease: { relayInstance: "killed" },
+    });
+    if (!first.opened) throw new Error("not opened");
+    // While its node lives, the lease holds the name (a fresh heartbeat, a stale window of an hour).
+    const live = await openSession(
+      t.db,
+      { ...leaseOf(contract, user), relayInstance: "other", historyId: first.historyId },
+      3600,
+    );
+    expect(live).toBeNull();
+
+    await doomed.sql.end({ timeout: 0 });
+    const taken = await openSession(
+      t.db,
+      { ...leaseOf(contract, user), relayInstance: "other", historyId: first.historyId },
+      3600,
+    );
+    expect(taken?.relayInstance).toBe("other");
+    const [row] = await t.db.select().from(accessHistory).where(eq(accessHistory.id, first.historyId));
+    expect(row?.endedAt).not.toBeNull();
+  });
+});
+
+const leaseOf = (contract: { id: string }, user: { id: string; userName: string }) => ({
+  contractId: contract.id,
+  userId: user.id,
+  userName: user.userName,
+  role: "client" as const,
+  sourceAddress: null,
 });

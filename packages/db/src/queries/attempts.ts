@@ -8,16 +8,19 @@ import type { Role } from "@tsunagi/core/domain";
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { accessHistory, activeSessions } from "../schema/index.js";
-import { isStaleSql } from "./sessions.js";
+import { isLapsedSql } from "./sessions.js";
 
-/** The user's open sessions, each with whether it is stale after `staleAfterSeconds` without a heartbeat. */
+/**
+ * The user's open sessions, each with whether it lapsed: stale after `staleAfterSeconds` without a
+ * heartbeat, or held by a dead relay node.
+ */
 export function sessionsOfUser(db: Database, userId: string, staleAfterSeconds: number) {
   return db
     .select({
       id: activeSessions.id,
       role: activeSessions.role,
       lastHeartbeatAt: activeSessions.lastHeartbeatAt,
-      stale: isStaleSql(staleAfterSeconds),
+      stale: isLapsedSql(staleAfterSeconds),
     })
     .from(activeSessions)
     .where(eq(activeSessions.userId, userId));

@@ -28,7 +28,7 @@ import {
   type User,
   users,
 } from "../schema/index.js";
-import type { LeaseToOpen } from "./sessions.js";
+import { isLapsedSql, type LeaseToOpen } from "./sessions.js";
 import type { UserForAttempt } from "./users.js";
 
 /** The user's id and password hash, or null for an unknown server or user name. */
@@ -59,7 +59,7 @@ export async function passwordHashOf(
 export interface SessionOfUser {
   id: string;
   role: Role;
-  /** No heartbeat for the stale window, on the database clock. */
+  /** Lapsed: no heartbeat for the stale window (on the database clock), or its relay node is dead. */
   stale: boolean;
 }
 
@@ -148,7 +148,7 @@ export async function bumpAndReadAttemptState(
            coalesce((
              select json_agg(json_build_object(
                'id', s.id, 'role', s.role,
-               'stale', s.last_heartbeat_at < now() - make_interval(secs => ${attempt.staleAfterSeconds})
+               'stale', ${isLapsedSql(attempt.staleAfterSeconds, sql.raw("s"))}
              ))
              from active_sessions s where s.user_id = bumped.id), '[]'::json) as sessions,
            (select count(*) from ended)::int as ended

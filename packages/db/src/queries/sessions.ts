@@ -8,10 +8,26 @@ import { SESSION_STALE_SECONDS } from "@tsunagi/core/rules";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { accessHistory, activeSessions, users } from "../schema/index.js";
+import { FLEET_LOCK_CLASS } from "./fleet.js";
 
 /** Whether a lease's last heartbeat is older than the stale window, computed on the database clock. */
 export function isStaleSql(staleAfterSeconds: number) {
   return sql<boolean>`${activeSessions.lastHeartbeatAt} < now() - make_interval(secs => ${staleAfterSeconds})`;
+}
+
+/**
+ * Whether a lease no longer holds its user name for a new login: stale, or held by a relay node that
+ * is dead — registered, its liveness lock free (docs/protocol.md "Fleet") — so an agent whose relay
+ * was killed logs in again through another at once instead of failing until the reaper has run. The
+ * try-lock, when it succeeds, is held to the end of the login's transaction only. `lease` is the SQL
+ * name of the `active_sessions` row (an alias, or the table).
+ */
+export function isLapsedSql(staleAfterSeconds: number, lease = sql.raw("active_sessions")) {
+  return sql<boolean>`(${lease}.last_heartbeat_at < now() - make_interval(secs => ${staleAfterSeconds})
+    or exists (
+      select 1 from relay_nodes n
+      where n.id = ${lease}.relay_instance and pg_try_advisory_xact_lock(${FLEET_LOCK_CLASS}, n.lock_key)
+    ))`;
 }
 
 /** A session lease to insert: whose it is, in which role, from where, held by which relay. */
@@ -35,7 +51,7 @@ function isUniqueViolation(error: unknown): boolean {
 
 /**
  * Opens the session of `open.userName` in `open.role`, unless a live one holds it. A stale one
- * (no heartbeat for the stale window, one minute unless configured) is closed first, its history row ended at its last
+ * (no heartbeat for the stale window, one minute unless configured) or a dead relay node's is closed first, its history row ended at its last
  * heartbeat. Two racing opens: the unique index lets exactly one in.
  */
 export async function openSession(
@@ -50,7 +66,7 @@ export async function openSession(
           id: activeSessions.id,
           historyId: activeSessions.historyId,
           lastHeartbeatAt: activeSessions.lastHeartbeatAt,
-          stale: isStaleSql(staleAfterSeconds),
+          stale: isLapsedSql(staleAfterSeconds),
         })
         .from(activeSessions)
         .where(and(eq(activeSessions.userId, open.userId), eq(activeSessions.role, open.role)))
