@@ -51,6 +51,8 @@ export interface AuthDeps {
   readonly relayInstance: string;
   readonly now: () => Date;
   readonly onDatabaseError?: (error: unknown) => void;
+  /** An attempt's database time, its password verification (and the wait for it) left out: metrics.ts. */
+  readonly onDatabaseSeconds?: (seconds: number) => void;
 }
 
 export interface AuthRequest {
@@ -80,27 +82,36 @@ export type AuthOutcome =
 
 /** Runs one attempt; database errors become "unavailable" so a blip never reads as a wrong password. */
 export async function authenticate(deps: AuthDeps, request: AuthRequest): Promise<AuthOutcome> {
+  const timing = { started: performance.now(), verifyingMs: 0 };
   try {
-    return await attempt(deps, request);
+    return await attempt(deps, request, timing);
   } catch (error) {
     if (error instanceof HashQueueFull) return { kind: "busy" };
     deps.onDatabaseError?.(error);
     return { kind: "unavailable" };
+  } finally {
+    deps.onDatabaseSeconds?.((performance.now() - timing.started - timing.verifyingMs) / 1000);
   }
 }
 
 class HashQueueFull extends Error {}
 
-async function attempt(deps: AuthDeps, request: AuthRequest): Promise<AuthOutcome> {
+async function attempt(
+  deps: AuthDeps,
+  request: AuthRequest,
+  timing: { verifyingMs: number },
+): Promise<AuthOutcome> {
   const { db } = deps;
   const { hello } = request;
   // Statement 1. Before the verification only the hash is read: the rest is read after it anyway.
   const found = await passwordHashOf(db, hello.server, hello.user);
   // Verify before anything else is decided, and for an unknown user too: the time taken must not
   // tell which user names exist, nor whether an account is locked.
+  const verifying = performance.now();
   const verified = await deps.hashes.run(() =>
     found ? verifySecret(found.passwordHash, hello.password) : verifyAgainstDummy(hello.password),
   );
+  timing.verifyingMs = performance.now() - verifying;
   if (verified === null) throw new HashQueueFull();
   const now = deps.now();
   // Statement 2, on every path. The verification may have waited in the queue: decide on the account

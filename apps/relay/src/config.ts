@@ -47,6 +47,12 @@ export interface RelayConfig {
    * an `open` beyond it is answered with `close` (docs/protocol.md "Limits").
    */
   readonly maxChannelsPerSession: number;
+  /** Addresses or CIDR ranges that may read `GET /metrics` (metrics.ts); anyone else gets 403. */
+  readonly metricsAllowed: readonly string[];
+  /** How often the node checks its liveness lock and reaps dead nodes (docs/architecture.md "Fleet"). */
+  readonly reapIntervalMs: number;
+  /** A drain sends the last agents away after this long, channels open or not. */
+  readonly drainDeadlineMs: number;
 }
 
 export const defaultConfig: RelayConfig = {
@@ -63,6 +69,9 @@ export const defaultConfig: RelayConfig = {
   peerHighWaterBytes: 8 * 1024 * 1024,
   maxQueuedBytes: 16 * 1024 * 1024,
   maxChannelsPerSession: DEFAULT_MAX_CHANNELS,
+  metricsAllowed: ["127.0.0.0/8", "::1/128"],
+  reapIntervalMs: 2_000,
+  drainDeadlineMs: 30_000,
 };
 
 export function resolveConfig(overrides: Partial<RelayConfig> = {}): RelayConfig {

@@ -21,6 +21,7 @@ import { programOf } from "@tsunagi/core/reference-code";
 import type { DeviceIdentity } from "@tsunagi/core/rules";
 import {
   authFailureFor,
+  CloseCode,
   type FromRelay,
   type Hello,
   MAX_CONTROL_MESSAGE_BYTES,
@@ -32,22 +33,13 @@ import { type AuthDeps, authenticate } from "./auth.js";
 import type { RelayConfig } from "./config.js";
 import type { Beating, Heartbeats } from "./heartbeats.js";
 import type { Log } from "./log.js";
+import type { RelayMetrics } from "./metrics.js";
 import { Peer, type Peers } from "./peers.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { sourceAddress } from "./source-address.js";
 import type { Tunnel, Violation } from "./tunnel.js";
 
-/** WebSocket close codes the relay uses (documented in docs/protocol.md). */
-export const CloseCode = {
-  normal: 1000,
-  goingAway: 1001,
-  malformed: 1008,
-  oversize: 1009,
-  tryAgainLater: 1013,
-  authenticationFailed: 4000,
-  disconnectedByAdmin: 4003,
-  sessionEnded: 4004,
-} as const;
+export { CloseCode };
 
 /** What a connection shares with the rest of the relay (server.ts builds it once). */
 export interface RelayContext {
@@ -65,6 +57,10 @@ export interface RelayContext {
   readonly sockets: Map<WebSocket, string>;
   /** The relay is shutting down: a login that succeeds now releases its lease at once. */
   readonly closing: () => boolean;
+  /** The relay is draining: no new hello; a login that succeeds now is released and sent elsewhere. */
+  readonly draining: () => boolean;
+  /** Handshakes by outcome class (metrics.ts). */
+  readonly metrics: RelayMetrics;
 }
 
 /** What the relay asked a viewer to sign, and what ties it to this connection (docs/protocol.md "Handshake"). */
@@ -162,6 +158,7 @@ export function onConnection(relay: RelayContext, ws: WebSocket, request: Incomi
     ws.close(code, reason);
   };
   function protocolError(code: Violation["code"], detail: string) {
+    if (phase === "hello" || phase === "proof") relay.metrics.handshake("malformed");
     log({ event: "protocol-error", code, detail, source, user: hello?.user });
     send({
       type: "error",
@@ -221,6 +218,8 @@ export function onConnection(relay: RelayContext, ws: WebSocket, request: Incomi
     if (beating) relay.heartbeats.delete(beating);
     if (peer) {
       peers.remove(peer);
+      // A drain released the lease before it closed the connection, so the agent could log in again elsewhere.
+      if (peer.leaseReleased) return;
       // While the relay shuts down, its close() releases every lease itself and waits for that; a
       // second release from here would only race the database connection being closed after it.
       if (relay.closing()) return;
@@ -261,12 +260,17 @@ export function onConnection(relay: RelayContext, ws: WebSocket, request: Incomi
 
   function onHello(message: Hello) {
     hello = message;
+    if (relay.draining()) {
+      relay.metrics.handshake("unavailable");
+      return closeWith(CloseCode.draining, "relay draining");
+    }
     // An IPv6 host usually holds a whole /64: one bucket for it, or each address would be a new bucket.
     if (
       !relay.perAddress.take(rateLimitKey(source)) ||
       !relay.perUser.take(`${message.server}\u0000${message.user}`)
     ) {
       log({ event: "rate-limited", source, server: message.server, user: message.user });
+      relay.metrics.handshake("rate_limited");
       send({ type: "error", code: "rate-limited", message: "Too many attempts; try again later" });
       return closeWith(CloseCode.tryAgainLater, "rate limited");
     }
@@ -293,6 +297,7 @@ export function onConnection(relay: RelayContext, ws: WebSocket, request: Incomi
       provenDevice: device,
       sourceAddress: source,
     });
+    relay.metrics.handshake(outcome.kind);
     switch (outcome.kind) {
       case "failure":
         send(authFailureFor(programOf(attemptHello)));
@@ -310,9 +315,11 @@ export function onConnection(relay: RelayContext, ws: WebSocket, request: Incomi
       case "success":
         break;
     }
-    if (phase === "closed" || relay.closing()) {
-      // The connection went away while we authenticated: release the lease at once.
+    if (phase === "closed" || relay.closing() || relay.draining()) {
+      // The connection went away while we authenticated, or the relay is going: release the lease at
+      // once, and then send a draining relay's agent elsewhere (its lease no longer holds the name).
       await closeSession(db, outcome.sessionId).catch(() => {});
+      if (relay.draining()) closeWith(CloseCode.draining, "relay draining");
       return;
     }
     const target = attemptHello.role === "viewer" ? (attemptHello.target ?? attemptHello.user) : "";
@@ -324,6 +331,7 @@ export function onConnection(relay: RelayContext, ws: WebSocket, request: Incomi
       outcome.sessionId,
       target,
       new Set(outcome.reachableClients),
+      outcome.contractId,
     );
     const replaced = peers.add(peer);
     // The lease says this login won; a connection still registered under the name held a stale lease.

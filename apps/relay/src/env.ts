@@ -26,6 +26,18 @@ const settings = {
   TSUNAGI_HEARTBEAT_SECONDS: seconds,
   /** Channels open at once per viewer and per client connection (config.ts has the default). */
   TSUNAGI_MAX_CHANNELS: z.coerce.number().int().min(1).max(65_536).optional(),
+  /** Comma-separated addresses or CIDR ranges that may read GET /metrics (config.ts has the default). */
+  TSUNAGI_METRICS_ALLOWED: list,
+  /** Where other relays of the fleet link to this one: host (HOST's by default), port, and the URL they dial. */
+  TSUNAGI_INTERNAL_HOST: z.string().min(1).optional(),
+  TSUNAGI_INTERNAL_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  TSUNAGI_INTERNAL_URL: z
+    .string()
+    .url()
+    .refine((url) => /^wss?:\/\//.test(url), "TSUNAGI_INTERNAL_URL must be ws:// or wss://")
+    .optional(),
+  /** SIGTERM: how long the drain waits for agents with open channels before sending them away. */
+  TSUNAGI_DRAIN_SECONDS: seconds,
 };
 
 const tlsPair = [

@@ -5,6 +5,7 @@
  */
 import { type Database, heartbeatMany, type LeaseState, loggableError } from "@tsunagi/db";
 import type { Log } from "./log.js";
+import type { RelayMetrics } from "./metrics.js";
 
 /** An open session as the heartbeat sees it (connection.ts registers one per session). */
 export interface Beating {
@@ -25,6 +26,7 @@ export class Heartbeats {
     private readonly db: Database,
     private readonly log: Log,
     private readonly intervalMs: number,
+    private readonly metrics?: Pick<RelayMetrics, "database">,
   ) {}
 
   add(session: Beating): void {
@@ -49,10 +51,12 @@ export class Heartbeats {
     if (answering.length === 0 || this.renewing) return;
     this.renewing = true;
     try {
+      const started = performance.now();
       const leases = await heartbeatMany(
         this.db,
         answering.map((session) => session.sessionId),
       );
+      this.metrics?.database("heartbeat", (performance.now() - started) / 1000);
       for (const session of answering) {
         // A session that closed while the statement ran has released its lease: nothing to tell it.
         const lease = leases.get(session.sessionId);

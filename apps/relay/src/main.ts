@@ -1,6 +1,8 @@
 /**
- * The relay as a process: read the environment, open (and migrate) the database, listen. Prints one
- * line "relay listening on URL" on stdout once ready, which scripts and tests wait for.
+ * The relay as a process: read the environment, open (and migrate) the database, listen. Prints
+ * "relay listening on URL" on stdout once ready, which scripts and tests wait for, then
+ * "relay node ID internal URL" (its fleet node and where other relays link to it). SIGTERM drains
+ * (agents sent to other relays, then exit); SIGINT closes at once.
  */
 import { openPlatformDatabase } from "@tsunagi/db/server";
 import { readEnv } from "./env.js";
@@ -24,13 +26,19 @@ async function main() {
     throw error;
   });
   process.stdout.write(`relay listening on ${relay.url}\n`);
-  const stop = async () => {
+  process.stdout.write(`relay node ${relay.relay.nodeId} internal ${relay.internalUrl}\n`);
+  let stopping = false;
+  const stop = async (how: "now" | "drain") => {
+    if (stopping && how === "drain") return;
+    stopping = true;
+    // SIGTERM (systemd's stop, a rolling upgrade) drains: agents go elsewhere before the relay exits.
+    if (how === "drain") await relay.relay.drain();
     await relay.close();
     await platform.server.stop();
     process.exit(0);
   };
-  process.once("SIGINT", () => void stop());
-  process.once("SIGTERM", () => void stop());
+  process.once("SIGINT", () => void stop("now"));
+  process.once("SIGTERM", () => void stop("drain"));
 }
 
 main().catch((error) => {

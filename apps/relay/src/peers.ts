@@ -26,9 +26,24 @@ export interface ChannelEnd {
   inFlight: number;
 }
 
+/** A viewer's channel waiting for its client's relay to be found and linked (tunnel.ts). */
+export interface PendingChannel {
+  /** Frames the viewer sent meanwhile, forwarded in order once the channel is linked. */
+  readonly frames: Buffer[];
+  /** Their payload bytes, counted against the channel's window as for an open channel. */
+  inFlight: number;
+  /** The viewer closed it before it was linked. */
+  closed: boolean;
+}
+
+/** A viewer or client connection, or a link to another relay of the fleet (link.ts). */
+export type PeerRole = Role | "link";
+
 export class Peer {
   readonly channels = new Map<number, ChannelEnd>();
-  /** Client only: the next channel id the relay gives out on this connection. */
+  /** Viewer only: channels whose client sits on another relay, until the link to it is there. */
+  readonly pending = new Map<number, PendingChannel>();
+  /** Client and link: the next channel id given out on this connection. */
   nextChannelId = 1;
   /** Bytes handed to ws.send and not yet written to the socket. */
   pendingBytes = 0;
@@ -37,16 +52,20 @@ export class Peer {
   readonly blocked = new Set<Peer>();
   /** Client only: the viewers already recorded as this session's peer. */
   readonly recordedViewers = new Set<string>();
+  /** The relay released this session's lease itself (a drain): its close must not release it again. */
+  leaseReleased = false;
 
   constructor(
     readonly ws: WebSocket,
-    readonly role: Role,
+    readonly role: PeerRole,
     readonly serverHost: string,
     readonly userName: string,
     readonly sessionId: string,
     /** Viewer only: the client it reaches and the clients it may reach. */
     readonly target: string,
     readonly reachable: ReadonlySet<string>,
+    /** The contract the session belongs to (empty for a link): where its viewer's client is looked up. */
+    readonly contractId = "",
   ) {}
 }
 
@@ -91,9 +110,12 @@ export class Peers {
     this.all.delete(peer);
     const key = peerKey(peer.serverHost, peer.userName);
     if (this.clients.get(key) === peer) this.clients.delete(key);
+    peer.pending.clear();
+    const reason =
+      peer.role === "link" ? "the link to the other relay was lost" : `${peer.role} disconnected`;
     for (const [id, end] of peer.channels) {
       end.peer.channels.delete(end.id);
-      this.sendControl(end.peer, { type: "close", channelId: end.id, reason: `${peer.role} disconnected` });
+      this.sendControl(end.peer, { type: "close", channelId: end.id, reason });
       peer.channels.delete(id);
     }
     this.release(peer);

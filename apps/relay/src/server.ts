@@ -27,14 +27,25 @@ import { addressAllowed, canonicalAddress } from "@tsunagi/core/address";
 import { dummyHashOnce } from "@tsunagi/core/password";
 import { parseProxyHeader } from "@tsunagi/core/proxy-protocol";
 import { MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core/wire";
-import { closeSession, type Database, expireStaleSessions, loggableError } from "@tsunagi/db";
+import {
+  closeSession,
+  type Database,
+  expireStaleSessions,
+  fleetKey,
+  loggableError,
+  type NodeRegistration,
+  reapDeadNodes,
+  registerNode,
+} from "@tsunagi/db";
 import { Hono } from "hono";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type RelayConfig, resolveConfig } from "./config.js";
 import { CloseCode, onConnection, type RelayContext } from "./connection.js";
 import { Heartbeats } from "./heartbeats.js";
+import { LINK_PATH, Links } from "./link.js";
 import { jsonLog, type Log } from "./log.js";
-import { Peers } from "./peers.js";
+import { createRelayMetrics, metricsHandler } from "./metrics.js";
+import { type Peer, Peers } from "./peers.js";
 import { RateLimiter } from "./rate-limit.js";
 import { Semaphore } from "./semaphore.js";
 import { Tunnel } from "./tunnel.js";
@@ -48,15 +59,34 @@ export interface RelayDeps {
   readonly log?: Log;
   /** PEM certificate and key: the relay speaks TLS itself (wss://). Without them it is plain ws://. */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /**
+   * Where other relays of the fleet reach this one (link.ts): the internal listener's host (the public
+   * listener's by default) and port (0, a free one, by default), and the URL they dial (ws://host:port
+   * of what was bound, by default; give it when binding 0.0.0.0 or behind NAT).
+   */
+  readonly internal?: { readonly host?: string; readonly port?: number; readonly url?: string };
 }
 
 export interface Relay {
   readonly app: Hono;
   readonly config: RelayConfig;
-  /** Starts listening; port 0 picks a free one. */
-  listen(port: number, host?: string): Promise<{ port: number; url: string }>;
+  /** This relay's node id in the fleet (`active_sessions.relay_instance`). */
+  readonly nodeId: string;
+  /**
+   * Starts listening (port 0 picks a free one), opens the internal listener for links from other
+   * relays and registers the node; `internalUrl` is where the others dial.
+   */
+  listen(port: number, host?: string): Promise<{ port: number; url: string; internalUrl: string }>;
   /** Closes every connection (ending their sessions in the database) and stops listening. */
   close(): Promise<void>;
+  /**
+   * Drains: stops listening, marks the node draining, and sends every agent elsewhere (close 4010 once
+   * its lease is released) — at once when it has no channel open, else when its channels are gone, and
+   * all of them at the deadline; then closes. Resolves once closed.
+   */
+  drain(deadlineMs?: number): Promise<void>;
+  /** Whether the node holds its liveness lock (false before `listen` and once it was lost). */
+  nodeAlive(): boolean;
   stats(): {
     peers: number;
     clients: number;
@@ -64,6 +94,9 @@ export interface Relay {
     hashesQueued: number;
     /** The most bytes seen queued towards one connection (docs/protocol.md "Limits"). */
     peakQueuedBytes: number;
+    /** Links to and from other relays that are up. */
+    links: number;
+    draining: boolean;
   };
 }
 
@@ -89,6 +122,8 @@ export function createRelay(deps: RelayDeps): Relay {
   const hashes = new Semaphore(config.maxConcurrentHashes, config.maxQueuedHashes);
   const sockets = new Map<WebSocket, string>();
   const peers = new Peers(config.peerHighWaterBytes, config.maxQueuedBytes, (ws, queuedBytes) => {
+    // A link carries many sessions' channels, each within its window: its queue is theirs, not a peer's.
+    if (links.isLink(ws)) return;
     const peer = [...peers.all].find((p) => p.ws === ws);
     log({
       event: "queue-overflow",
@@ -104,6 +139,14 @@ export function createRelay(deps: RelayDeps): Relay {
     ws.terminate();
   });
   let closing = false;
+  let draining = false;
+  const nodeId = randomUUID();
+  const metrics = createRelayMetrics({
+    peers,
+    hashes,
+    nodeAlive: () => registration !== undefined && !closing,
+    draining: () => draining,
+  });
   // The dummy hash is made once; making it now keeps the first unknown user as slow as any other.
   void dummyHashOnce();
 
@@ -115,9 +158,10 @@ export function createRelay(deps: RelayDeps): Relay {
       db,
       hashes,
       staleAfterSeconds: config.staleAfterSeconds,
-      relayInstance: randomUUID(),
+      relayInstance: nodeId,
       now,
       onDatabaseError: (error: unknown) => log({ event: "database-error", error: loggableError(error) }),
+      onDatabaseSeconds: (seconds: number) => metrics.database("authentication", seconds),
     },
     perAddress: new RateLimiter(config.rateLimitPerAddress),
     perUser: new RateLimiter(config.rateLimitPerUser),
@@ -128,14 +172,42 @@ export function createRelay(deps: RelayDeps): Relay {
       log,
       maxBinaryFrameBytes: config.maxBinaryFrameBytes,
       maxChannelsPerSession: config.maxChannelsPerSession,
+      metrics,
     }),
-    heartbeats: new Heartbeats(db, log, config.heartbeatIntervalMs),
+    heartbeats: new Heartbeats(db, log, config.heartbeatIntervalMs, metrics),
     sockets,
     closing: () => closing,
+    draining: () => draining,
+    metrics,
   };
 
+  let key: Promise<Buffer> | undefined;
+  const links = new Links({
+    selfId: nodeId,
+    db,
+    log,
+    peers,
+    tunnel: relay.tunnel,
+    key: () => {
+      key ??= fleetKey(db);
+      // A failed read is tried again at the next link rather than remembered.
+      key.catch(() => {
+        key = undefined;
+      });
+      return key;
+    },
+    maxPayload: Math.max(config.maxBinaryFrameBytes, MAX_CONTROL_MESSAGE_BYTES),
+    keepAliveMs: config.heartbeatIntervalMs,
+  });
+  relay.tunnel.remote = links;
+
   const app = new Hono()
-    .get("/healthz", (c) => c.json({ status: "ok", peers: peers.all.size }))
+    .get("/healthz", (c) =>
+      draining
+        ? c.json({ status: "draining", peers: peers.all.size }, 503)
+        : c.json({ status: "ok", peers: peers.all.size }),
+    )
+    .get("/metrics", metricsHandler(metrics, config))
     .get(CONNECT_PATH, (c) =>
       c.json({ error: { code: "upgrade-required", message: "Connect with a WebSocket" } }, 426),
     );
@@ -242,36 +314,170 @@ export function createRelay(deps: RelayDeps): Relay {
   void sweep();
   relay.heartbeats.start();
 
+  // Links from other relays arrive on a listener of their own, never behind the public balancer.
+  const linkWss = new WebSocketServer({
+    noServer: true,
+    maxPayload: Math.max(config.maxBinaryFrameBytes, MAX_CONTROL_MESSAGE_BYTES),
+    perMessageDeflate: false,
+  });
+  const internalServer: Server = deps.tls
+    ? createHttpsServer({ cert: deps.tls.cert, key: deps.tls.key })
+    : createHttpServer();
+  internalServer.on("request", (_request, response) => {
+    response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+  });
+  internalServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(request.url ?? "/", "http://relay").pathname;
+    if (path !== LINK_PATH || closing) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    linkWss.handleUpgrade(request, socket, head, (ws) => links.accept(ws, request.socket));
+  });
+
+  // The node: registered once listening, its liveness lock checked and dead nodes reaped on a timer.
+  let registration: NodeRegistration | undefined;
+  let internalUrl = "";
+  let tending = false;
+  const tendNode = async () => {
+    if (tending || closing) return;
+    tending = true;
+    try {
+      if (registration && !(await registration.check())) {
+        // The connection holding the lock broke: another relay may reap this node's sessions; register again.
+        log({ event: "node-lock-lost", node: nodeId });
+        const lost = registration;
+        registration = undefined;
+        await lost.release().catch(() => {});
+      }
+      if (!registration) {
+        registration = await registerNode(db, { id: nodeId, internalUrl });
+        if (draining) await registration.markDraining();
+      }
+      const reaped = await reapDeadNodes(db, nodeId);
+      if (reaped.nodes.length > 0)
+        log({ event: "nodes-reaped", nodes: reaped.nodes, sessions: reaped.sessions });
+    } catch (error) {
+      log({ event: "database-error", during: "node", error: loggableError(error) });
+    } finally {
+      tending = false;
+    }
+  };
+  let nodeTimer: NodeJS.Timeout | undefined;
+
+  const listenOn = (target: NetServer, port: number, host: string) =>
+    new Promise<AddressInfo>((resolve, reject) => {
+      target.once("error", reject);
+      target.listen(port, host, () => {
+        target.off("error", reject);
+        resolve(target.address() as AddressInfo);
+      });
+    });
+  const urlOf = (address: AddressInfo) => {
+    const scheme = deps.tls ? "wss" : "ws";
+    const hostText = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    return `${scheme}://${hostText}:${address.port}`;
+  };
+
+  const close = async () => {
+    if (closing) return;
+    closing = true;
+    clearInterval(sweepTimer);
+    clearInterval(nodeTimer);
+    relay.heartbeats.stop();
+    const sessions = [...peers.all].filter((p) => !p.leaseReleased).map((p) => p.sessionId);
+    for (const ws of sockets.keys()) ws.close(CloseCode.goingAway, "relay shutting down");
+    links.close();
+    await Promise.allSettled(sessions.map((id) => closeSession(db, id)));
+    for (const ws of sockets.keys()) ws.terminate();
+    for (const socket of awaitingHeader) socket.destroy();
+    await new Promise<void>((resolve) => {
+      listener.close(() => resolve());
+      server.closeAllConnections?.();
+    });
+    await new Promise<void>((resolve) => {
+      internalServer.close(() => resolve());
+      internalServer.closeAllConnections?.();
+    });
+    wss.close();
+    linkWss.close();
+    // Wait for a registration under way, so its lock is not left held on a connection being closed
+    // (bounded: the database may be unreachable, and the lock goes with the connection anyway).
+    const until = Date.now() + 6_000;
+    while (tending && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    await registration
+      ?.release()
+      .catch((error: unknown) =>
+        log({ event: "database-error", during: "node-release", error: loggableError(error) }),
+      );
+    registration = undefined;
+  };
+
+  let drained: Promise<void> | undefined;
+  const drain = (deadlineMs = config.drainDeadlineMs) => {
+    drained ??= (async () => {
+      draining = true;
+      log({ event: "draining", node: nodeId, sessions: peers.all.size, deadlineMs });
+      // No new connection: the balancer's attempt fails and goes to another relay, its check fails.
+      listener.close();
+      await registration
+        ?.markDraining()
+        .catch((error: unknown) =>
+          log({ event: "database-error", during: "drain", error: loggableError(error) }),
+        );
+      // Connections still in their handshake hold no lease: they go elsewhere now.
+      const authenticated = new Set([...peers.all].map((p) => p.ws));
+      for (const ws of sockets.keys()) {
+        if (!authenticated.has(ws)) ws.close(CloseCode.draining, "relay draining");
+      }
+      // The lease goes first, so the agent's next login, on another relay, finds the name free.
+      const sendAway = async (peer: Peer) => {
+        peer.leaseReleased = true;
+        await closeSession(db, peer.sessionId).catch((error: unknown) =>
+          log({ event: "database-error", during: "drain", error: loggableError(error) }),
+        );
+        peer.ws.close(CloseCode.draining, "relay draining");
+      };
+      const deadline = Date.now() + deadlineMs;
+      const staying = () => [...peers.all].filter((p) => !p.leaseReleased);
+      while (staying().length > 0 && Date.now() < deadline) {
+        const idle = staying().filter((p) => p.channels.size === 0 && p.pending.size === 0);
+        await Promise.all(idle.map(sendAway));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const cut = staying();
+      await Promise.all(cut.map(sendAway));
+      // Let the close handshakes finish before the sockets are cut.
+      const until = Date.now() + 2_000;
+      while (sockets.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+      log({ event: "drained", node: nodeId, cutAtDeadline: cut.length });
+      await close();
+    })();
+    return drained;
+  };
+
   return {
     app,
     config,
-    listen(port, host = "127.0.0.1") {
-      return new Promise((resolve, reject) => {
-        listener.once("error", reject);
-        listener.listen(port, host, () => {
-          listener.off("error", reject);
-          const address = listener.address() as AddressInfo;
-          const scheme = deps.tls ? "wss" : "ws";
-          const hostText = address.family === "IPv6" ? `[${address.address}]` : address.address;
-          resolve({ port: address.port, url: `${scheme}://${hostText}:${address.port}` });
-        });
-      });
+    nodeId,
+    async listen(port, host = "127.0.0.1") {
+      const address = await listenOn(listener, port, host);
+      const internalHost = deps.internal?.host ?? host;
+      const internal = await listenOn(internalServer, deps.internal?.port ?? 0, internalHost).catch(
+        async (error: unknown) => {
+          await new Promise((resolve) => listener.close(resolve));
+          throw error;
+        },
+      );
+      internalUrl = deps.internal?.url ?? urlOf(internal);
+      await tendNode();
+      nodeTimer = setInterval(() => void tendNode(), config.reapIntervalMs);
+      nodeTimer.unref();
+      return { port: address.port, url: urlOf(address), internalUrl };
     },
-    async close() {
-      closing = true;
-      clearInterval(sweepTimer);
-      relay.heartbeats.stop();
-      const sessions = [...peers.all].map((p) => p.sessionId);
-      for (const ws of sockets.keys()) ws.close(CloseCode.goingAway, "relay shutting down");
-      await Promise.allSettled(sessions.map((id) => closeSession(db, id)));
-      for (const ws of sockets.keys()) ws.terminate();
-      for (const socket of awaitingHeader) socket.destroy();
-      await new Promise<void>((resolve) => {
-        listener.close(() => resolve());
-        server.closeAllConnections?.();
-      });
-      wss.close();
-    },
+    close,
+    drain,
+    nodeAlive: () => registration !== undefined && !closing,
     stats() {
       return {
         peers: peers.all.size,
@@ -279,6 +485,8 @@ export function createRelay(deps: RelayDeps): Relay {
         hashesActive: hashes.active,
         hashesQueued: hashes.queued,
         peakQueuedBytes: peers.peakQueuedBytes,
+        links: links.size,
+        draining,
       };
     },
   };

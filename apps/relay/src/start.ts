@@ -10,7 +10,7 @@ import { jsonLog, type Log } from "./log.js";
 import { createRelay, type Relay, type RelayDeps } from "./server.js";
 
 /** Where the relay listens unless told otherwise (README "Configuration"). */
-export const RELAY_DEFAULTS = { host: "127.0.0.1", port: 7410 } as const;
+export const RELAY_DEFAULTS = { host: "127.0.0.1", port: 7410, internalPort: 7411 } as const;
 
 export interface StartRelayConfig {
   /**
@@ -28,6 +28,11 @@ export interface StartRelayConfig {
   readonly log?: Log;
   /** Trusted proxies, the stale window, the heartbeat, channels and limits; config.ts has the defaults. */
   readonly config?: Partial<RelayConfig>;
+  /**
+   * Where other relays link to this one: the host (this relay's host unless given), the port
+   * (RELAY_DEFAULTS.internalPort, or a free one when `port` is 0) and the URL they dial.
+   */
+  readonly internal?: { readonly host?: string; readonly port?: number; readonly url?: string };
   /** Where a warning for the operator goes (plain ws:// beyond loopback); stderr unless given. */
   readonly warn?: (message: string) => void;
 }
@@ -37,6 +42,8 @@ export interface RunningRelay {
   readonly relay: Relay;
   /** ws://host:port or wss://host:port, with the port actually bound. */
   readonly url: string;
+  /** Where the other relays of the fleet dial this one. */
+  readonly internalUrl: string;
   readonly host: string;
   readonly port: number;
   /** Ends every connection and its session, stops listening, and disconnects a database it opened. */
@@ -56,6 +63,10 @@ export async function startRelay(config: StartRelayConfig): Promise<RunningRelay
       ...(config.tls ? { tls: config.tls } : {}),
       log: config.log ?? jsonLog,
       ...(config.config ? { config: config.config } : {}),
+      internal: {
+        ...config.internal,
+        port: config.internal?.port ?? (port === 0 ? 0 : RELAY_DEFAULTS.internalPort),
+      },
     });
     const bound = await relay.listen(port, host).catch(async (error: unknown) => {
       await relay.close();
@@ -69,6 +80,7 @@ export async function startRelay(config: StartRelayConfig): Promise<RunningRelay
     return {
       relay,
       url: bound.url,
+      internalUrl: bound.internalUrl,
       host,
       port: bound.port,
       async close() {
@@ -88,19 +100,27 @@ export async function startRelay(config: StartRelayConfig): Promise<RunningRelay
  */
 export async function relaySettings(
   env: RelaySettingsEnv,
-): Promise<Pick<StartRelayConfig, "tls" | "config">> {
+): Promise<Pick<StartRelayConfig, "tls" | "config" | "internal">> {
   const tls =
     env.TSUNAGI_TLS_CERT && env.TSUNAGI_TLS_KEY
       ? { cert: await readFile(env.TSUNAGI_TLS_CERT), key: await readFile(env.TSUNAGI_TLS_KEY) }
       : undefined;
+  const internal = {
+    ...(env.TSUNAGI_INTERNAL_HOST ? { host: env.TSUNAGI_INTERNAL_HOST } : {}),
+    ...(env.TSUNAGI_INTERNAL_PORT !== undefined ? { port: env.TSUNAGI_INTERNAL_PORT } : {}),
+    ...(env.TSUNAGI_INTERNAL_URL ? { url: env.TSUNAGI_INTERNAL_URL } : {}),
+  };
   return {
     ...(tls ? { tls } : {}),
+    internal,
     config: {
       trustedProxies: env.TSUNAGI_TRUSTED_PROXIES,
       proxyProtocol: env.TSUNAGI_PROXY_PROTOCOL === "1",
       ...(env.TSUNAGI_STALE_AFTER_SECONDS ? { staleAfterSeconds: env.TSUNAGI_STALE_AFTER_SECONDS } : {}),
       ...(env.TSUNAGI_HEARTBEAT_SECONDS ? { heartbeatIntervalMs: env.TSUNAGI_HEARTBEAT_SECONDS * 1000 } : {}),
       ...(env.TSUNAGI_MAX_CHANNELS ? { maxChannelsPerSession: env.TSUNAGI_MAX_CHANNELS } : {}),
+      ...(env.TSUNAGI_METRICS_ALLOWED.length > 0 ? { metricsAllowed: env.TSUNAGI_METRICS_ALLOWED } : {}),
+      ...(env.TSUNAGI_DRAIN_SECONDS ? { drainDeadlineMs: env.TSUNAGI_DRAIN_SECONDS * 1000 } : {}),
     },
   };
 }

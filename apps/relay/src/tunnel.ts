@@ -6,6 +6,10 @@
  * several viewers may reach one client (N:1 grouping) and each numbers its own channels, so the relay
  * hands out the client's ids and rewrites each frame's id in place. What breaks the tunnel's rules is
  * returned as a `Violation`; the connection (connection.ts) reports it and closes.
+ *
+ * In a fleet, a viewer's client may be held by another relay: the channel then runs over the link
+ * between the two relays (link.ts), which is one more hop with its own channel ids and windows, and
+ * the far relay pairs the link's channel with its client as it would a viewer's.
  */
 import {
   CHANNEL_WINDOW,
@@ -18,6 +22,7 @@ import {
 } from "@tsunagi/core/frames";
 import { type Database, loggableError, setSessionPeer } from "@tsunagi/db";
 import type { Log } from "./log.js";
+import type { RelayMetrics } from "./metrics.js";
 import type { Peer, Peers } from "./peers.js";
 
 /** A peer broke the tunnel's rules: the protocol error the relay answers with before closing. */
@@ -34,6 +39,16 @@ export interface TunnelDeps {
   readonly log: Log;
   readonly maxBinaryFrameBytes: number;
   readonly maxChannelsPerSession: number;
+  /** Bytes relayed (metrics.ts). */
+  readonly metrics?: Pick<RelayMetrics, "relayed">;
+}
+
+/** What finding a viewer's client on another relay gave: the link to that relay, or why not. */
+export type Located = { readonly link: Peer } | { readonly refuse: string };
+
+/** The fleet's side of the tunnel (link.ts): finds the relay holding a viewer's client and links to it. */
+export interface RemoteClients {
+  locate(viewer: Peer): Promise<Located>;
 }
 
 export class Tunnel {
@@ -47,7 +62,7 @@ export class Tunnel {
     if (buf.length > max) return { code: "oversize", detail: `binary frames are at most ${max} bytes` };
     if (frame.channelId === WINDOW_CHANNEL) return this.onWindowUpdate(from, buf, frame.payload);
     const end = from.channels.get(frame.channelId);
-    if (!end) return undefined;
+    if (!end) return this.onPendingBinary(from, frame.channelId, buf, frame.payload.length);
     // The receiver enforces the window it granted (per hop): a sender past it ignores flow control,
     // and forwarding would only move the unbounded queue to the far agent.
     end.inFlight += frame.payload.length;
@@ -55,6 +70,20 @@ export class Tunnel {
     if (overrun) return malformed(overrun);
     renumberFrame(buf, end.id);
     this.deps.peers.send(from, end.peer, buf, true);
+    this.deps.metrics?.relayed(frame.payload.length);
+    return undefined;
+  }
+
+  /** Data for a channel still being linked waits with it, within the window; for no channel it is dropped. */
+  private onPendingBinary(from: Peer, channelId: number, buf: Buffer, bytes: number): Violation | undefined {
+    const pending = from.pending.get(channelId);
+    if (!pending || pending.closed) return undefined;
+    pending.inFlight += bytes;
+    const overrun = windowOverrun(channelId, pending.inFlight, CHANNEL_WINDOW);
+    if (overrun) return malformed(overrun);
+    // The socket's buffer may be reused for the next read: keep a copy.
+    pending.frames.push(Buffer.from(buf));
+    this.deps.metrics?.relayed(bytes);
     return undefined;
   }
 
@@ -78,11 +107,11 @@ export class Tunnel {
     return undefined;
   }
 
-  /** A viewer's `open`: a channel to its target client, or a `close` back saying why not. */
+  /** A viewer's `open`: a channel to its target client, here or on another relay, or a `close` back saying why not. */
   onOpen(viewer: Peer, channelId: number): Violation | undefined {
     const { peers, maxChannelsPerSession: max } = this.deps;
     if (viewer.role !== "viewer") return malformed("only a viewer opens channels");
-    if (channelId === WINDOW_CHANNEL || viewer.channels.has(channelId)) {
+    if (channelId === WINDOW_CHANNEL || viewer.channels.has(channelId) || viewer.pending.has(channelId)) {
       return malformed(`channel ${channelId} is reserved or already open`);
     }
     // A refusal is a reply to the viewer's own request: sent with the viewer as the sender, so one
@@ -91,31 +120,129 @@ export class Tunnel {
       peers.sendControl(viewer, { type: "close", channelId, reason }, viewer);
       return undefined;
     };
-    if (viewer.channels.size >= max) return refuse(`at most ${max} channels may be open at once`);
-    const client = peers.client(viewer.serverHost, viewer.target);
+    if (viewer.channels.size + viewer.pending.size >= max) {
+      return refuse(`at most ${max} channels may be open at once`);
+    }
     if (!viewer.reachable.has(viewer.target)) {
       return refuse(`client ${viewer.target} is not reachable from this viewer`);
     }
-    if (!client) return refuse(`client ${viewer.target} is not connected`);
-    if (client.channels.size >= max) return refuse(`client ${viewer.target} has ${max} channels open`);
+    const client = peers.client(viewer.serverHost, viewer.target);
+    if (client) {
+      this.pair(viewer, channelId, client, viewer.userName);
+      return undefined;
+    }
+    const remote = this.remote;
+    if (!remote) return refuse(`client ${viewer.target} is not connected`);
+    // The client may be held by another relay of the fleet: frames the viewer sends meanwhile wait
+    // here, counted against the channel's window, and go out in order once the link is there.
+    viewer.pending.set(channelId, { frames: [], inFlight: 0, closed: false });
+    void remote
+      .locate(viewer)
+      .catch(() => ({ refuse: `client ${viewer.target} is not reachable now` }))
+      .then((found) => this.linked(viewer, channelId, found));
+    return undefined;
+  }
+
+  /** Where viewers' channels go when their client is not on this relay (link.ts); none: refused. */
+  remote: RemoteClients | undefined;
+
+  /**
+   * Joins `from`'s channel `fromId` (a viewer's, or a link's on behalf of a viewer on another relay)
+   * to a new channel of `client`, or answers `close` when the client has no channel to spare.
+   */
+  private pair(from: Peer, fromId: number, client: Peer, viewerName: string): void {
+    const { peers, maxChannelsPerSession: max } = this.deps;
+    if (client.channels.size >= max) {
+      peers.sendControl(
+        from,
+        { type: "close", channelId: fromId, reason: `client ${client.userName} has ${max} channels open` },
+        from,
+      );
+      return;
+    }
     const clientChannel = freeChannelId(client.channels, client.nextChannelId);
     client.nextChannelId = clientChannel + 1;
-    viewer.channels.set(channelId, { peer: client, id: clientChannel, inFlight: 0 });
-    client.channels.set(clientChannel, { peer: viewer, id: channelId, inFlight: 0 });
-    // The viewer's own traffic: one that opens and closes channels to a client that doesn't read is paused.
-    peers.sendControl(client, { type: "open", channelId: clientChannel }, viewer);
-    if (!client.recordedViewers.has(viewer.userName)) {
+    from.channels.set(fromId, { peer: client, id: clientChannel, inFlight: 0 });
+    client.channels.set(clientChannel, { peer: from, id: fromId, inFlight: 0 });
+    // The opener's own traffic: one that opens and closes channels to a client that doesn't read is paused.
+    peers.sendControl(client, { type: "open", channelId: clientChannel }, from);
+    if (!client.recordedViewers.has(viewerName)) {
       // Extended display: the client's history row names the viewer that reached it.
-      client.recordedViewers.add(viewer.userName);
-      setSessionPeer(this.deps.db, client.sessionId, viewer.userName).catch((error) =>
+      client.recordedViewers.add(viewerName);
+      setSessionPeer(this.deps.db, client.sessionId, viewerName).catch((error) =>
         this.deps.log({ event: "database-error", during: "set-peer", error: loggableError(error) }),
       );
     }
+  }
+
+  /**
+   * A link's `open` (link.ts): a viewer on the relay at the other end reaches `target`, a client of
+   * this relay. The other relay checked that the viewer may reach it.
+   */
+  onLinkOpen(
+    link: Peer,
+    channelId: number,
+    open: { readonly server: string; readonly target: string; readonly viewer: string },
+  ): Violation | undefined {
+    if (channelId === WINDOW_CHANNEL || link.channels.has(channelId)) {
+      return malformed(`link channel ${channelId} is reserved or already open`);
+    }
+    const client = this.deps.peers.client(open.server, open.target);
+    if (!client) {
+      this.deps.peers.sendControl(
+        link,
+        { type: "close", channelId, reason: `client ${open.target} is not connected` },
+        link,
+      );
+      return undefined;
+    }
+    this.pair(link, channelId, client, open.viewer);
     return undefined;
+  }
+
+  /** The far relay was found (or not) for a viewer's pending channel: open it over the link, or refuse. */
+  private linked(viewer: Peer, channelId: number, found: Located): void {
+    const { peers } = this.deps;
+    const pending = viewer.pending.get(channelId);
+    // The viewer went away meanwhile (its pending channels were dropped with it).
+    if (!pending) return;
+    viewer.pending.delete(channelId);
+    if (pending.closed) return;
+    if ("refuse" in found || found.link.ws.readyState !== found.link.ws.OPEN) {
+      const reason = "refuse" in found ? found.refuse : `client ${viewer.target} is not reachable now`;
+      peers.sendControl(viewer, { type: "close", channelId, reason }, viewer);
+      return;
+    }
+    const { link } = found;
+    const linkChannel = freeChannelId(link.channels, link.nextChannelId);
+    link.nextChannelId = linkChannel + 1;
+    viewer.channels.set(channelId, { peer: link, id: linkChannel, inFlight: pending.inFlight });
+    link.channels.set(linkChannel, { peer: viewer, id: channelId, inFlight: 0 });
+    peers.sendControl(
+      link,
+      {
+        type: "open",
+        channelId: linkChannel,
+        server: viewer.serverHost,
+        target: viewer.target,
+        viewer: viewer.userName,
+      },
+      viewer,
+    );
+    for (const frame of pending.frames) {
+      renumberFrame(frame, linkChannel);
+      peers.send(viewer, link, frame, true);
+    }
   }
 
   /** Either end's `close`: the channel goes at both ends, and the far end is told. */
   onClose(from: Peer, channelId: number, reason: string | undefined): void {
+    const pending = from.pending.get(channelId);
+    if (pending) {
+      // Not linked yet: it is dropped when the link is there, and nobody else knows of it.
+      pending.closed = true;
+      return;
+    }
     const end = from.channels.get(channelId);
     if (!end) return; // both ends may close at once; the second close finds nothing
     from.channels.delete(channelId);

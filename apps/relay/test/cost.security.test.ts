@@ -30,8 +30,14 @@ beforeAll(async () => {
   relayDb = connectCountingStatements(t.url, (text) => statements.push(text));
   relay = createRelay({
     db: relayDb.db,
-    // No session lasts long enough for a heartbeat or a sweep to land inside a measured attempt.
-    config: { ...testConfig, staleAfterSeconds: 3600, heartbeatIntervalMs: 60_000 },
+    // No session lasts long enough for a heartbeat, a sweep or the node's reaper to land inside a
+    // measured attempt.
+    config: {
+      ...testConfig,
+      staleAfterSeconds: 3600,
+      heartbeatIntervalMs: 60_000,
+      reapIntervalMs: 3_600_000,
+    },
     log: silentLog,
   });
   ({ url } = await relay.listen(0, "127.0.0.1"));

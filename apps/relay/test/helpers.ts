@@ -40,10 +40,10 @@ export interface Stack {
 export async function startRelay(
   t: TestDatabase,
   config: Partial<RelayConfig> = {},
-): Promise<{ relay: Relay; url: string }> {
+): Promise<{ relay: Relay; url: string; internalUrl: string }> {
   const relay = createRelay({ db: t.db, config: { ...testConfig, ...config }, log: silentLog });
-  const { url } = await relay.listen(0, "127.0.0.1");
-  return { relay, url };
+  const { url, internalUrl } = await relay.listen(0, "127.0.0.1");
+  return { relay, url, internalUrl };
 }
 
 export async function startStack(config: Partial<RelayConfig> = {}): Promise<Stack> {
