@@ -22,7 +22,7 @@ import {
   type Socket,
 } from "node:net";
 import type { Duplex } from "node:stream";
-import { createAdaptorServer } from "@hono/node-server";
+import { createAdaptorServer, getRequestListener } from "@hono/node-server";
 import { addressAllowed, canonicalAddress } from "@tsunagi/core/address";
 import { dummyHashOnce } from "@tsunagi/core/password";
 import { parseProxyHeader } from "@tsunagi/core/proxy-protocol";
@@ -323,9 +323,9 @@ export function createRelay(deps: RelayDeps): Relay {
   const internalServer: Server = deps.tls
     ? createHttpsServer({ cert: deps.tls.cert, key: deps.tls.key })
     : createHttpServer();
-  internalServer.on("request", (_request, response) => {
-    response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
-  });
+  // The same health and metrics as the public port: an operator scrapes the internal address, which
+  // stays up while a drain has closed the public one.
+  internalServer.on("request", getRequestListener(app.fetch));
   internalServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? "/", "http://relay").pathname;
     if (path !== LINK_PATH || closing) {

@@ -101,7 +101,7 @@ describe("drain", () => {
   it("keeps an agent whose channel is open until the channel ends, then sends it away", async () => {
     const events: Record<string, unknown>[] = [];
     const draining = createRelay({ db: stack.t.db, config: testConfig, log: (e) => events.push(e) });
-    const url = (await draining.listen(0, "127.0.0.1")).url;
+    const { url, internalUrl } = await draining.listen(0, "127.0.0.1");
     const echo = await echoServer();
     closers.push(() => echo.close());
     const client = startClient({
@@ -131,6 +131,11 @@ describe("drain", () => {
     await expect(rawConnection(url)).rejects.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(draining.stats().peers).toBe(2);
+    // The internal port stays up for the operator: health says draining, and so do the metrics.
+    const internal = internalUrl.replace(/^ws/, "http");
+    expect((await fetch(`${internal}/healthz`)).status).toBe(503);
+    const metrics = await (await fetch(`${internal}/metrics`)).text();
+    expect(metrics).toMatch(/^tsunagi_relay_draining 1$/m);
     socket.end();
     await drained;
     expect(events.find((e) => e.event === "drained")).toMatchObject({ cutAtDeadline: 0 });
