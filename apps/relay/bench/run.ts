@@ -16,18 +16,15 @@
  * `BENCH_ONLY=tunnel` skips the handshake part.
  * An embedded PostgreSQL in a temporary directory holds the data; nothing is left behind.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { connectAndAuthenticate } from "@tsunagi/agent";
 import { hashSecret, verifySecret } from "@tsunagi/core/password";
 import { connect, migrate, schema } from "@tsunagi/db";
 import { ensureDatabase, startEmbedded } from "@tsunagi/db/server";
+import { type Child, cpuSeconds, killChildren, median, percentile, startProcess } from "./measure.js";
 
 const PASSWORD = "bench-password";
 const USB_KEY = "BENCH-KEY";
@@ -36,76 +33,11 @@ const HANDSHAKES = 600;
 const THROUGHPUT_BYTES = Number(process.env.BENCH_MIB ?? 256) * 1024 * 1024;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ROUND_TRIPS = 2000;
-const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const ONLY_TUNNEL = process.env.BENCH_ONLY === "tunnel";
 
-const relayDir = fileURLToPath(new URL("..", import.meta.url));
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-const median = (values: number[]) =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
 const listenPort = (server: Server) => (server.address() as { port: number }).port;
 const listen = (server: Server) => new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
 
-interface Child {
-  readonly info: Record<string, unknown>;
-  readonly pid: number;
-  stop(): Promise<void>;
-}
-
-const children = new Set<ChildProcess>();
-
-/** Starts one `bench/proc.ts` role in its own process; resolves with what it printed when ready. */
-function startProcess(role: string, args: object): Promise<Child> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...(PROFILE_DIR
-        ? // One directory per role, Node's default file names (pid and thread id): a fixed name made tsx's
-          // loader thread overwrite the main thread's profile.
-          ["--cpu-prof", "--cpu-prof-dir", join(PROFILE_DIR, `${role}.${Date.now()}`)]
-        : []),
-      "--import",
-      "tsx",
-      "bench/proc.ts",
-      role,
-      JSON.stringify(args),
-    ],
-    { cwd: relayDir, stdio: ["pipe", "pipe", "inherit"] },
-  );
-  children.add(child);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  void exited.then(() => children.delete(child));
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on("line", (line) => {
-      if (!line.startsWith("ready ")) return;
-      resolve({
-        info: JSON.parse(line.slice("ready ".length)) as Record<string, unknown>,
-        pid: child.pid ?? 0,
-        async stop() {
-          child.kill("SIGTERM");
-          await exited;
-        },
-      });
-    });
-    void exited.then(() => reject(new Error(`bench ${role} exited before it was ready`)));
-  });
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 elsewhere. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
 const cpuNow = (pids: number[]) => pids.map(cpuSeconds);
 
 async function argonCeiling(hash: string, seconds: number): Promise<number> {
@@ -359,7 +291,7 @@ main().then(
   () => process.exit(0),
   (error) => {
     console.error(error);
-    for (const child of children) child.kill("SIGKILL");
+    killChildren();
     process.exit(1);
   },
 );

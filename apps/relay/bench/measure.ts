@@ -1,0 +1,334 @@
+/**
+ * What the relay's benchmarks share: a process's CPU time and resident memory from /proc, percentiles,
+ * a database of the benchmark's own (an embedded PostgreSQL in a temporary directory, or a database
+ * created beside DATABASE_URL's and dropped afterwards) with the statement counters read from it, and
+ * the relay as its own process, started the way operators run it (`dist/tsunagi-relay.js`, or
+ * `src/main.ts` through tsx) with the environment it is given, and the roles of `proc.ts` (a client, a
+ * viewer, the baseline's pipe proxy) each in a process of its own.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { connect, migrate } from "@tsunagi/db";
+import { type DatabaseServer, ensureDatabase, external, startEmbedded } from "@tsunagi/db/server";
+
+export const relayDir = fileURLToPath(new URL("..", import.meta.url));
+const repoDir = fileURLToPath(new URL("../../..", import.meta.url));
+
+export const percentile = (sorted: readonly number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+export const median = (values: readonly number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 elsewhere. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** A process's resident memory in bytes (VmRSS, from /proc; Linux); 0 elsewhere. */
+export function rssBytes(pid: number): number {
+  try {
+    const match = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+)\s+kB/m);
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const mib = (bytes: number) => bytes / (1024 * 1024);
+
+/** `--name value` from the command line, or the fallback. */
+export function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && process.argv[at + 1] !== undefined ? String(process.argv[at + 1]) : fallback;
+}
+
+/** The counters a window's two readings are subtracted from. */
+export interface DatabaseCounters {
+  /** pg_stat_database.xact_commit of the benchmark's database (flushed by each backend within ~1-10 s). */
+  readonly transactions: number;
+  /** pg_stat_statements, when it is loaded: top-level statements in the database, BEGIN/COMMIT included. */
+  readonly statements?: number;
+  /** Calls of the heartbeat's lease renewal (`heartbeatMany`), and the rows they returned. */
+  readonly heartbeats?: number;
+  readonly heartbeatRows?: number;
+  /** Calls per statement (pg_stat_statements' normalised text, whitespace squeezed), to say what ran. */
+  readonly calls?: ReadonlyMap<string, number>;
+}
+
+/** The statements called most between two readings, as "calls × text" lines. */
+export function topStatements(before: DatabaseCounters, after: DatabaseCounters, count = 4): string[] {
+  const deltas = [...(after.calls ?? new Map<string, number>())]
+    .map(([text, calls]) => [text, calls - (before.calls?.get(text) ?? 0)] as const)
+    .filter(([, calls]) => calls > 0)
+    .sort((a, b) => b[1] - a[1]);
+  return deltas.slice(0, count).map(([text, calls]) => `${String(calls).padStart(6)} × ${text}`);
+}
+
+export interface BenchDatabase {
+  /** The benchmark's own database, migrated. */
+  readonly url: string;
+  readonly name: string;
+  /** Where the counters come from, in words. */
+  readonly counting: string;
+  counters(): Promise<DatabaseCounters>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A database for one benchmark run. Embedded (the default): a PostgreSQL in a temporary directory,
+ * started once with pg_stat_statements preloaded (set by ALTER SYSTEM, then a restart) so that
+ * statements are counted exactly. With DATABASE_URL: a database `<name>_<pid>` created on that server
+ * and dropped at the end; statements counted by pg_stat_statements if the server preloads it.
+ * The counters are read over a connection to the maintenance database, so reading them adds nothing
+ * to what is counted.
+ */
+export async function startBenchDatabase(name: string): Promise<BenchDatabase> {
+  const given = process.env.DATABASE_URL;
+  let server: DatabaseServer;
+  let dataDir: string | undefined;
+  let dbName = name;
+  if (given) {
+    server = external(given);
+    dbName = `${name}_${process.pid}`;
+  } else {
+    dataDir = await mkdtemp(join(tmpdir(), `tsunagi-${name}-`));
+    const first = await startEmbedded({ dataDir });
+    const setup = connect(first.adminUrl, { max: 1 });
+    await setup.sql`alter system set shared_preload_libraries = 'pg_stat_statements'`;
+    await setup.close();
+    await first.stop();
+    server = await startEmbedded({ dataDir });
+  }
+  const { sql: admin, close: closeAdmin } = connect(server.adminUrl, { max: 1 });
+  const cleanUp = async () => {
+    if (given) await admin.unsafe(`drop database if exists "${dbName}" with (force)`).catch(() => {});
+    await closeAdmin();
+    await server.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await ensureDatabase(server.adminUrl, dbName);
+    const url = server.urlFor(dbName);
+    await migrate(url);
+    const statementStats = await admin`create extension if not exists pg_stat_statements`
+      .then(() => admin`select 1 from pg_stat_statements limit 1`)
+      .then(
+        () => true,
+        () => false,
+      );
+    const where = given ? "the server of DATABASE_URL" : "an embedded PostgreSQL";
+    return {
+      url,
+      name: dbName,
+      counting: statementStats
+        ? `statements from pg_stat_statements (top-level, BEGIN/COMMIT included) and transactions from pg_stat_database.xact_commit, database ${dbName} on ${where}`
+        : `transactions from pg_stat_database.xact_commit only (pg_stat_statements not loaded on ${where}), database ${dbName}`,
+      async counters() {
+        const [db] = await admin`
+          select xact_commit::float8 as transactions from pg_stat_database where datname = ${dbName}`;
+        if (!statementStats) return { transactions: Number(db?.transactions ?? 0) };
+        const [st] = await admin`
+          select coalesce(sum(calls), 0)::float8 as statements,
+                 coalesce(sum(calls) filter (where query like '%set last_heartbeat_at = now()%'), 0)::float8
+                   as heartbeats,
+                 coalesce(sum(rows) filter (where query like '%set last_heartbeat_at = now()%'), 0)::float8
+                   as heartbeat_rows
+          from pg_stat_statements where dbid = (select oid from pg_database where datname = ${dbName})`;
+        const each = await admin`
+          select left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 90) as text, sum(calls)::float8 as calls
+          from pg_stat_statements where dbid = (select oid from pg_database where datname = ${dbName})
+          group by 1`;
+        return {
+          calls: new Map(each.map((row) => [String(row.text), Number(row.calls)])),
+          transactions: Number(db?.transactions ?? 0),
+          statements: Number(st?.statements ?? 0),
+          heartbeats: Number(st?.heartbeats ?? 0),
+          heartbeatRows: Number(st?.heartbeat_rows ?? 0),
+        };
+      },
+      stop: cleanUp,
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+/** The newest modification time under `dir` (recursively), 0 if it is absent. */
+function newestUnder(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestUnder(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * How the relay is started: the built program when it exists and is newer than the relay's, db's and
+ * core's sources (what operators run, plain node), else `src/main.ts` through tsx. `--relay dist` or
+ * `--relay source` decides instead.
+ */
+export function relayProgram(): { args: string[]; label: string } {
+  const built = join(relayDir, "dist", "tsunagi-relay.js");
+  const wanted = option("relay", "auto");
+  const sources = ["apps/relay/src", "packages/db/src", "packages/core/src"].map((d) =>
+    newestUnder(join(repoDir, d)),
+  );
+  const fresh = existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources);
+  if (wanted === "dist" || (wanted === "auto" && fresh)) {
+    if (!existsSync(built)) throw new Error("no dist/tsunagi-relay.js: pnpm --filter @tsunagi/relay build");
+    return {
+      args: [built],
+      label: `dist/tsunagi-relay.js with plain node${fresh ? "" : " (older than src)"}`,
+    };
+  }
+  return {
+    args: ["--import", "tsx", "src/main.ts"],
+    label: `src/main.ts through tsx${existsSync(built) ? " (dist/tsunagi-relay.js is older than the sources)" : ""}`,
+  };
+}
+
+/** One `bench/proc.ts` role running in its own process. */
+export interface Child {
+  readonly info: Record<string, unknown>;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** Every process a benchmark started and that is still running: killed when the benchmark fails. */
+const children = new Set<ChildProcess>();
+
+/** Kills every process the benchmark started that is still running (a failed run). */
+export function killChildren(): void {
+  for (const child of children) child.kill("SIGKILL");
+}
+
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
+
+/**
+ * Starts one `bench/proc.ts` role (relay, client, viewer, proxy) in its own process; resolves with what
+ * it printed when ready. `BENCH_CPU_PROF=DIR` runs it with `--cpu-prof`, its profile left in DIR.
+ */
+export function startProcess(role: string, args: object): Promise<Child> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(PROFILE_DIR
+        ? // One directory per role, Node's default file names (pid and thread id): a fixed name made tsx's
+          // loader thread overwrite the main thread's profile.
+          ["--cpu-prof", "--cpu-prof-dir", join(PROFILE_DIR, `${role}.${Date.now()}`)]
+        : []),
+      "--import",
+      "tsx",
+      "bench/proc.ts",
+      role,
+      JSON.stringify(args),
+    ],
+    { cwd: relayDir, stdio: ["pipe", "pipe", "inherit"] },
+  );
+  children.add(child);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void exited.then(() => children.delete(child));
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on("line", (line) => {
+      if (!line.startsWith("ready ")) return;
+      resolve({
+        info: JSON.parse(line.slice("ready ".length)) as Record<string, unknown>,
+        pid: child.pid ?? 0,
+        async stop() {
+          child.kill("SIGTERM");
+          await exited;
+        },
+      });
+    });
+    void exited.then(() => reject(new Error(`bench ${role} exited before it was ready`)));
+  });
+}
+
+export interface RelayProcess {
+  readonly pid: number;
+  readonly url: string;
+  /** Everything it printed on stdout so far. */
+  output(): string;
+  /** Rejects if the relay exits before `stop()` asked it to (it crashed): race the benchmark against it. */
+  readonly died: Promise<never>;
+  /** SIGINT (closes at once, releasing its leases), then SIGKILL if it has not exited in 15 s. */
+  stop(): Promise<void>;
+}
+
+/** The relay in its own process on 127.0.0.1 (PORT 0, internal port 0 unless given), once it listens. */
+export function startRelayProcess(
+  program: { args: string[] },
+  env: Record<string, string>,
+): Promise<RelayProcess> {
+  const child = spawn(process.execPath, program.args, {
+    cwd: relayDir,
+    env: {
+      ...process.env,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      TSUNAGI_INTERNAL_PORT: "0",
+      LOG_LEVEL: process.env.BENCH_RELAY_LOG ? "info" : "silent",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.add(child);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void exited.then(() => children.delete(child));
+  let text = "";
+  let stopping = false;
+  // Never settles once stop() has been asked for: only a crash rejects it.
+  const died = new Promise<never>((_, reject) => {
+    void exited.then(() => {
+      if (!stopping) {
+        reject(
+          new Error(
+            `relay pid ${child.pid} exited (${child.exitCode ?? child.signalCode}) during the benchmark`,
+          ),
+        );
+      }
+    });
+  });
+  died.catch(() => {});
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+      text += `${line}\n`;
+      const listening = line.match(/^relay listening on (\S+)/);
+      if (!listening) return;
+      resolve({
+        pid: child.pid ?? 0,
+        url: String(listening[1]),
+        output: () => text,
+        died,
+        async stop() {
+          stopping = true;
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill("SIGINT");
+          const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+          await exited;
+          clearTimeout(timer);
+        },
+      });
+    });
+    void exited.then(() => reject(new Error(`the relay exited before it listened:\n${text}`)));
+  });
+}
