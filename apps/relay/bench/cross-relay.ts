@@ -25,6 +25,7 @@ import {
   percentile,
   type RelayProcess,
   relayProgram,
+  scrapeMetrics,
   sleep,
   startBenchDatabase,
   startProcess,
@@ -245,6 +246,7 @@ async function measure(
   const [s, c] = trips.map((t) => stats(t.times)) as [ReturnType<typeof stats>, ReturnType<typeof stats>];
   const d = stats(directTimes);
   const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
+  const signedUs = (ms: number) => `${ms >= 0 ? "+" : ""}${us(ms)}`;
   console.log();
   console.log(
     `round trip (${MESSAGE.length} bytes, ${roundTrips} per path, alternating blocks of ${BLOCK}; direct to the echo server ${directTimes.length}):`,
@@ -253,7 +255,7 @@ async function measure(
   console.log(`  single  p50 ${us(s.p50)}  p95 ${us(s.p95)}`);
   console.log(`  cross   p50 ${us(c.p50)}  p95 ${us(c.p95)}`);
   console.log(
-    `  added by the second relay: p50 +${us(c.p50 - s.p50)}, p95 +${us(c.p95 - s.p95)}; ratio cross/single p50 ${(c.p50 / s.p50).toFixed(2)}, p95 ${(c.p95 / s.p95).toFixed(2)}`,
+    `  added by the second relay: p50 ${signedUs(c.p50 - s.p50)}, p95 ${signedUs(c.p95 - s.p95)}; ratio cross/single p50 ${(c.p50 / s.p50).toFixed(2)}, p95 ${(c.p95 / s.p95).toFixed(2)}`,
   );
 
   // Bulk, one way: viewer side → client side, alternating the paths round by round.
@@ -261,13 +263,24 @@ async function measure(
   for (const path of paths) await push(path.port, warmUp, service.expect(warmUp));
   const runs: Record<string, number[]> = { single: [], cross: [] };
   const cpu: Record<string, [number, number]> = { single: [0, 0], cross: [0, 0] };
+  // Payload bytes each relay forwarded (its /metrics): the cross path must show them on both.
+  const relayed: Record<string, [number, number]> = { single: [0, 0], cross: [0, 0] };
+  const relayedNow = () =>
+    Promise.all(
+      [a, b].map(async (r) => (await scrapeMetrics(r.url)).get("tsunagi_relay_relayed_bytes_total") ?? 0),
+    );
   for (let round = 0; round < rounds; round++) {
     for (const path of paths) {
+      const bytesBefore = await relayedNow();
       const before = [cpuSeconds(a.pid), cpuSeconds(b.pid)];
       runs[path.name]?.push(await push(path.port, bytes, service.expect(bytes)));
       const spent = cpu[path.name] as [number, number];
       spent[0] += cpuSeconds(a.pid) - (before[0] ?? 0);
       spent[1] += cpuSeconds(b.pid) - (before[1] ?? 0);
+      const bytesAfter = await relayedNow();
+      const forwarded = relayed[path.name] as [number, number];
+      forwarded[0] += (bytesAfter[0] ?? 0) - (bytesBefore[0] ?? 0);
+      forwarded[1] += (bytesAfter[1] ?? 0) - (bytesBefore[1] ?? 0);
     }
   }
   const singleMiBs = median(runs.single ?? []);
@@ -275,7 +288,7 @@ async function measure(
   const gib = (rounds * bytes) / 1024 ** 3;
   const list = (values: number[] = []) => values.map((v) => v.toFixed(0)).join(", ");
   const perGib = (name: string) =>
-    `relay A ${((cpu[name]?.[0] ?? 0) / gib).toFixed(2)}, relay B ${((cpu[name]?.[1] ?? 0) / gib).toFixed(2)}`;
+    `relay A ${((cpu[name]?.[0] ?? 0) / gib).toFixed(2)}, relay B ${((cpu[name]?.[1] ?? 0) / gib).toFixed(2)}; MiB relayed (/metrics) A ${((relayed[name]?.[0] ?? 0) / 2 ** 20).toFixed(0)}, B ${((relayed[name]?.[1] ?? 0) / 2 ** 20).toFixed(0)}`;
   console.log();
   console.log(`throughput (${bytes / 1024 / 1024} MiB one way, median of ${rounds}):`);
   console.log(

@@ -36,6 +36,7 @@ import {
   relayDir,
   relayProgram,
   rssBytes,
+  scrapeMetrics,
   sleep,
   startBenchDatabase,
   startRelayProcess,
@@ -163,6 +164,9 @@ interface Window {
   readonly after: DatabaseCounters;
   /** The load generators' CPU seconds per second over the window (all together). */
   readonly generatorsCpu: number;
+  /** The relay's /metrics at both ends. */
+  readonly metricsBefore: Map<string, number>;
+  readonly metricsAfter: Map<string, number>;
 }
 
 /** Samples the relay for `seconds`: CPU, RSS every second, the database counters at both ends. */
@@ -173,6 +177,7 @@ async function measureWindow(
   generatorPids: number[],
 ): Promise<Window> {
   const generatorsCpu = () => generatorPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const metricsBefore = await scrapeMetrics(relay.url);
   const before = await db.counters();
   const cpu0 = cpuSeconds(relay.pid);
   const gen0 = generatorsCpu();
@@ -186,7 +191,10 @@ async function measureWindow(
   const cpuPerSecond = (cpuSeconds(relay.pid) - cpu0) / elapsed;
   const genPerSecond = (generatorsCpu() - gen0) / elapsed;
   const after = await db.counters();
+  const metricsAfter = await scrapeMetrics(relay.url);
   return {
+    metricsBefore,
+    metricsAfter,
     seconds: elapsed,
     cpuPerSecond,
     rss: median(samples),
@@ -347,7 +355,20 @@ async function main(): Promise<void> {
         `${calls} in ${busy.seconds.toFixed(0)} s, ${calls > 0 ? (rowsRenewed / calls).toFixed(0) : 0} leases each`,
       ]);
     }
-    const width = [34, 12, 16];
+    const HEARTBEAT_COUNT = 'tsunagi_relay_database_seconds_count{operation="heartbeat"}';
+    const HEARTBEAT_SUM = 'tsunagi_relay_database_seconds_sum{operation="heartbeat"}';
+    const delta = (w: Window, name: string) =>
+      (w.metricsAfter.get(name) ?? Number.NaN) - (w.metricsBefore.get(name) ?? Number.NaN);
+    if (busy.metricsAfter.has(HEARTBEAT_COUNT)) {
+      const beats = delta(busy, HEARTBEAT_COUNT);
+      rows.push([
+        "heartbeat statement time (relay's /metrics)",
+        "-",
+        beats > 0 ? `${((delta(busy, HEARTBEAT_SUM) / beats) * 1000).toFixed(1)} ms` : "-",
+        `mean of ${beats} (tsunagi_relay_database_seconds, operation heartbeat)`,
+      ]);
+    }
+    const width = [44, 12, 16];
     console.log();
     console.log(
       `${"".padEnd(width[0] ?? 0)}${"0 clients".padStart(width[1] ?? 0)}${`${clients} clients`.padStart(width[2] ?? 0)}   difference`,
@@ -366,8 +387,9 @@ async function main(): Promise<void> {
         console.log(`statements called most, ${name}:\n${top.map((t) => `  ${t}`).join("\n")}`);
     }
     console.log();
+    const sessions = busy.metricsAfter.get('tsunagi_relay_sessions{role="client"}');
     console.log(
-      `window ${windowSeconds} s each; relay RSS 10 s after start ${mib(rssStart).toFixed(1)} MiB; leases in the database ${leases?.n}; sessions lost during the window ${lossesDuring}; load generators together: ${mib(generatorsRss).toFixed(0)} MiB resident (${(generatorsRss / clients / 1024).toFixed(1)} KiB per client), ${busy.generatorsCpu.toFixed(3)} CPU-s per s`,
+      `window ${windowSeconds} s each; relay's client sessions (/metrics) ${sessions ?? "-"}; relay RSS 10 s after start ${mib(rssStart).toFixed(1)} MiB; leases in the database ${leases?.n}; sessions lost during the window ${lossesDuring}; load generators together: ${mib(generatorsRss).toFixed(0)} MiB resident (${(generatorsRss / clients / 1024).toFixed(1)} KiB per client), ${busy.generatorsCpu.toFixed(3)} CPU-s per s`,
     );
   } finally {
     for (const g of generators) await g.stop();

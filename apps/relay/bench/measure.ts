@@ -205,6 +205,28 @@ export function relayProgram(): { args: string[]; label: string } {
   };
 }
 
+/**
+ * The relay's own counters: `GET /metrics` on its public port (loopback is allowed by default), as
+ * `name{labels}` → value. Empty if the relay has no /metrics.
+ */
+export async function scrapeMetrics(relayUrl: string): Promise<Map<string, number>> {
+  const url = new URL("/metrics", relayUrl.replace(/^ws/, "http"));
+  const values = new Map<string, number>();
+  try {
+    // Where the bench is a trusted proxy (bench:idle), the relay believes only the forwarded address,
+    // so the scrape names loopback; elsewhere the header is ignored and the socket's loopback counts.
+    const response = await fetch(url, { headers: { "x-forwarded-for": "127.0.0.1" } });
+    if (!response.ok) return values;
+    for (const line of (await response.text()).split("\n")) {
+      const match = line.match(/^([a-z_]+(?:\{[^}]*\})?) (\S+)$/);
+      if (match) values.set(String(match[1]), Number(match[2]));
+    }
+  } catch {
+    // No metrics: the figures that need them are left out.
+  }
+  return values;
+}
+
 /** One `bench/proc.ts` role running in its own process. */
 export interface Child {
   readonly info: Record<string, unknown>;
