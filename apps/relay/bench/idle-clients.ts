@@ -294,8 +294,10 @@ async function main(): Promise<void> {
     console.log(
       `connected: ${clients} clients (agent library's startClient) through ${processes} load-generator processes in ${connectSeconds.toFixed(0)} s; first attempts retried: ${retries}`,
     );
-    // Two intervals for the last handshakes' work to finish and every session to have joined the timer.
-    await sleep(2 * heartbeatSeconds * 1000);
+    // Two intervals (15 s at least) for the last handshakes' work to finish, every session to have
+    // joined the timer, and the database's backends to have flushed their transaction counts (an idle
+    // backend reports them within 10 s).
+    await sleep(Math.max(2 * heartbeatSeconds, 15) * 1000);
     const lossesBefore = generators.reduce((sum, g) => sum + g.status.losses, 0);
     console.log(`measuring: ${windowSeconds} s with ${clients} idle clients…`);
     const busy = await measureWindow(
