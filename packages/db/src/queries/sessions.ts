@@ -19,14 +19,16 @@ export function isStaleSql(staleAfterSeconds: number) {
  * Whether a lease no longer holds its user name for a new login: stale, or held by a relay node that
  * is dead — registered, its liveness lock free (docs/protocol.md "Fleet") — so an agent whose relay
  * was killed logs in again through another at once instead of failing until the reaper has run. The
- * try-lock, when it succeeds, is held to the end of the login's transaction only. `lease` is the SQL
- * name of the `active_sessions` row (an alias, or the table).
+ * try-lock, when it succeeds, is held to the end of the login's transaction only; it is shared, so
+ * logins at once (every agent of a killed relay comes back together) don't see each other's hold as
+ * the node's: 7 of 12 concurrent re-logins failed as duplicates with an exclusive one. `lease` is the
+ * SQL name of the `active_sessions` row (an alias, or the table).
  */
 export function isLapsedSql(staleAfterSeconds: number, lease = sql.raw("active_sessions")) {
   return sql<boolean>`(${lease}.last_heartbeat_at < now() - make_interval(secs => ${staleAfterSeconds})
     or exists (
       select 1 from relay_nodes n
-      where n.id = ${lease}.relay_instance and pg_try_advisory_xact_lock(${FLEET_LOCK_CLASS}, n.lock_key)
+      where n.id = ${lease}.relay_instance and pg_try_advisory_xact_lock_shared(${FLEET_LOCK_CLASS}, n.lock_key)
     ))`;
 }
 
