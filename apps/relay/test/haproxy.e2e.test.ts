@@ -4,11 +4,6 @@
  * terminates TLS itself behind HAProxy in TCP mode. HAProxy's backend connections leave from
  * 127.0.0.3, the relays' only trusted proxy, while the agents connect from 127.0.0.1.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
-import { join } from "node:path";
 import { startViewer } from "@tsunagi/agent";
 import { schema } from "@tsunagi/db";
 import { DEMO } from "@tsunagi/fixtures";
@@ -16,51 +11,29 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLog } from "../src/log.js";
 import { createRelay } from "../src/server.js";
+import { freePort, type Haproxy, haproxyPresent, startHaproxy } from "./haproxy.js";
 import {
   agentBase,
-  eventually,
   failureOf,
   historyOf,
   identityPath,
   selfSigned,
   startRelay,
-  tempDir,
   testConfig,
   useStack,
 } from "./helpers.js";
 
-const HAPROXY = "/usr/sbin/haproxy";
-const present = existsSync(HAPROXY);
-if (!present && !process.env.CI) {
-  console.log(`haproxy.e2e: ${HAPROXY} is absent, skipped (apt-get install haproxy; CI installs it)`);
-}
+const present = haproxyPresent("haproxy.e2e");
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => resolve(true)).once("error", () => resolve(false));
-    socket.once("close", () => socket.destroy());
-    socket.once("connect", () => socket.end());
-  });
-
-describe.skipIf(!present && !process.env.CI)("a viewer through HAProxy with send-proxy-v2", () => {
+describe.skipIf(!present)("a viewer through HAProxy with send-proxy-v2", () => {
   const stack = useStack();
-  let haproxy: ChildProcess | undefined;
+  let haproxy: Haproxy | undefined;
   let url: string;
   let tlsUrl: string;
   let cert: { cert: Buffer; key: Buffer };
   // One device throughout: the terminal slot it registers on the first login must match later ones.
   let identityFile: string;
   let closeRelays: () => Promise<void>;
-  let log = "";
 
   beforeAll(async () => {
     const proxied = { trustedProxies: ["127.0.0.3"], proxyProtocol: true };
@@ -81,9 +54,7 @@ describe.skipIf(!present && !process.env.CI)("a viewer through HAProxy with send
     const relayPort = new URL(relay.url).port;
     const port = await freePort();
     const tlsFrontPort = await freePort();
-    const config = join(await tempDir(), "haproxy.cfg");
-    await writeFile(
-      config,
+    haproxy = await startHaproxy(
       [
         "global",
         "  log stderr format short local0",
@@ -103,22 +74,14 @@ describe.skipIf(!present && !process.env.CI)("a viewer through HAProxy with send
         "  default_backend tls-relay",
         "backend tls-relay",
         `  server r2 127.0.0.1:${tlsPort} send-proxy-v2 source 127.0.0.3`,
-        "",
-      ].join("\n"),
-    );
-    haproxy = spawn(HAPROXY, ["-db", "-f", config], { stdio: ["ignore", "pipe", "pipe"] });
-    haproxy.stdout?.on("data", (d: Buffer) => (log += d.toString()));
-    haproxy.stderr?.on("data", (d: Buffer) => (log += d.toString()));
-    await eventually(async () => (await accepts(port)) && (await accepts(tlsFrontPort)), 20_000).catch(
-      (error: unknown) => {
-        throw new Error(`haproxy did not listen: ${log}`, { cause: error });
-      },
+      ],
+      [port, tlsFrontPort],
     );
     url = `ws://127.0.0.1:${port}`;
     tlsUrl = `wss://127.0.0.1:${tlsFrontPort}`;
   });
   afterAll(async () => {
-    haproxy?.kill();
+    await haproxy?.stop();
     await closeRelays?.();
   });
 
