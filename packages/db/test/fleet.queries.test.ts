@@ -1,19 +1,16 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { connect } from "../src/client.js";
 import { clientLocation, fleetKey, openSession, reapDeadNodes, registerNode } from "../src/queries/index.js";
 import { accessHistory, activeSessions, relayNodes } from "../src/schema/index.js";
 import { useTestDatabase } from "../src/testing/index.js";
-import { makeContract, makeUser, openLoginSession } from "./helpers.js";
+import { killNode, makeContract, makeUser, openLoginSession } from "./helpers.js";
 
 const t = useTestDatabase();
 
 describe("the relay registry", () => {
   it("reaps a node whose connection died: its leases released, its history rows ended, its row gone", async () => {
     const contract = await makeContract(t.db);
-    // The dead node runs on a pool of its own, closed below as a killed process's would be.
-    const doomed = connect(t.url, { max: 2 });
-    const dead = await registerNode(doomed.db, { id: "dead-node", internalUrl: "ws://127.0.0.1:1" });
+    const dead = await registerNode(t.db, { id: "dead-node", internalUrl: "ws://127.0.0.1:1" });
     const alive = await registerNode(t.db, { id: "live-node", internalUrl: "ws://127.0.0.1:2" });
     const users = await Promise.all([0, 1, 2].map((i) => makeUser(t.db, contract, `reap${i}`)));
     const [u0, u1, u2] = users as [(typeof users)[0], (typeof users)[0], (typeof users)[0]];
@@ -32,7 +29,7 @@ describe("the relay registry", () => {
     expect(await reapDeadNodes(t.db, "live-node")).toEqual({ nodes: [], sessions: 0 });
     expect(await dead.check()).toBe(true);
 
-    await doomed.sql.end({ timeout: 0 });
+    await killNode(t, dead);
     expect(await dead.check()).toBe(false);
     const reaped = await reapDeadNodes(t.db, "live-node");
     expect(reaped).toEqual({ nodes: ["dead-node"], sessions: 2 });
@@ -58,9 +55,7 @@ describe("the relay registry", () => {
     try {
       await holder`begin`;
       await holder`select pg_advisory_xact_lock(${0x74736e67}, 0)`;
-      const doomed = connect(t.url, { max: 1 });
-      await registerNode(doomed.db, { id: "dead-too", internalUrl: "ws://127.0.0.1:3" });
-      await doomed.sql.end({ timeout: 0 });
+      await killNode(t, await registerNode(t.db, { id: "dead-too", internalUrl: "ws://127.0.0.1:3" }));
       expect(await reapDeadNodes(t.db, "me")).toEqual({ nodes: [], sessions: 0 });
       await holder`commit`;
       expect(await reapDeadNodes(t.db, "me")).toEqual({ nodes: ["dead-too"], sessions: 0 });
@@ -99,8 +94,7 @@ describe("a login against a dead relay node's lease", () => {
   it("takes the lease over at once, without waiting for the stale window or the reaper", async () => {
     const contract = await makeContract(t.db);
     const user = await makeUser(t.db, contract, "moved");
-    const doomed = connect(t.url, { max: 2 });
-    await registerNode(doomed.db, { id: "killed", internalUrl: "ws://127.0.0.1:5" });
+    const killed = await registerNode(t.db, { id: "killed", internalUrl: "ws://127.0.0.1:5" });
     const first = await openLoginSession(t.db, contract, user, "client", {
       lease: { relayInstance: "killed" },
     });
@@ -113,7 +107,7 @@ describe("a login against a dead relay node's lease", () => {
     );
     expect(live).toBeNull();
 
-    await doomed.sql.end({ timeout: 0 });
+    await killNode(t, killed);
     const taken = await openSession(
       t.db,
       { ...leaseOf(contract, user), relayInstance: "other", historyId: first.historyId },

@@ -1,7 +1,8 @@
 /** Minimal rows for the db package's own tests (fixtures depends on db, so it cannot be used here). */
 import { randomBytes } from "node:crypto";
-import type { Database } from "../src/client.js";
-import { type LeaseToOpen, recordSuccessAndOpenSession } from "../src/queries/index.js";
+import { sql } from "drizzle-orm";
+import type { Connection, Database } from "../src/client.js";
+import { FLEET_LOCK_CLASS, type LeaseToOpen, recordSuccessAndOpenSession } from "../src/queries/index.js";
 import { contracts, users } from "../src/schema/index.js";
 
 export async function makeContract(db: Database, serverHost = `srv${randomBytes(3).toString("hex")}`) {
@@ -48,4 +49,22 @@ export function openLoginSession(
       ? { reasonKey: "duplicate-viewer", reasonCode: 30100 }
       : { reasonKey: "duplicate-client", reasonCode: 30200 },
   );
+}
+
+/** What a killed relay's death does to its node: the server ends the session that holds the lock. */
+export async function killNode(t: Pick<Connection, "db">, node: { lockKey: number }) {
+  await t.db.execute(sql`
+    select pg_terminate_backend(pid) from pg_locks
+    where locktype = 'advisory' and classid = ${FLEET_LOCK_CLASS}::oid and objid = ${node.lockKey}::oid`);
+  // The lock goes once the backend has exited.
+  for (let i = 0; i < 100; i++) {
+    const [held] = (await t.db.execute(sql`
+      select count(*)::int as n from pg_locks
+      where locktype = 'advisory' and classid = ${FLEET_LOCK_CLASS}::oid and objid = ${node.lockKey}::oid`)) as unknown as {
+      n: number;
+    }[];
+    if (held?.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("the lock outlived its session");
 }

@@ -7,11 +7,10 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { expect, it } from "vitest";
-import { connect } from "../src/client.js";
-import { FLEET_LOCK_CLASS, isLapsedSql, registerNode, sessionsOfUser } from "../src/queries/index.js";
+import { isLapsedSql, registerNode, sessionsOfUser } from "../src/queries/index.js";
 import { activeSessions } from "../src/schema/index.js";
 import { useTestDatabase } from "../src/testing/index.js";
-import { makeContract, makeUser, openLoginSession } from "./helpers.js";
+import { killNode, makeContract, makeUser, openLoginSession } from "./helpers.js";
 
 const t = useTestDatabase();
 
@@ -22,9 +21,7 @@ it("sees a dead node's leases lapsed for every login at once, not only the first
     makeUser(t.db, contract, "back.second"),
   ]);
   if (!first || !second) throw new Error("no users");
-  // The node runs on a pool of its own, closed below as a killed process's would be.
-  const doomed = connect(t.url, { max: 2 });
-  const node = await registerNode(doomed.db, { id: "killed-node", internalUrl: "ws://127.0.0.1:9" });
+  const node = await registerNode(t.db, { id: "killed-node", internalUrl: "ws://127.0.0.1:9" });
   for (const user of [first, second]) {
     const opened = await openLoginSession(t.db, contract, user, "client", {
       lease: { relayInstance: "killed-node" },
@@ -33,15 +30,7 @@ it("sees a dead node's leases lapsed for every login at once, not only the first
   }
   // Alive, its leases hold (a fresh heartbeat, a stale window of an hour).
   expect((await sessionsOfUser(t.db, second.id, 3600)).map((s) => s.stale)).toEqual([false]);
-  await doomed.sql.end({ timeout: 0 });
-  // The server ends the node's backend, and so frees its lock, a moment after the client has gone.
-  for (let held = true; held; ) {
-    const [row] = (await t.db.execute(sql`
-      select exists (select 1 from pg_locks where locktype = 'advisory' and classid = ${FLEET_LOCK_CLASS}::oid
-        and objid = ${node.lockKey}::oid and objsubid = 2) as held`)) as unknown as { held: boolean }[];
-    held = row?.held ?? false;
-    if (held) await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await killNode(t, node);
 
   // One login's transaction is open (as a takeover's is, from its check to its commit) while the
   // other login checks its own lease on the same node.

@@ -4,14 +4,16 @@
  * holding its viewer can reach it), and the fleet key that authenticates links between relays
  * (docs/architecture.md "Fleet").
  *
- * A node takes `pg_advisory_lock(FLEET_LOCK_CLASS, lock_key)` on a connection it reserves for its
- * whole life, in the transaction that inserts its row: no one sees the row before the lock is held.
+ * A node takes `pg_advisory_lock(FLEET_LOCK_CLASS, lock_key)` on a connection of its own (not one
+ * reserved from the pool: postgres.js would run a reserved connection's next query on the closed
+ * socket after a network fault and throw out of a timer, or on whatever session the pool reopened it
+ * as), in the statement that inserts its row: no one sees the row before the lock is held.
  * When the process dies, PostgreSQL closes that connection and frees the lock within moments, so a
  * node whose row stands but whose lock can be taken is dead, whatever its leases' heartbeats say.
  */
 import { randomBytes } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
-import type { ReservedSql } from "postgres";
+import postgres from "postgres";
 import type { Database } from "../client.js";
 import { activeSessions, fleetKeys, relayNodes } from "../schema/index.js";
 
@@ -35,21 +37,39 @@ export interface NodeRegistration {
   release(): Promise<void>;
 }
 
+/** A connection of its own to the pool's database, for the liveness lock. */
+function lockConnection(db: Database): postgres.Sql {
+  const o = db.$client.options;
+  return postgres({
+    host: o.host as unknown as string,
+    port: o.port as unknown as number,
+    database: o.database,
+    user: o.user,
+    ...(o.pass === null ? {} : { pass: o.pass }),
+    ssl: o.ssl,
+    max: 1,
+    connect_timeout: 10,
+    onnotice: () => {},
+    connection: { application_name: "tsunagi-relay-node" },
+  });
+}
+
 /**
- * Registers `id` (or takes over its row again after the lock was lost) and holds its liveness lock.
- * The pool gives up one connection for it for as long as the node lives.
+ * Registers `id` (or takes over its row again after the lock was lost) and holds its liveness lock on
+ * a connection of its own for as long as the node lives. If that connection breaks, the lock is gone
+ * with it and `check()` says so; the client would reconnect as a new session without the lock.
  */
 export async function registerNode(
   db: Database,
   node: { readonly id: string; readonly internalUrl: string },
 ): Promise<NodeRegistration> {
-  const reserved: ReservedSql = await db.$client.reserve();
+  const own = lockConnection(db);
   try {
     // One statement, so one transaction: the lock is held before the row is visible to anyone.
     // Session-level, the lock outlives the statement and lasts as long as the connection. A try-lock:
     // after a network fault the server may still hold it for this node's previous connection, until
     // that one times out; the relay tries again at its next tick rather than wait here.
-    const [row] = await reserved<{ lock_key: number; locked: boolean }[]>`
+    const [row] = await own<{ lock_key: number; locked: boolean }[]>`
       with registered as (
         insert into relay_nodes (id, internal_url) values (${node.id}, ${node.internalUrl})
         on conflict (id) do update set internal_url = excluded.internal_url, draining_since = null
@@ -70,7 +90,7 @@ export async function registerNode(
         const late = new Promise<false>((resolve) => {
           timer = setTimeout(() => resolve(false), timeoutMs);
         });
-        const held = reserved<{ held: boolean }[]>`
+        const held = own<{ held: boolean }[]>`
           select exists (
             select 1 from pg_locks
             where locktype = 'advisory' and classid = ${FLEET_LOCK_CLASS}::oid and objid = ${lockKey}::oid
@@ -100,19 +120,20 @@ export async function registerNode(
         try {
           await Promise.race([
             (async () => {
-              await reserved`delete from relay_nodes where id = ${node.id}`;
-              await reserved`select pg_advisory_unlock(${FLEET_LOCK_CLASS}, ${lockKey})`;
+              await own`delete from relay_nodes where id = ${node.id}`;
+              await own`select pg_advisory_unlock(${FLEET_LOCK_CLASS}, ${lockKey})`;
             })(),
             late,
           ]);
         } finally {
           clearTimeout(timer);
-          reserved.release();
+          // Closing the connection frees the lock if the unlock did not get through.
+          await own.end({ timeout: 1 }).catch(() => {});
         }
       },
     };
   } catch (error) {
-    reserved.release();
+    await own.end({ timeout: 1 }).catch(() => {});
     throw error;
   }
 }
@@ -137,11 +158,13 @@ export async function reapDeadNodes(db: Database, selfId: string): Promise<Reape
       sql`select pg_try_advisory_xact_lock(${FLEET_LOCK_CLASS}, ${REAPER_KEY}) as mine`,
     )) as unknown as { mine: boolean }[];
     if (!turn?.mine) return { nodes: [], sessions: 0 };
-    // `materialized`: the try-lock runs once per node, whichever statements read the list.
+    // `materialized`: the try-lock runs once per node, whichever statements read the list. Shared, as
+    // a login's lapse check (sessions.ts): an exclusive hold here would make a dead node look alive
+    // to the logins of its agents coming back meanwhile.
     const rows = (await tx.execute(sql`
       with dead as materialized (
         select n.id from ${relayNodes} n
-        where n.id <> ${selfId} and pg_try_advisory_xact_lock(${FLEET_LOCK_CLASS}, n.lock_key)
+        where n.id <> ${selfId} and pg_try_advisory_xact_lock_shared(${FLEET_LOCK_CLASS}, n.lock_key)
       ), ended as (
         delete from ${activeSessions} s using dead where s.relay_instance = dead.id
         returning s.history_id, s.last_heartbeat_at
