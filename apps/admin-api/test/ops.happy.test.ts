@@ -1,9 +1,19 @@
 /**
  * The operator command's work: provisioning a contract prints an account sheet whose admin account
- * and temporary password really log in (and must be changed first), in the contract's time zone.
+ * and temporary password really log in (and must be changed first), in the contract's time zone; the
+ * fleet's relays listed as an operator sees them.
  */
+
+import { FLEET_LOCK_CLASS, registerNode, relayNodeStatus } from "@tsunagi/db";
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { addUser, isTimeZone, provisionContract, renderAccountSheet } from "../src/cli/provision.js";
+import {
+  addUser,
+  isTimeZone,
+  provisionContract,
+  renderAccountSheet,
+  renderNodes,
+} from "../src/cli/provision.js";
 import { expectStatus, login, useHarness } from "./helpers.js";
 
 const h = useHarness();
@@ -49,5 +59,36 @@ describe("ops provision-contract", () => {
   it("knows a time zone from a typo", () => {
     expect(isTimeZone("Asia/Tokyo")).toBe(true);
     expect(isTimeZone("Asia/Tokio")).toBe(false);
+  });
+});
+
+describe("ops nodes", () => {
+  it("lists the fleet's relays: alive, draining or dead, with their sessions", async () => {
+    expect(renderNodes(await relayNodeStatus(h.t.db))).toBe("no relay is registered");
+    const alive = await registerNode(h.t.db, { id: "relay-a", internalUrl: "ws://10.0.0.1:7411" });
+    const draining = await registerNode(h.t.db, { id: "relay-b", internalUrl: "ws://10.0.0.2:7411" });
+    await draining.markDraining();
+    const dead = await registerNode(h.t.db, { id: "relay-c", internalUrl: "ws://10.0.0.3:7411" });
+    // A killed relay: the server ends the session holding its lock.
+    await h.t.db.execute(sql`
+      select pg_terminate_backend(pid) from pg_locks
+      where locktype = 'advisory' and classid = ${FLEET_LOCK_CLASS}::oid and objid = ${dead.lockKey}::oid`);
+    await expect
+      .poll(async () => (await relayNodeStatus(h.t.db)).find((n) => n.id === "relay-c")?.alive)
+      .toBe(false);
+
+    const text = renderNodes(await relayNodeStatus(h.t.db));
+    const lines = text.split("\n");
+    expect(lines[0]).toMatch(/^NODE\s+STATE\s+SESSIONS\s+STARTED\s+INTERNAL URL$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+      ["relay-a", "alive", "0"],
+      ["relay-b", "draining", "0"],
+      ["relay-c", "dead", "0"],
+    ]);
+    expect(text).toContain("ws://10.0.0.2:7411");
+    // Listing takes no lock for long: the live nodes are still alive, the dead one still listed.
+    expect((await relayNodeStatus(h.t.db)).map((n) => n.alive)).toEqual([true, true, false]);
+    await alive.release();
+    await draining.release();
   });
 });

@@ -2,13 +2,14 @@
  * The operator command:
  *   pnpm --filter @tsunagi/admin-api ops provision-contract --server fuji2 --code 000123 --name "X" --model legacy
  *   pnpm --filter @tsunagi/admin-api ops add-user --code 000123 --user user1 [--password P] [--product terminal-ndl-s]
+ *   pnpm --filter @tsunagi/admin-api ops nodes        (the fleet's relays: alive, draining or dead, and their sessions)
  * Uses DATABASE_URL when set, else the embedded database (TSUNAGI_DATA_DIR): attached to the server
  * the running platform holds there, or started for the command and stopped after it. Every error is
  * one line on stderr and a non-zero exit (2 for a wrong invocation, 1 for a refusal), never a stack.
  */
 import { parseArgs } from "node:util";
 import { Model, ProductType } from "@tsunagi/core";
-import { connect } from "@tsunagi/db";
+import { connect, relayNodeStatus } from "@tsunagi/db";
 import { openPlatformDatabase } from "@tsunagi/db/server";
 import { readEnv } from "../env.js";
 import {
@@ -18,11 +19,13 @@ import {
   operatorMessage,
   provisionContract,
   renderAccountSheet,
+  renderNodes,
   temporaryPassword,
 } from "./provision.js";
 
 const usage = `usage: ops provision-contract --server HOST --code CODE --name NAME [--model legacy|neo] [--admin LOGIN] [--time-zone Asia/Tokyo]
-       ops add-user --code CODE --user NAME [--password P] [--product TYPE] [--memo TEXT]`;
+       ops add-user --code CODE --user NAME [--password P] [--product TYPE] [--memo TEXT]
+       ops nodes`;
 
 /** A wrong invocation: exit code 2, the usage one `--help` away. */
 class UsageError extends OperatorError {
@@ -32,8 +35,12 @@ class UsageError extends OperatorError {
 function parse(argv: string[]) {
   const [command, ...rest] = argv;
   if (command === "--help" || command === "-h") return { command: "help" as const };
+  if (command === "nodes") {
+    if (rest.length > 0) throw new UsageError(`nodes takes no arguments (got ${rest[0]})`);
+    return { command: "nodes" as const };
+  }
   if (command !== "provision-contract" && command !== "add-user")
-    throw new UsageError(`unknown command "${command ?? ""}": provision-contract or add-user`);
+    throw new UsageError(`unknown command "${command ?? ""}": provision-contract, add-user or nodes`);
   let values: Record<string, string | undefined>;
   try {
     ({ values } = parseArgs({
@@ -107,7 +114,9 @@ async function main(argv: string[]): Promise<void> {
   });
   const { db, close } = connect(platform.url, { max: 2 });
   try {
-    if (job.command === "provision-contract") {
+    if (job.command === "nodes") {
+      console.log(renderNodes(await relayNodeStatus(db)));
+    } else if (job.command === "provision-contract") {
       const sheet = await provisionContract(db, job.input, env.TSUNAGI_SERVER_DOMAIN);
       console.log(renderAccountSheet(sheet));
     } else {
@@ -128,7 +137,9 @@ const argv = process.argv.slice(2);
 main(argv).then(
   () => process.exit(),
   (error: unknown) => {
-    const command = argv[0] === "provision-contract" || argv[0] === "add-user" ? `ops ${argv[0]}` : "ops";
+    const command = ["provision-contract", "add-user", "nodes"].includes(argv[0] ?? "")
+      ? `ops ${argv[0]}`
+      : "ops";
     const usageHint = error instanceof UsageError ? " (ops --help shows the usage)" : "";
     console.error(`${command}: ${operatorMessage(error)}${usageHint}`);
     process.exit(error instanceof UsageError ? 2 : 1);

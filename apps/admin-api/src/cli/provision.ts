@@ -10,6 +10,7 @@ import {
   type Database,
   insertContractWithAdmin,
   insertUser,
+  type NodeStatus,
   operatorLine,
 } from "@tsunagi/db";
 import type { NewUser } from "@tsunagi/db/schema";
@@ -154,4 +155,28 @@ export function renderAccountSheet(sheet: AccountSheet): string {
     "  The temporary password must be changed at the first login.",
     "",
   ].join("\n");
+}
+
+/**
+ * The fleet as `ops nodes` prints it: one line per relay node, oldest first — its state (alive,
+ * draining, or dead: its sessions end at the next reaper pass), live sessions, start time (UTC) and
+ * the internal URL the other relays link to.
+ */
+export function renderNodes(nodes: readonly NodeStatus[]): string {
+  if (nodes.length === 0) return "no relay is registered";
+  const rows = nodes.map((n) => [
+    n.id,
+    !n.alive ? "dead" : n.drainingSince ? "draining" : "alive",
+    String(n.sessions),
+    n.startedAt.toISOString().replace(/\.\d+Z$/, "Z"),
+    n.internalUrl,
+  ]);
+  const header = ["NODE", "STATE", "SESSIONS", "STARTED", "INTERNAL URL"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
 }

@@ -227,7 +227,43 @@ export async function fleetKey(db: Database): Promise<Buffer> {
   return Buffer.from(row.key);
 }
 
-/** The registered nodes, for operators and metrics. */
-export async function relayNodeList(db: Database) {
-  return db.select().from(relayNodes).orderBy(relayNodes.startedAt);
+/** A registered node as an operator sees it (`tsunagi-ops nodes`). */
+export interface NodeStatus {
+  readonly id: string;
+  readonly internalUrl: string;
+  readonly startedAt: Date;
+  readonly drainingSince: Date | null;
+  /** Holds its liveness lock; false: dead, its sessions ended at the next reaper pass. */
+  readonly alive: boolean;
+  readonly sessions: number;
+}
+
+/**
+ * Every registered node, oldest first, with its live sessions and whether it is alive (its lock taken,
+ * tried shared and given back at once: this never reaps nor blocks anyone).
+ */
+export async function relayNodeStatus(db: Database): Promise<NodeStatus[]> {
+  return db.transaction(async (tx) => {
+    const rows = (await tx.execute(sql`
+      select n.id, n.internal_url, n.started_at, n.draining_since,
+             not pg_try_advisory_xact_lock_shared(${FLEET_LOCK_CLASS}, n.lock_key) as alive,
+             (select count(*)::int from ${activeSessions} s where s.relay_instance = n.id) as sessions
+      from ${relayNodes} n order by n.started_at, n.id
+    `)) as unknown as {
+      id: string;
+      internal_url: string;
+      started_at: string | Date;
+      draining_since: string | Date | null;
+      alive: boolean;
+      sessions: number;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      internalUrl: r.internal_url,
+      startedAt: new Date(r.started_at),
+      drainingSince: r.draining_since === null ? null : new Date(r.draining_since),
+      alive: r.alive,
+      sessions: r.sessions,
+    }));
+  });
 }
