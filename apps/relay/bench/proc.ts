@@ -1,9 +1,9 @@
 /**
  * One piece of the benchmark in a process of its own, as in production: the relay, a client, a viewer,
  * or the baseline's plain TCP pipe proxy. `bench/run.ts` starts these with
- * `node --import tsx bench/proc.ts ROLE JSON`; each prints one line `ready JSON` on stdout once it
- * listens, and shuts down cleanly on SIGTERM or when its stdin closes (the benchmark went away), so a
- * `--cpu-prof` run writes its profile.
+ * `node --import tsx bench/proc.ts ROLE JSON` (an agent's JSON may add `ca` and `dataPath`); each
+ * prints one line `ready JSON` on stdout once it listens, and shuts down cleanly on SIGTERM or when its
+ * stdin closes (the benchmark went away), so a `--cpu-prof` run writes its profile.
  */
 import { createServer, connect as tcpConnect } from "node:net";
 import { startClient, startViewer } from "@tsunagi/agent";
@@ -14,6 +14,15 @@ import { createRelay } from "../src/server.js";
 const [role, json] = process.argv.slice(2);
 const args = JSON.parse(json ?? "{}") as Record<string, unknown>;
 const ready = (info: object) => process.stdout.write(`ready ${JSON.stringify(info)}\n`);
+
+/**
+ * What an agent may be given besides its login: the CA (PEM) of a relay serving wss:// with its own
+ * certificate, and the data path to force (`dataPath`, issue 12), passed on only when asked for.
+ */
+const agentExtras = {
+  ...(args.ca === undefined ? {} : { ca: String(args.ca) }),
+  ...(args.dataPath === undefined ? {} : { dataPath: args.dataPath as "mux" | "spliced" }),
+};
 
 let stop: () => Promise<void> = async () => {};
 let stopping = false;
@@ -56,6 +65,7 @@ async function main() {
         user: String(args.user),
         password: String(args.password),
         forward: { host: "127.0.0.1", port: Number(args.forwardPort) },
+        ...agentExtras,
       });
       await client.ready;
       stop = () => client.stop();
@@ -70,6 +80,7 @@ async function main() {
         product: "usb-ndl",
         usbKeySerial: String(args.usbKeySerial),
         listen: { host: "127.0.0.1", port: 0 },
+        ...agentExtras,
       });
       stop = () => viewer.close();
       return ready({ port: viewer.listening.port });
