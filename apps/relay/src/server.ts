@@ -26,7 +26,7 @@ import { createAdaptorServer, getRequestListener } from "@hono/node-server";
 import { addressAllowed, canonicalAddress } from "@tsunagi/core/address";
 import { dummyHashOnce } from "@tsunagi/core/password";
 import { parseProxyHeader } from "@tsunagi/core/proxy-protocol";
-import { MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core/wire";
+import { DATA_PATH, MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core/wire";
 import {
   closeSession,
   type Database,
@@ -41,6 +41,7 @@ import { Hono } from "hono";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type RelayConfig, resolveConfig } from "./config.js";
 import { CloseCode, onConnection, type RelayContext } from "./connection.js";
+import { DataPath, type DataPathOptions } from "./data.js";
 import { Heartbeats } from "./heartbeats.js";
 import { LINK_PATH, Links } from "./link.js";
 import { jsonLog, type Log } from "./log.js";
@@ -65,6 +66,8 @@ export interface RelayDeps {
    * of what was bound, by default; give it when binding 0.0.0.0 or behind NAT).
    */
   readonly internal?: { readonly host?: string; readonly port?: number; readonly url?: string };
+  /** Spliced data connections (data.ts): on by default; tests shorten the token's life. */
+  readonly data?: DataPathOptions;
 }
 
 export interface Relay {
@@ -97,6 +100,8 @@ export interface Relay {
     /** Links to and from other relays that are up. */
     links: number;
     draining: boolean;
+    /** Data connections parked, channels spliced, and the bytes spliced channels hold here now and at most. */
+    data: { parked: number; spliced: number; joined: number; heldBytes: number; peakHeldBytes: number };
   };
 }
 
@@ -150,6 +155,7 @@ export function createRelay(deps: RelayDeps): Relay {
   // The dummy hash is made once; making it now keeps the first unknown user as slow as any other.
   void dummyHashOnce();
 
+  const dataPath = new DataPath({ ...deps.data, peers, log, metrics });
   const relay: RelayContext = {
     config,
     db,
@@ -173,7 +179,9 @@ export function createRelay(deps: RelayDeps): Relay {
       maxBinaryFrameBytes: config.maxBinaryFrameBytes,
       maxChannelsPerSession: config.maxChannelsPerSession,
       metrics,
+      data: dataPath,
     }),
+    data: dataPath,
     heartbeats: new Heartbeats(db, log, config.heartbeatIntervalMs, metrics),
     sockets,
     closing: () => closing,
@@ -231,6 +239,8 @@ export function createRelay(deps: RelayDeps): Relay {
   }) as Server;
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? "/", "http://relay").pathname;
+    // A data connection (data.ts): spliced, never read as a WebSocket.
+    if (path === DATA_PATH && !closing) return dataPath.accept(request, socket, head);
     if (path !== CONNECT_PATH || closing) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
       return;
@@ -388,6 +398,7 @@ export function createRelay(deps: RelayDeps): Relay {
     const sessions = [...peers.all].filter((p) => !p.leaseReleased).map((p) => p.sessionId);
     for (const ws of sockets.keys()) ws.close(CloseCode.goingAway, "relay shutting down");
     links.close();
+    dataPath.close();
     await Promise.allSettled(sessions.map((id) => closeSession(db, id)));
     for (const ws of sockets.keys()) ws.terminate();
     for (const socket of awaitingHeader) socket.destroy();
@@ -487,6 +498,13 @@ export function createRelay(deps: RelayDeps): Relay {
         peakQueuedBytes: peers.peakQueuedBytes,
         links: links.size,
         draining,
+        data: {
+          parked: dataPath.parked,
+          spliced: dataPath.splices.size,
+          joined: dataPath.joined,
+          heldBytes: dataPath.heldBytes(),
+          peakHeldBytes: dataPath.peakHeldBytes,
+        },
       };
     },
   };

@@ -21,6 +21,7 @@ import {
   windowOverrun,
 } from "@tsunagi/core/frames";
 import { type Database, loggableError, setSessionPeer } from "@tsunagi/db";
+import type { DataPath } from "./data.js";
 import type { Log } from "./log.js";
 import type { RelayMetrics } from "./metrics.js";
 import type { Peer, Peers } from "./peers.js";
@@ -41,6 +42,8 @@ export interface TunnelDeps {
   readonly maxChannelsPerSession: number;
   /** Bytes relayed (metrics.ts). */
   readonly metrics?: Pick<RelayMetrics, "relayed">;
+  /** Spliced data connections (data.ts); without it every channel is multiplexed. */
+  readonly data?: DataPath;
 }
 
 /** What finding a viewer's client on another relay gave: the link to that relay, or why not. */
@@ -63,6 +66,8 @@ export class Tunnel {
     if (frame.channelId === WINDOW_CHANNEL) return this.onWindowUpdate(from, buf, frame.payload);
     const end = from.channels.get(frame.channelId);
     if (!end) return this.onPendingBinary(from, frame.channelId, buf, frame.payload.length);
+    if (end.splice)
+      return malformed(`channel ${frame.channelId} is spliced: its data goes on its data connection`);
     // The receiver enforces the window it granted (per hop): a sender past it ignores flow control,
     // and forwarding would only move the unbounded queue to the far agent.
     end.inFlight += frame.payload.length;
@@ -108,7 +113,7 @@ export class Tunnel {
   }
 
   /** A viewer's `open`: a channel to its target client, here or on another relay, or a `close` back saying why not. */
-  onOpen(viewer: Peer, channelId: number): Violation | undefined {
+  onOpen(viewer: Peer, channelId: number, data = false): Violation | undefined {
     const { peers, maxChannelsPerSession: max } = this.deps;
     if (viewer.role !== "viewer") return malformed("only a viewer opens channels");
     if (channelId === WINDOW_CHANNEL || viewer.channels.has(channelId) || viewer.pending.has(channelId)) {
@@ -128,14 +133,14 @@ export class Tunnel {
     }
     const client = peers.client(viewer.serverHost, viewer.target);
     if (client) {
-      this.pair(viewer, channelId, client, viewer.userName);
+      this.pair(viewer, channelId, client, viewer.userName, data);
       return undefined;
     }
     const remote = this.remote;
     if (!remote) return refuse(`client ${viewer.target} is not connected`);
     // The client may be held by another relay of the fleet: frames the viewer sends meanwhile wait
     // here, counted against the channel's window, and go out in order once the link is there.
-    viewer.pending.set(channelId, { frames: [], inFlight: 0, closed: false });
+    viewer.pending.set(channelId, { frames: [], inFlight: 0, closed: false, data });
     void remote
       .locate(viewer)
       .catch(() => ({ refuse: `client ${viewer.target} is not reachable now` }))
@@ -150,7 +155,7 @@ export class Tunnel {
    * Joins `from`'s channel `fromId` (a viewer's, or a link's on behalf of a viewer on another relay)
    * to a new channel of `client`, or answers `close` when the client has no channel to spare.
    */
-  private pair(from: Peer, fromId: number, client: Peer, viewerName: string): void {
+  private pair(from: Peer, fromId: number, client: Peer, viewerName: string, data = false): void {
     const { peers, maxChannelsPerSession: max } = this.deps;
     if (client.channels.size >= max) {
       peers.sendControl(
@@ -162,10 +167,40 @@ export class Tunnel {
     }
     const clientChannel = freeChannelId(client.channels, client.nextChannelId);
     client.nextChannelId = clientChannel + 1;
-    from.channels.set(fromId, { peer: client, id: clientChannel, inFlight: 0 });
-    client.channels.set(clientChannel, { peer: from, id: fromId, inFlight: 0 });
+    // Spliced when the viewer asked and both sessions have parked data connections (data.ts).
+    const dataPath = this.deps.data;
+    const spliced =
+      data && from.role === "viewer" && dataPath?.usable(from) && dataPath.usable(client)
+        ? dataPath.splice(from, fromId, client, clientChannel)
+        : undefined;
+    const splice = spliced?.handle;
+    from.channels.set(fromId, {
+      peer: client,
+      id: clientChannel,
+      inFlight: 0,
+      ...(splice ? { splice } : {}),
+    });
+    client.channels.set(clientChannel, {
+      peer: from,
+      id: fromId,
+      inFlight: 0,
+      ...(splice ? { splice } : {}),
+    });
+    // The viewer's answer goes before the client hears of the channel: on the multiplexed path the
+    // viewer has attached its socket before the client's first frame can reach it.
+    if (data) {
+      peers.sendControl(
+        from,
+        { type: "open", channelId: fromId, ...(spliced ? { token: spliced.viewer } : {}) },
+        from,
+      );
+    }
     // The opener's own traffic: one that opens and closes channels to a client that doesn't read is paused.
-    peers.sendControl(client, { type: "open", channelId: clientChannel }, from);
+    peers.sendControl(
+      client,
+      { type: "open", channelId: clientChannel, ...(spliced ? { token: spliced.client } : {}) },
+      from,
+    );
     if (!client.recordedViewers.has(viewerName)) {
       // Extended display: the client's history row names the viewer that reached it.
       client.recordedViewers.add(viewerName);
@@ -214,6 +249,9 @@ export class Tunnel {
       return;
     }
     const { link } = found;
+    // Across relays the channel is multiplexed over the link: a viewer that asked for a data
+    // connection is told so before the first frame from the far side can reach it.
+    if (pending.data) peers.sendControl(viewer, { type: "open", channelId }, viewer);
     const linkChannel = freeChannelId(link.channels, link.nextChannelId);
     link.nextChannelId = linkChannel + 1;
     viewer.channels.set(channelId, { peer: link, id: linkChannel, inFlight: pending.inFlight });
@@ -245,6 +283,7 @@ export class Tunnel {
     }
     const end = from.channels.get(channelId);
     if (!end) return; // both ends may close at once; the second close finds nothing
+    end.splice?.destroy();
     from.channels.delete(channelId);
     end.peer.channels.delete(end.id);
     this.deps.peers.sendControl(
