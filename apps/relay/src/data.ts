@@ -23,8 +23,13 @@ import type { Peer, Peers, SpliceHandle } from "./peers.js";
 
 /** How long a channel's tokens wait for both data connections by default. */
 export const DATA_TOKEN_MS = 10_000;
-/** Data connections one session may have parked at once by default (the reference agents keep 2). */
-export const DATA_MAX_PARKED = 8;
+/**
+ * Data connections one session may have parked at once by default. The reference agents keep 2, but
+ * a connection an agent has taken for a channel stays parked here until its token arrives, which
+ * across relays waits for the far relay's answer: a burst of channels holds one each meanwhile, so
+ * the cap is the channel cap's (DEFAULT_MAX_CHANNELS).
+ */
+export const DATA_MAX_PARKED = 64;
 
 export interface DataPathOptions {
   /** False: the relay offers only the multiplexed path (no `data` in the result, `/v1/data` refused). */
@@ -56,7 +61,7 @@ interface TokenEntry {
 }
 
 /** The pair of halves of one spliced channel, from its tokens to its end. */
-class Splice implements SpliceHandle {
+export class Splice implements SpliceHandle {
   readonly halves: { viewer?: Socket; client?: Socket } = {};
   state: "waiting" | "joined" | "ended" = "waiting";
   readonly timer: NodeJS.Timeout;
@@ -186,8 +191,12 @@ export class DataPath {
     return { pool: secret.toString("base64url"), max: this.maxParked };
   }
 
-  /** Whether `peer`'s session has parked a data connection (and so can carry channels on them). */
+  /**
+   * Whether `peer`'s session has parked a data connection (and so can carry channels on them); a link
+   * to another relay can, its data connections dialled per channel (link-data.ts).
+   */
   usable(peer: Peer): boolean {
+    if (peer.role === "link") return this.enabled;
     return this.sessions.get(peer.sessionId)?.ready === true;
   }
 
@@ -197,7 +206,7 @@ export class DataPath {
     viewerId: number,
     client: Peer,
     clientId: number,
-  ): { viewer: string; client: string; handle: SpliceHandle } {
+  ): { viewer: string; client: string; handle: Splice } {
     const viewerToken = randomBytes(DATA_TOKEN_BYTES).toString("base64url");
     const clientToken = randomBytes(DATA_TOKEN_BYTES).toString("base64url");
     const splice = new Splice(
@@ -298,6 +307,34 @@ export class DataPath {
       return;
     }
     entry.splice.attach(entry.side, socket);
+  }
+
+  /**
+   * A data connection another relay dialled to our internal listener (link-data.ts checked its MAC):
+   * it carries the link side of one of our splices, whose token we gave that relay over the link.
+   */
+  acceptLinked(duplex: Duplex, node: string, token: string): void {
+    const socket = duplex as Socket;
+    socket.on("error", () => {});
+    const entry = this.tokens.get(token);
+    if (entry) this.tokens.delete(token);
+    const ours = entry?.session.role === "link" && entry.session.userName === node && entry.side === "viewer";
+    if (!entry || !ours) {
+      this.deps.log({
+        event: "data-token-refused",
+        node,
+        detail: "link data connection with a token not its own",
+      });
+      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      entry?.splice.end("a data connection token was presented by another relay");
+      return;
+    }
+    socket.allowHalfOpen = true;
+    socket.setNoDelay(true);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${DATA_UPGRADE}\r\nConnection: Upgrade\r\n\r\n`,
+    );
+    entry.splice.attach("viewer", socket);
   }
 
   forgetTokens(splice: Splice): void {

@@ -44,6 +44,7 @@ import { CloseCode, onConnection, type RelayContext } from "./connection.js";
 import { DataPath, type DataPathOptions } from "./data.js";
 import { Heartbeats } from "./heartbeats.js";
 import { LINK_PATH, Links } from "./link.js";
+import { LINK_DATA_PATH, verifyLinkData } from "./link-data.js";
 import { jsonLog, type Log } from "./log.js";
 import { createRelayMetrics, metricsHandler } from "./metrics.js";
 import { type Peer, Peers } from "./peers.js";
@@ -190,20 +191,21 @@ export function createRelay(deps: RelayDeps): Relay {
   };
 
   let key: Promise<Buffer> | undefined;
+  const keyOnce = () => {
+    key ??= fleetKey(db);
+    // A failed read is tried again at the next link rather than remembered.
+    key.catch(() => {
+      key = undefined;
+    });
+    return key;
+  };
   const links = new Links({
     selfId: nodeId,
     db,
     log,
     peers,
     tunnel: relay.tunnel,
-    key: () => {
-      key ??= fleetKey(db);
-      // A failed read is tried again at the next link rather than remembered.
-      key.catch(() => {
-        key = undefined;
-      });
-      return key;
-    },
+    key: keyOnce,
     maxPayload: Math.max(config.maxBinaryFrameBytes, MAX_CONTROL_MESSAGE_BYTES),
     keepAliveMs: config.heartbeatIntervalMs,
   });
@@ -338,6 +340,20 @@ export function createRelay(deps: RelayDeps): Relay {
   internalServer.on("request", getRequestListener(app.fetch));
   internalServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? "/", "http://relay").pathname;
+    if (path === LINK_DATA_PATH && !closing) {
+      // Another relay's data connection for a spliced channel (link-data.ts): its MAC first.
+      socket.on("error", () => {});
+      keyOnce().then(
+        (fleet) => {
+          const verified = verifyLinkData(request, fleet, nodeId);
+          if (verified) return dataPath.acceptLinked(socket, verified.node, verified.token);
+          log({ event: "link-refused", detail: "data connection without the fleet key" });
+          socket.destroy();
+        },
+        () => socket.destroy(),
+      );
+      return;
+    }
     if (path !== LINK_PATH || closing) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
       return;

@@ -11,6 +11,8 @@
  * between the two relays (link.ts), which is one more hop with its own channel ids and windows, and
  * the far relay pairs the link's channel with its client as it would a viewer's.
  */
+
+import type { Socket } from "node:net";
 import {
   CHANNEL_WINDOW,
   decodeFrame,
@@ -52,6 +54,8 @@ export type Located = { readonly link: Peer } | { readonly refuse: string };
 /** The fleet's side of the tunnel (link.ts): finds the relay holding a viewer's client and links to it. */
 export interface RemoteClients {
   locate(viewer: Peer): Promise<Located>;
+  /** A data connection to the relay at the other end of `link`, presenting the token it gave (link-data.ts). */
+  dialData(link: Peer, token: string): Promise<Socket>;
 }
 
 export class Tunnel {
@@ -170,7 +174,7 @@ export class Tunnel {
     // Spliced when the viewer asked and both sessions have parked data connections (data.ts).
     const dataPath = this.deps.data;
     const spliced =
-      data && from.role === "viewer" && dataPath?.usable(from) && dataPath.usable(client)
+      data && from.role !== "client" && dataPath?.usable(from) && dataPath.usable(client)
         ? dataPath.splice(from, fromId, client, clientChannel)
         : undefined;
     const splice = spliced?.handle;
@@ -189,9 +193,14 @@ export class Tunnel {
     // The viewer's answer goes before the client hears of the channel: on the multiplexed path the
     // viewer has attached its socket before the client's first frame can reach it.
     if (data) {
+      // A link's answer names the token its relay presents on the data connection it dials to us.
       peers.sendControl(
         from,
-        { type: "open", channelId: fromId, ...(spliced ? { token: spliced.viewer } : {}) },
+        {
+          type: from.role === "link" ? "answer" : "open",
+          channelId: fromId,
+          ...(spliced ? { token: spliced.viewer } : {}),
+        },
         from,
       );
     }
@@ -217,7 +226,12 @@ export class Tunnel {
   onLinkOpen(
     link: Peer,
     channelId: number,
-    open: { readonly server: string; readonly target: string; readonly viewer: string },
+    open: {
+      readonly server: string;
+      readonly target: string;
+      readonly viewer: string;
+      readonly data?: boolean | undefined;
+    },
   ): Violation | undefined {
     if (channelId === WINDOW_CHANNEL || link.channels.has(channelId)) {
       return malformed(`link channel ${channelId} is reserved or already open`);
@@ -231,7 +245,36 @@ export class Tunnel {
       );
       return undefined;
     }
-    this.pair(link, channelId, client, open.viewer);
+    this.pair(link, channelId, client, open.viewer, open.data === true);
+    return undefined;
+  }
+
+  /**
+   * The far relay's answer to a link `open` that asked for a data connection: with its token, the
+   * viewer's channel is spliced here to a data connection dialled to that relay, which splices it to
+   * its client's; without, the channel is multiplexed over the link. The viewer hears which now.
+   */
+  onLinkAnswer(link: Peer, linkChannel: number, token: string | undefined): Violation | undefined {
+    const { peers } = this.deps;
+    const end = link.channels.get(linkChannel);
+    if (!end) return undefined; // closed meanwhile
+    const viewer = end.peer;
+    const viewerEnd = viewer.channels.get(end.id);
+    if (end.splice || !viewerEnd) return malformed(`link channel ${linkChannel} was answered twice`);
+    const dataPath = this.deps.data;
+    const remote = this.remote;
+    if (!token || !dataPath || !remote) {
+      peers.sendControl(viewer, { type: "open", channelId: end.id }, viewer);
+      return undefined;
+    }
+    const spliced = dataPath.splice(viewer, end.id, link, linkChannel);
+    viewer.channels.set(end.id, { ...viewerEnd, splice: spliced.handle });
+    link.channels.set(linkChannel, { ...end, splice: spliced.handle });
+    peers.sendControl(viewer, { type: "open", channelId: end.id, token: spliced.viewer }, viewer);
+    remote.dialData(link, token).then(
+      (socket) => spliced.handle.attach("client", socket),
+      () => spliced.handle.end("the data connection to the client's relay failed"),
+    );
     return undefined;
   }
 
@@ -249,9 +292,11 @@ export class Tunnel {
       return;
     }
     const { link } = found;
-    // Across relays the channel is multiplexed over the link: a viewer that asked for a data
-    // connection is told so before the first frame from the far side can reach it.
-    if (pending.data) peers.sendControl(viewer, { type: "open", channelId }, viewer);
+    // Across relays a viewer that asked for a data connection is answered once the far relay has
+    // (onLinkAnswer); without one here it is told now that the channel is multiplexed, before the
+    // first frame from the far side can reach it.
+    const asking = pending.data === true && this.deps.data?.usable(viewer) === true;
+    if (pending.data && !asking) peers.sendControl(viewer, { type: "open", channelId }, viewer);
     const linkChannel = freeChannelId(link.channels, link.nextChannelId);
     link.nextChannelId = linkChannel + 1;
     viewer.channels.set(channelId, { peer: link, id: linkChannel, inFlight: pending.inFlight });
@@ -264,6 +309,7 @@ export class Tunnel {
         server: viewer.serverHost,
         target: viewer.target,
         viewer: viewer.userName,
+        ...(asking ? { data: true } : {}),
       },
       viewer,
     );
@@ -283,7 +329,9 @@ export class Tunnel {
     }
     const end = from.channels.get(channelId);
     if (!end) return; // both ends may close at once; the second close finds nothing
-    end.splice?.destroy();
+    // A far relay's close without a reason is its splice's normal end: ours ends by itself once it has
+    // written out what it holds. Anything else cuts the data connections now.
+    if (!(from.role === "link" && reason === undefined)) end.splice?.destroy();
     from.channels.delete(channelId);
     end.peer.channels.delete(end.id);
     this.deps.peers.sendControl(
