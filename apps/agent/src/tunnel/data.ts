@@ -184,7 +184,7 @@ export interface DataPoolOptions extends Omit<DataDialOptions, "timeoutMs"> {
 /** A session's parked data connections. */
 export class DataPool {
   private readonly ready: Socket[] = [];
-  /** Parked sockets' end listeners: parked, the relay's FIN means the connection is gone. */
+  /** Parked sockets' watchers (`watch`): parked, the relay's FIN means the connection is gone. */
   private readonly ends = new Map<Socket, () => void>();
   private dialling = 0;
   /** `refused`: the upgrade was refused; in `auto` mode the session stays on the multiplexed path. */
@@ -258,9 +258,7 @@ export class DataPool {
       return;
     }
     this.ready.push(socket);
-    const onEnd = () => socket.destroy();
-    this.ends.set(socket, onEnd);
-    socket.once("end", onEnd);
+    this.watch(socket);
     // The relay or something in between closed it while parked: another takes its place.
     socket.once("close", () => {
       const at = this.ready.indexOf(socket);
@@ -279,10 +277,27 @@ export class DataPool {
     return socket;
   }
 
+  /**
+   * While parked a connection is read, so that the relay's FIN (or a balancer's idle timeout) is
+   * seen and the connection replaced; the relay sends nothing on a parked connection, so any byte is
+   * a fault and ends it too.
+   */
+  private watch(socket: Socket): void {
+    const gone = () => socket.destroy();
+    this.ends.set(socket, gone);
+    socket.once("end", gone);
+    socket.once("data", gone);
+    socket.resume();
+  }
+
   private unpark(socket: Socket): void {
-    const onEnd = this.ends.get(socket);
-    if (onEnd) socket.off("end", onEnd);
+    const gone = this.ends.get(socket);
+    if (gone) {
+      socket.off("end", gone);
+      socket.off("data", gone);
+    }
     this.ends.delete(socket);
+    socket.pause();
   }
 
   /** A parked connection, or a new one when none is ready (the client answering the relay's `open`). */
@@ -300,9 +315,7 @@ export class DataPool {
     if (this.closed || this.ready.length >= this.size) socket.destroy();
     else {
       this.ready.unshift(socket);
-      const onEnd = () => socket.destroy();
-      this.ends.set(socket, onEnd);
-      socket.once("end", onEnd);
+      this.watch(socket);
     }
   }
 

@@ -174,6 +174,13 @@ export class Mux {
         conn.destroy();
         return;
       }
+      if (conn.destroyed || conn.readableEnded) {
+        // The relay (or something in between) let the parked connection go meanwhile: say so at
+        // once rather than leave the far half waiting for the token's time to run out.
+        socket.destroy();
+        this.sendControl({ type: "close", channelId: id, reason: "the data connection closed before use" });
+        return;
+      }
       entry.data = conn;
       conn.setNoDelay(true);
       conn.write(tokenBytes(token));
