@@ -10,6 +10,10 @@
  * In a fleet, a viewer's client may be held by another relay: the channel then runs over the link
  * between the two relays (link.ts), which is one more hop with its own channel ids and windows, and
  * the far relay pairs the link's channel with its client as it would a viewer's.
+ *
+ * A channel whose viewer asked for a data connection, where both ends can use them, is spliced
+ * instead (data.ts): its ends here carry the splice and no frames, only its `open` (with the tokens)
+ * and `close`; across relays the far relay's `answer` on the link brings the token (link-data.ts).
  */
 
 import type { Socket } from "node:net";
