@@ -14,6 +14,7 @@ import {
   type CommonOptions,
   connectAndAuthenticate,
   InsecureTransportError,
+  sessionDataOptions,
 } from "./connection.js";
 import { Backoff, drainDelay, isDrain, Pause, type ReconnectOptions } from "./reconnect.js";
 import { runSession, type Session } from "./session.js";
@@ -77,13 +78,15 @@ export function startClient(options: ClientOptions): Client {
         const session = runSession(
           connected,
           {
-            onOpen: (channelId) => {
+            onOpen: (channelId, token) => {
               const socket = connect({
                 host: options.forward.host,
                 port: options.forward.port,
                 allowHalfOpen: true,
               });
-              session.mux.attach(channelId, socket);
+              // A token: the channel travels on a data connection (a parked one, or one dialled now).
+              if (token && session.pool) session.mux.splice(channelId, socket, token, session.pool.acquire());
+              else session.mux.attach(channelId, socket);
             },
             onChannelClosed: (id, reason) => {
               if (reason) notice(`connection ${id} closed: ${reason}`);
@@ -91,6 +94,8 @@ export function startClient(options: ClientOptions): Client {
             onNotice: notice,
           },
           { maxChannels: options.maxChannels },
+          undefined,
+          sessionDataOptions(options, { role: "client" }),
         );
         current = session;
         // stop() came while this connection was being made: it has nothing to close but this.
@@ -145,7 +150,7 @@ export function startClient(options: ClientOptions): Client {
     stats() {
       return current
         ? {
-            channels: current.mux.channels.size,
+            channels: current.mux.channels.size + current.mux.spliced.size,
             draining: current.mux.drainingChannels,
             queuedBytes: current.mux.queuedBytes(),
           }

@@ -23,6 +23,8 @@ import { FromRelay, type Hello, type Result, ROUTE_PARAM, routingKey } from "@ts
 import WebSocket from "ws";
 import type { z } from "zod";
 import { type LoadedIdentity, signProof } from "./identity.js";
+import type { SessionDataOptions } from "./session.js";
+import { type DataPathMode, dataUrl } from "./tunnel/data.js";
 
 export const AGENT_VERSION = "0.1.0";
 
@@ -96,6 +98,25 @@ export interface CommonOptions {
   /** Extra CA certificates (PEM) to trust, for a relay with its own certificate. */
   readonly ca?: string | Buffer;
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Which path channels take (docs/protocol.md "Data connections"): `auto` (the default) uses spliced
+   * data connections when the relay offers them and the upgrade gets through, else the multiplexed
+   * path; `spliced` and `mux` force one.
+   */
+  readonly dataPath?: DataPathMode;
+  /** Data connections kept parked (DATA_POOL_SIZE, 2). */
+  readonly dataPoolSize?: number;
+}
+
+/** What a session needs to dial its data connections, from the agent's options. */
+export function sessionDataOptions(options: CommonOptions, program: Program): SessionDataOptions {
+  return {
+    mode: options.dataPath ?? "auto",
+    url: dataUrl(routedUrl(options, program)),
+    ca: options.ca,
+    headers: options.headers,
+    size: options.dataPoolSize,
+  };
 }
 
 export interface ViewerHelloOptions {

@@ -35,6 +35,14 @@ export { primaryMac } from "./machine.js";
 export { Backoff, DRAIN_JITTER_MS, type ReconnectOptions } from "./reconnect.js";
 export type { SessionEnd } from "./session.js";
 export {
+  DATA_POOL_SIZE,
+  type DataPathMode,
+  DataRefusedError,
+  dataUrl,
+  dialData,
+  tokenBytes,
+} from "./tunnel/data.js";
+export {
   OFFLINE_WAIT_MS,
   startViewer,
   type Viewer,

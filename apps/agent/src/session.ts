@@ -6,7 +6,11 @@
 import { FromRelay } from "@tsunagi/core/wire";
 import type WebSocket from "ws";
 import type { Connected } from "./connection.js";
+import { DataPool, type DataPoolOptions } from "./tunnel/data.js";
 import { Mux, type MuxEvents, type MuxLimits } from "./tunnel/mux.js";
+
+/** How a session dials its data connections: everything but what the relay's result gives. */
+export type SessionDataOptions = Omit<DataPoolOptions, "sessionId" | "pool" | "onNotice">;
 
 export interface SessionEnd {
   readonly code: number;
@@ -16,6 +20,8 @@ export interface SessionEnd {
 export interface Session {
   readonly mux: Mux;
   readonly ws: WebSocket;
+  /** The session's data connections, when the relay offers them and the mode allows (tunnel/data.ts). */
+  readonly pool: DataPool | undefined;
   readonly closed: Promise<SessionEnd>;
   close(): void;
 }
@@ -25,6 +31,7 @@ export function runSession(
   events: MuxEvents & { onNotice?: (text: string) => void },
   limits: MuxLimits = {},
   keepAliveMs = 15_000,
+  data?: SessionDataOptions,
 ): Session {
   const { ws } = connected;
   const mux = new Mux(
@@ -35,6 +42,17 @@ export function runSession(
     },
     limits,
   );
+  const offered = connected.result.data;
+  const pool =
+    data && offered && data.mode !== "mux"
+      ? new DataPool({
+          ...data,
+          sessionId: connected.result.sessionId,
+          pool: offered.pool,
+          onNotice: events.onNotice,
+        })
+      : undefined;
+  pool?.start();
   let heard = true;
   const keepAlive = setInterval(() => {
     if (!heard) {
@@ -73,9 +91,10 @@ export function runSession(
     ws.on("error", () => {});
     ws.on("close", (code, reason) => {
       clearInterval(keepAlive);
+      pool?.close();
       mux.closeAll();
       resolve({ code, reason: reason.toString() });
     });
   });
-  return { mux, ws, closed, close: () => ws.close(1000, "closed by the agent") };
+  return { mux, ws, pool, closed, close: () => ws.close(1000, "closed by the agent") };
 }

@@ -19,6 +19,7 @@ import {
   type Connected,
   connectAndAuthenticate,
   type Program,
+  sessionDataOptions,
 } from "./connection.js";
 import { type LoadedIdentity, loadOrCreateIdentity } from "./identity.js";
 import { Backoff, drainDelay, isDrain, Pause, type ReconnectOptions } from "./reconnect.js";
@@ -131,12 +132,41 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   });
 
   const carry = (session: Session, socket: Socket) => {
-    if (session.mux.open(socket) === undefined) {
-      notice(`refusing a local connection: ${session.mux.maxChannels} are open`);
-      socket.destroy();
+    // A parked data connection ready: the relay is asked to splice the channel (its answer says
+    // whether it does); none ready, or the session on the multiplexed path: multiplexed at once.
+    const pool = session.pool;
+    const data = pool?.usable ? pool.take() : undefined;
+    if (!data && pool?.mode === "spliced") {
+      // Forced: the channel waits for a data connection rather than take the multiplexed path.
+      pool.acquire().then(
+        (conn) => {
+          if (current !== session || socket.destroyed) {
+            conn.destroy();
+            socket.destroy();
+            return;
+          }
+          if (session.mux.open(socket, { socket: conn, giveBack: (c) => pool.giveBack(c) }) === undefined) {
+            pool.giveBack(conn);
+            notice(`refusing a local connection: ${session.mux.maxChannels} are open`);
+            socket.destroy();
+          }
+        },
+        (error: Error) => {
+          notice(`closing a local connection: no data connection (${error.message})`);
+          socket.destroy();
+        },
+      );
       return;
     }
-    socket.resume();
+    const opened = session.mux.open(
+      socket,
+      data && pool ? { socket: data, giveBack: (conn) => pool.giveBack(conn) } : undefined,
+    );
+    if (opened === undefined) {
+      if (data) pool?.giveBack(data);
+      notice(`refusing a local connection: ${session.mux.maxChannels} are open`);
+      socket.destroy();
+    }
   };
 
   const open = (connected: Connected): Session => {
@@ -149,6 +179,8 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
         onNotice: notice,
       },
       { maxChannels },
+      undefined,
+      sessionDataOptions(options, program),
     );
     current = session;
     sessionId = connected.result.sessionId;
@@ -302,7 +334,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       await closed;
     },
     stats: () => ({
-      channels: current?.mux.channels.size ?? 0,
+      channels: (current?.mux.channels.size ?? 0) + (current?.mux.spliced.size ?? 0),
       draining: current?.mux.drainingChannels ?? 0,
       queuedBytes: current?.mux.queuedBytes() ?? 0,
       waiting: waiting.size,

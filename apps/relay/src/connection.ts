@@ -31,6 +31,7 @@ import { closeSession, type Database, type LeaseState, loggableError } from "@ts
 import type { RawData, WebSocket } from "ws";
 import { type AuthDeps, authenticate } from "./auth.js";
 import type { RelayConfig } from "./config.js";
+import type { DataPath } from "./data.js";
 import type { Beating, Heartbeats } from "./heartbeats.js";
 import type { Log } from "./log.js";
 import type { RelayMetrics } from "./metrics.js";
@@ -61,6 +62,8 @@ export interface RelayContext {
   readonly draining: () => boolean;
   /** Handshakes by outcome class (metrics.ts). */
   readonly metrics: RelayMetrics;
+  /** Spliced data connections (data.ts): a session's pool secret goes in its result. */
+  readonly data?: DataPath;
 }
 
 /** What the relay asked a viewer to sign, and what ties it to this connection (docs/protocol.md "Handshake"). */
@@ -251,7 +254,7 @@ export function onConnection(relay: RelayContext, ws: WebSocket, request: Incomi
         return;
       case "open":
         if (phase !== "open" || !peer) return protocolError("malformed", "open before authentication");
-        return violated(tunnel.onOpen(peer, message.channelId));
+        return violated(tunnel.onOpen(peer, message.channelId, message.data === true));
       case "close":
         if (phase !== "open" || !peer) return protocolError("malformed", "close before authentication");
         return tunnel.onClose(peer, message.channelId, message.reason);
@@ -337,12 +340,14 @@ export function onConnection(relay: RelayContext, ws: WebSocket, request: Incomi
     // The lease says this login won; a connection still registered under the name held a stale lease.
     replaced?.ws.close(CloseCode.sessionEnded, "session taken over");
     phase = "open";
+    const data = relay.data?.offer(peer);
     send({
       type: "result",
       ok: true,
       sessionId: outcome.sessionId,
       policy: outcome.policy,
       ...(attemptHello.role === "viewer" ? { reachableClients: [...outcome.reachableClients] } : {}),
+      ...(data ? { data } : {}),
     });
     log({
       event: "session-open",

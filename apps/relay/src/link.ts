@@ -18,6 +18,7 @@ import { MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core/wire";
 import { clientLocation, type Database, loggableError } from "@tsunagi/db";
 import { type RawData, WebSocket } from "ws";
 import { z } from "zod";
+import { dialLinkData } from "./link-data.js";
 import type { Log } from "./log.js";
 import { Peer, type Peers } from "./peers.js";
 import type { Located, Tunnel, Violation } from "./tunnel.js";
@@ -45,9 +46,20 @@ const LinkOpen = z.object({
   server: z.string().min(1).max(63),
   target: z.string().min(1).max(256),
   viewer: z.string().min(1).max(256),
+  /** The viewer asked for a data connection: answered with `answer` (link-data.ts). */
+  data: z.boolean().optional(),
+});
+/** The accepting relay's answer to an `open` with `data`: with a token, dial a data connection presenting it. */
+const LinkAnswer = z.object({
+  type: z.literal("answer"),
+  channelId,
+  token: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/)
+    .optional(),
 });
 const LinkClose = z.object({ type: z.literal("close"), channelId, reason: z.string().max(200).optional() });
-const LinkControl = z.discriminatedUnion("type", [LinkOpen, LinkClose]);
+const LinkControl = z.discriminatedUnion("type", [LinkOpen, LinkClose, LinkAnswer]);
 
 const EXPORTER_LABEL = "EXPORTER-tsunagi-link";
 
@@ -114,6 +126,8 @@ export class Links {
   /** Every link up or being set up, either way: closed with the relay. */
   private readonly sockets = new Set<WebSocket>();
   private readonly linkPeers = new Set<Peer>();
+  /** Where each node this relay dialled listens: its data connections go there too (link-data.ts). */
+  private readonly urls = new Map<string, string>();
   private closed = false;
 
   constructor(private readonly deps: LinksDeps) {}
@@ -144,6 +158,7 @@ export class Links {
   to(id: string, url: string): Promise<Peer> {
     const existing = this.dialled.get(id);
     if (existing) return existing;
+    this.urls.set(id, url);
     const dialling = this.dial(id, url);
     this.dialled.set(id, dialling);
     dialling.then(
@@ -213,6 +228,19 @@ export class Links {
       ws.on("message", onMessage);
       ws.once("error", (error) => fail(error.message));
       ws.once("close", () => fail("closed during authentication"));
+    });
+  }
+
+  /** A data connection to the relay at the other end of a link this relay dialled, for one channel. */
+  async dialData(link: Peer, token: string): Promise<Socket> {
+    const url = this.urls.get(link.userName);
+    if (!url || this.closed) throw new Error("no link to that relay");
+    return dialLinkData({
+      url,
+      selfId: this.deps.selfId,
+      remoteId: link.userName,
+      key: await this.deps.key(),
+      token,
     });
   }
 
@@ -297,6 +325,11 @@ export class Links {
       if (!parsed.success) return violated({ code: "malformed", detail: "link control message" });
       const message = parsed.data;
       if (message.type === "close") return tunnel.onClose(link, message.channelId, message.reason);
+      if (message.type === "answer") {
+        // Answers go to the relay that opened the channel: the dialler.
+        if (way !== "dialled") return violated({ code: "malformed", detail: "answer on an accepted link" });
+        return violated(tunnel.onLinkAnswer(link, message.channelId, message.token));
+      }
       // Channels on a link are numbered by the relay that dialled it: an open the other way is a fault.
       if (way === "dialled") return violated({ code: "malformed", detail: "open on a dialled link" });
       return violated(tunnel.onLinkOpen(link, message.channelId, message));

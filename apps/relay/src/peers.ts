@@ -15,10 +15,17 @@
 import type { Role } from "@tsunagi/core/domain";
 import type { WebSocket } from "ws";
 
+/** A channel carried on spliced data connections (data.ts): ended with the channel. */
+export interface SpliceHandle {
+  destroy(): void;
+}
+
 /** One side's view of a channel: the far peer, the channel's id on the far connection. */
 export interface ChannelEnd {
   readonly peer: Peer;
   readonly id: number;
+  /** Set when the channel's bytes travel on data connections, not in this connection's frames. */
+  readonly splice?: SpliceHandle;
   /**
    * Bytes this side sent on the channel that the far side has not granted back yet (this hop's count,
    * docs/protocol.md "Backpressure"): beyond the window the sender ignored flow control.
@@ -34,6 +41,8 @@ export interface PendingChannel {
   inFlight: number;
   /** The viewer closed it before it was linked. */
   closed: boolean;
+  /** The viewer asked for a data connection: it waits for an answer to its `open`. */
+  data?: boolean;
 }
 
 /** A viewer or client connection, or a link to another relay of the fleet (link.ts). */
@@ -114,6 +123,7 @@ export class Peers {
     const reason =
       peer.role === "link" ? "the link to the other relay was lost" : `${peer.role} disconnected`;
     for (const [id, end] of peer.channels) {
+      end.splice?.destroy();
       end.peer.channels.delete(end.id);
       this.sendControl(end.peer, { type: "close", channelId: end.id, reason });
       peer.channels.delete(id);

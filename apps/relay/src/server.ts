@@ -26,7 +26,7 @@ import { createAdaptorServer, getRequestListener } from "@hono/node-server";
 import { addressAllowed, canonicalAddress } from "@tsunagi/core/address";
 import { dummyHashOnce } from "@tsunagi/core/password";
 import { parseProxyHeader } from "@tsunagi/core/proxy-protocol";
-import { MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core/wire";
+import { DATA_PATH, MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core/wire";
 import {
   closeSession,
   type Database,
@@ -41,8 +41,10 @@ import { Hono } from "hono";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type RelayConfig, resolveConfig } from "./config.js";
 import { CloseCode, onConnection, type RelayContext } from "./connection.js";
+import { DataPath, type DataPathOptions } from "./data.js";
 import { Heartbeats } from "./heartbeats.js";
 import { LINK_PATH, Links } from "./link.js";
+import { LINK_DATA_PATH, verifyLinkData } from "./link-data.js";
 import { jsonLog, type Log } from "./log.js";
 import { createRelayMetrics, metricsHandler } from "./metrics.js";
 import { type Peer, Peers } from "./peers.js";
@@ -65,6 +67,8 @@ export interface RelayDeps {
    * of what was bound, by default; give it when binding 0.0.0.0 or behind NAT).
    */
   readonly internal?: { readonly host?: string; readonly port?: number; readonly url?: string };
+  /** Spliced data connections (data.ts): on by default; tests shorten the token's life. */
+  readonly data?: DataPathOptions;
 }
 
 export interface Relay {
@@ -97,6 +101,8 @@ export interface Relay {
     /** Links to and from other relays that are up. */
     links: number;
     draining: boolean;
+    /** Data connections parked, channels spliced, and the bytes spliced channels hold here now and at most. */
+    data: { parked: number; spliced: number; joined: number; heldBytes: number; peakHeldBytes: number };
   };
 }
 
@@ -150,6 +156,7 @@ export function createRelay(deps: RelayDeps): Relay {
   // The dummy hash is made once; making it now keeps the first unknown user as slow as any other.
   void dummyHashOnce();
 
+  const dataPath = new DataPath({ ...deps.data, peers, log, metrics });
   const relay: RelayContext = {
     config,
     db,
@@ -173,7 +180,9 @@ export function createRelay(deps: RelayDeps): Relay {
       maxBinaryFrameBytes: config.maxBinaryFrameBytes,
       maxChannelsPerSession: config.maxChannelsPerSession,
       metrics,
+      data: dataPath,
     }),
+    data: dataPath,
     heartbeats: new Heartbeats(db, log, config.heartbeatIntervalMs, metrics),
     sockets,
     closing: () => closing,
@@ -182,20 +191,21 @@ export function createRelay(deps: RelayDeps): Relay {
   };
 
   let key: Promise<Buffer> | undefined;
+  const keyOnce = () => {
+    key ??= fleetKey(db);
+    // A failed read is tried again at the next link rather than remembered.
+    key.catch(() => {
+      key = undefined;
+    });
+    return key;
+  };
   const links = new Links({
     selfId: nodeId,
     db,
     log,
     peers,
     tunnel: relay.tunnel,
-    key: () => {
-      key ??= fleetKey(db);
-      // A failed read is tried again at the next link rather than remembered.
-      key.catch(() => {
-        key = undefined;
-      });
-      return key;
-    },
+    key: keyOnce,
     maxPayload: Math.max(config.maxBinaryFrameBytes, MAX_CONTROL_MESSAGE_BYTES),
     keepAliveMs: config.heartbeatIntervalMs,
   });
@@ -231,6 +241,8 @@ export function createRelay(deps: RelayDeps): Relay {
   }) as Server;
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? "/", "http://relay").pathname;
+    // A data connection (data.ts): spliced, never read as a WebSocket.
+    if (path === DATA_PATH && !closing) return dataPath.accept(request, socket, head);
     if (path !== CONNECT_PATH || closing) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
       return;
@@ -328,6 +340,20 @@ export function createRelay(deps: RelayDeps): Relay {
   internalServer.on("request", getRequestListener(app.fetch));
   internalServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? "/", "http://relay").pathname;
+    if (path === LINK_DATA_PATH && !closing) {
+      // Another relay's data connection for a spliced channel (link-data.ts): its MAC first.
+      socket.on("error", () => {});
+      keyOnce().then(
+        (fleet) => {
+          const verified = verifyLinkData(request, fleet, nodeId);
+          if (verified) return dataPath.acceptLinked(socket, verified.node, verified.token);
+          log({ event: "link-refused", detail: "data connection without the fleet key" });
+          socket.destroy();
+        },
+        () => socket.destroy(),
+      );
+      return;
+    }
     if (path !== LINK_PATH || closing) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
       return;
@@ -388,6 +414,7 @@ export function createRelay(deps: RelayDeps): Relay {
     const sessions = [...peers.all].filter((p) => !p.leaseReleased).map((p) => p.sessionId);
     for (const ws of sockets.keys()) ws.close(CloseCode.goingAway, "relay shutting down");
     links.close();
+    dataPath.close();
     await Promise.allSettled(sessions.map((id) => closeSession(db, id)));
     for (const ws of sockets.keys()) ws.terminate();
     for (const socket of awaitingHeader) socket.destroy();
@@ -487,6 +514,13 @@ export function createRelay(deps: RelayDeps): Relay {
         peakQueuedBytes: peers.peakQueuedBytes,
         links: links.size,
         draining,
+        data: {
+          parked: dataPath.parked,
+          spliced: dataPath.splices.size,
+          joined: dataPath.joined,
+          heldBytes: dataPath.heldBytes(),
+          peakHeldBytes: dataPath.peakHeldBytes,
+        },
       };
     },
   };

@@ -10,7 +10,13 @@
  * In a fleet, a viewer's client may be held by another relay: the channel then runs over the link
  * between the two relays (link.ts), which is one more hop with its own channel ids and windows, and
  * the far relay pairs the link's channel with its client as it would a viewer's.
+ *
+ * A channel whose viewer asked for a data connection, where both ends can use them, is spliced
+ * instead (data.ts): its ends here carry the splice and no frames, only its `open` (with the tokens)
+ * and `close`; across relays the far relay's `answer` on the link brings the token (link-data.ts).
  */
+
+import type { Socket } from "node:net";
 import {
   CHANNEL_WINDOW,
   decodeFrame,
@@ -21,6 +27,7 @@ import {
   windowOverrun,
 } from "@tsunagi/core/frames";
 import { type Database, loggableError, setSessionPeer } from "@tsunagi/db";
+import type { DataPath } from "./data.js";
 import type { Log } from "./log.js";
 import type { RelayMetrics } from "./metrics.js";
 import type { Peer, Peers } from "./peers.js";
@@ -41,6 +48,8 @@ export interface TunnelDeps {
   readonly maxChannelsPerSession: number;
   /** Bytes relayed (metrics.ts). */
   readonly metrics?: Pick<RelayMetrics, "relayed">;
+  /** Spliced data connections (data.ts); without it every channel is multiplexed. */
+  readonly data?: DataPath;
 }
 
 /** What finding a viewer's client on another relay gave: the link to that relay, or why not. */
@@ -49,6 +58,8 @@ export type Located = { readonly link: Peer } | { readonly refuse: string };
 /** The fleet's side of the tunnel (link.ts): finds the relay holding a viewer's client and links to it. */
 export interface RemoteClients {
   locate(viewer: Peer): Promise<Located>;
+  /** A data connection to the relay at the other end of `link`, presenting the token it gave (link-data.ts). */
+  dialData(link: Peer, token: string): Promise<Socket>;
 }
 
 export class Tunnel {
@@ -63,6 +74,8 @@ export class Tunnel {
     if (frame.channelId === WINDOW_CHANNEL) return this.onWindowUpdate(from, buf, frame.payload);
     const end = from.channels.get(frame.channelId);
     if (!end) return this.onPendingBinary(from, frame.channelId, buf, frame.payload.length);
+    if (end.splice)
+      return malformed(`channel ${frame.channelId} is spliced: its data goes on its data connection`);
     // The receiver enforces the window it granted (per hop): a sender past it ignores flow control,
     // and forwarding would only move the unbounded queue to the far agent.
     end.inFlight += frame.payload.length;
@@ -108,7 +121,7 @@ export class Tunnel {
   }
 
   /** A viewer's `open`: a channel to its target client, here or on another relay, or a `close` back saying why not. */
-  onOpen(viewer: Peer, channelId: number): Violation | undefined {
+  onOpen(viewer: Peer, channelId: number, data = false): Violation | undefined {
     const { peers, maxChannelsPerSession: max } = this.deps;
     if (viewer.role !== "viewer") return malformed("only a viewer opens channels");
     if (channelId === WINDOW_CHANNEL || viewer.channels.has(channelId) || viewer.pending.has(channelId)) {
@@ -128,14 +141,14 @@ export class Tunnel {
     }
     const client = peers.client(viewer.serverHost, viewer.target);
     if (client) {
-      this.pair(viewer, channelId, client, viewer.userName);
+      this.pair(viewer, channelId, client, viewer.userName, data);
       return undefined;
     }
     const remote = this.remote;
     if (!remote) return refuse(`client ${viewer.target} is not connected`);
     // The client may be held by another relay of the fleet: frames the viewer sends meanwhile wait
     // here, counted against the channel's window, and go out in order once the link is there.
-    viewer.pending.set(channelId, { frames: [], inFlight: 0, closed: false });
+    viewer.pending.set(channelId, { frames: [], inFlight: 0, closed: false, data });
     void remote
       .locate(viewer)
       .catch(() => ({ refuse: `client ${viewer.target} is not reachable now` }))
@@ -150,7 +163,7 @@ export class Tunnel {
    * Joins `from`'s channel `fromId` (a viewer's, or a link's on behalf of a viewer on another relay)
    * to a new channel of `client`, or answers `close` when the client has no channel to spare.
    */
-  private pair(from: Peer, fromId: number, client: Peer, viewerName: string): void {
+  private pair(from: Peer, fromId: number, client: Peer, viewerName: string, data = false): void {
     const { peers, maxChannelsPerSession: max } = this.deps;
     if (client.channels.size >= max) {
       peers.sendControl(
@@ -162,10 +175,45 @@ export class Tunnel {
     }
     const clientChannel = freeChannelId(client.channels, client.nextChannelId);
     client.nextChannelId = clientChannel + 1;
-    from.channels.set(fromId, { peer: client, id: clientChannel, inFlight: 0 });
-    client.channels.set(clientChannel, { peer: from, id: fromId, inFlight: 0 });
+    // Spliced when the viewer asked and both sessions have parked data connections (data.ts).
+    const dataPath = this.deps.data;
+    const spliced =
+      data && from.role !== "client" && dataPath?.usable(from) && dataPath.usable(client)
+        ? dataPath.splice(from, fromId, client, clientChannel)
+        : undefined;
+    const splice = spliced?.handle;
+    from.channels.set(fromId, {
+      peer: client,
+      id: clientChannel,
+      inFlight: 0,
+      ...(splice ? { splice } : {}),
+    });
+    client.channels.set(clientChannel, {
+      peer: from,
+      id: fromId,
+      inFlight: 0,
+      ...(splice ? { splice } : {}),
+    });
+    // The viewer's answer goes before the client hears of the channel: on the multiplexed path the
+    // viewer has attached its socket before the client's first frame can reach it.
+    if (data) {
+      // A link's answer names the token its relay presents on the data connection it dials to us.
+      peers.sendControl(
+        from,
+        {
+          type: from.role === "link" ? "answer" : "open",
+          channelId: fromId,
+          ...(spliced ? { token: spliced.viewer } : {}),
+        },
+        from,
+      );
+    }
     // The opener's own traffic: one that opens and closes channels to a client that doesn't read is paused.
-    peers.sendControl(client, { type: "open", channelId: clientChannel }, from);
+    peers.sendControl(
+      client,
+      { type: "open", channelId: clientChannel, ...(spliced ? { token: spliced.client } : {}) },
+      from,
+    );
     if (!client.recordedViewers.has(viewerName)) {
       // Extended display: the client's history row names the viewer that reached it.
       client.recordedViewers.add(viewerName);
@@ -182,7 +230,12 @@ export class Tunnel {
   onLinkOpen(
     link: Peer,
     channelId: number,
-    open: { readonly server: string; readonly target: string; readonly viewer: string },
+    open: {
+      readonly server: string;
+      readonly target: string;
+      readonly viewer: string;
+      readonly data?: boolean | undefined;
+    },
   ): Violation | undefined {
     if (channelId === WINDOW_CHANNEL || link.channels.has(channelId)) {
       return malformed(`link channel ${channelId} is reserved or already open`);
@@ -196,7 +249,36 @@ export class Tunnel {
       );
       return undefined;
     }
-    this.pair(link, channelId, client, open.viewer);
+    this.pair(link, channelId, client, open.viewer, open.data === true);
+    return undefined;
+  }
+
+  /**
+   * The far relay's answer to a link `open` that asked for a data connection: with its token, the
+   * viewer's channel is spliced here to a data connection dialled to that relay, which splices it to
+   * its client's; without, the channel is multiplexed over the link. The viewer hears which now.
+   */
+  onLinkAnswer(link: Peer, linkChannel: number, token: string | undefined): Violation | undefined {
+    const { peers } = this.deps;
+    const end = link.channels.get(linkChannel);
+    if (!end) return undefined; // closed meanwhile
+    const viewer = end.peer;
+    const viewerEnd = viewer.channels.get(end.id);
+    if (end.splice || !viewerEnd) return malformed(`link channel ${linkChannel} was answered twice`);
+    const dataPath = this.deps.data;
+    const remote = this.remote;
+    if (!token || !dataPath || !remote) {
+      peers.sendControl(viewer, { type: "open", channelId: end.id }, viewer);
+      return undefined;
+    }
+    const spliced = dataPath.splice(viewer, end.id, link, linkChannel);
+    viewer.channels.set(end.id, { ...viewerEnd, splice: spliced.handle });
+    link.channels.set(linkChannel, { ...end, splice: spliced.handle });
+    peers.sendControl(viewer, { type: "open", channelId: end.id, token: spliced.viewer }, viewer);
+    remote.dialData(link, token).then(
+      (socket) => spliced.handle.attach("client", socket),
+      () => spliced.handle.end("the data connection to the client's relay failed"),
+    );
     return undefined;
   }
 
@@ -214,6 +296,11 @@ export class Tunnel {
       return;
     }
     const { link } = found;
+    // Across relays a viewer that asked for a data connection is answered once the far relay has
+    // (onLinkAnswer); without one here it is told now that the channel is multiplexed, before the
+    // first frame from the far side can reach it.
+    const asking = pending.data === true && this.deps.data?.usable(viewer) === true;
+    if (pending.data && !asking) peers.sendControl(viewer, { type: "open", channelId }, viewer);
     const linkChannel = freeChannelId(link.channels, link.nextChannelId);
     link.nextChannelId = linkChannel + 1;
     viewer.channels.set(channelId, { peer: link, id: linkChannel, inFlight: pending.inFlight });
@@ -226,6 +313,7 @@ export class Tunnel {
         server: viewer.serverHost,
         target: viewer.target,
         viewer: viewer.userName,
+        ...(asking ? { data: true } : {}),
       },
       viewer,
     );
@@ -245,6 +333,9 @@ export class Tunnel {
     }
     const end = from.channels.get(channelId);
     if (!end) return; // both ends may close at once; the second close finds nothing
+    // A far relay's close without a reason is its splice's normal end: ours ends by itself once it has
+    // written out what it holds. Anything else cuts the data connections now.
+    if (!(from.role === "link" && reason === undefined)) end.splice?.destroy();
     from.channels.delete(channelId);
     end.peer.channels.delete(end.id);
     this.deps.peers.sendControl(

@@ -43,14 +43,15 @@ interface Front {
 /** A TCP front on 127.0.0.1:0: each connection goes to the first of `ports()` that accepts it. */
 async function front(ports: () => number[]): Promise<Front> {
   const sockets = new Set<Socket>();
-  const server = createServer({ pauseOnConnect: true }, (inbound) => {
+  // Half-open both ways, as a TCP proxy is: a spliced channel's half-close passes through it.
+  const server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (inbound) => {
     inbound.on("error", () => {});
     if (state.hold) return void inbound.destroy();
     sockets.add(inbound);
     const attempt = (candidates: number[]) => {
       const [port, ...rest] = candidates;
       if (port === undefined) return void inbound.destroy();
-      const outbound = connect({ host: "127.0.0.1", port });
+      const outbound = connect({ host: "127.0.0.1", port, allowHalfOpen: true });
       sockets.add(outbound);
       const refused = () => attempt(rest);
       outbound.once("error", refused);

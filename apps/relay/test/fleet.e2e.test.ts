@@ -171,6 +171,9 @@ const fleet = beforeAndAfterAll(
         headers: { [SOURCE_HEADER]: sourceOf(role, i) },
         reconnect: { initialMs: 200, maxMs: 1_000 },
         onNotice: (text: string) => agents.notices.push(`${user} ${role}: ${text}`),
+        // Round-robin (this test's way of putting a pair's ends apart) would deal data connections
+        // to any relay too and shift which relay each control connection reaches: multiplexed here.
+        dataPath: "mux" as const,
       });
       const counted = (counts: number[], i: number) => () => {
         counts[i] = (counts[i] ?? 0) + 1;

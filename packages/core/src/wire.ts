@@ -35,6 +35,19 @@ const base64 = (label: string, maxLength: number) =>
 
 const text = (max: number) => z.string().min(1).max(max);
 
+/** 32 random bytes, base64url without padding (43 characters): a data connection's token or pool secret. */
+const token = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "token must be 32 bytes of base64url");
+
+/** The request path of a data connection (docs/protocol.md "Data connections"). */
+export const DATA_PATH = "/v1/data";
+/** The `Upgrade` protocol of a data connection. */
+export const DATA_UPGRADE = "tsunagi-data/1";
+/** Request headers of a data connection: the session it parks for, and the session's pool secret. */
+export const DATA_SESSION_HEADER = "tsunagi-session";
+export const DATA_POOL_HEADER = "tsunagi-pool";
+/** The bytes of a token as a data connection presents them (its first bytes after the 101). */
+export const DATA_TOKEN_BYTES = 32;
+
 // Reported fields (machine id, OS user, names, serial, MAC): their formats are core's (fields.ts).
 export const DeviceIdentityWire = z.object({
   machineId: MachineId,
@@ -96,6 +109,12 @@ export const Result = z.object({
   policy: ViewerPolicyWire,
   /** Viewer only: the clients it may reach. */
   reachableClients: z.array(text(128)).optional(),
+  /**
+   * (ours) Data connections are available (docs/protocol.md "Data connections"): the session's pool
+   * secret, which `GET /v1/data` must carry to park a connection, and how many may be parked at once.
+   * Absent: the relay offers only the multiplexed path.
+   */
+  data: z.object({ pool: token, max: z.number().int().min(1).max(64) }).optional(),
 });
 
 /**
@@ -130,7 +149,18 @@ const channelId = z
   .min(0)
   .max(2 ** 32 - 1);
 
-export const OpenChannel = z.object({ type: z.literal("open"), channelId });
+/**
+ * A channel's opening. Viewer → relay: `data: true` asks for a spliced data connection (the viewer
+ * holds a parked one). Relay → viewer, only in answer to such a request: with `token` the channel is
+ * spliced, without it the channel runs on the multiplexed path. Relay → client: with `token` the
+ * client carries the channel on a data connection, without it on the multiplexed path.
+ */
+export const OpenChannel = z.object({
+  type: z.literal("open"),
+  channelId,
+  data: z.boolean().optional(),
+  token: token.optional(),
+});
 export const CloseChannel = z.object({
   type: z.literal("close"),
   channelId,

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { startClient } from "../client.js";
 import { readEnv } from "../env.js";
 import { primaryMac } from "../machine.js";
-import { notice, parseHostPort, readPassword, report, UsageError } from "./common.js";
+import { dataPathMode, notice, parseHostPort, readPassword, report, UsageError } from "./common.js";
 
 const HELP = `Usage: tsunagi-client --server URL --user USER --forward HOST:PORT [options]
 
@@ -22,6 +22,10 @@ Makes HOST:PORT on this PC reachable through the relay by the viewer of USER
   --password-file FILE  read the password from FILE (else TSUNAGI_PASSWORD, else a prompt)
   --mac MAC             the MAC address to report (default: the first network interface's)
   --ca FILE             also trust this CA certificate (PEM), for a relay with its own certificate
+  --data-path MODE      auto (default): each connection on a data connection of its own, spliced
+                        by the relay, falling back to the one multiplexed WebSocket when the
+                        upgrade is refused (a proxy that passes only WebSockets); spliced or mux
+                        forces one
 
 Channels: at most 64 connections from viewers at once; more are answered with a close.
 A relay that sends a connection more than the window it was granted (4 MiB) is
@@ -42,6 +46,7 @@ async function main(): Promise<number> {
       "password-file": { type: "string" },
       mac: { type: "string" },
       ca: { type: "string" },
+      "data-path": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -63,6 +68,7 @@ async function main(): Promise<number> {
     password,
     mac: values.mac ?? primaryMac(),
     ca: values.ca ? await readFile(values.ca) : undefined,
+    dataPath: dataPathMode(values["data-path"]),
     forward,
     onNotice: notice,
     onConnected: () => notice(`connected as client ${values.user}; forwarding to ${values.forward}`),

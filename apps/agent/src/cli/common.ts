@@ -4,6 +4,7 @@ import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 import { AuthenticationError, ConnectionError, RelayError } from "../connection.js";
 import type { AgentEnv } from "../env.js";
+import { DATA_PATH_MODES, type DataPathMode } from "../tunnel/data.js";
 
 export class UsageError extends Error {}
 
@@ -12,6 +13,14 @@ export function parseHostPort(text: string, flag: string): { host: string; port:
   const port = Number(match?.[3]);
   if (!match || port > 65_535) throw new UsageError(`${flag} must be HOST:PORT, e.g. 127.0.0.1:3389`);
   return { host: match[1] ?? match[2] ?? "127.0.0.1", port };
+}
+
+/** `--data-path`: auto, spliced or mux (auto when absent). */
+export function dataPathMode(text: string | undefined): DataPathMode {
+  if (text === undefined) return "auto";
+  const mode = DATA_PATH_MODES.find((m) => m === text);
+  if (!mode) throw new UsageError(`--data-path must be one of ${DATA_PATH_MODES.join(", ")}`);
+  return mode;
 }
 
 /**

@@ -12,7 +12,7 @@ import { readEnv } from "../env.js";
 import { configDir, IDENTITY_FILE_NAME } from "../identity.js";
 import { primaryMac } from "../machine.js";
 import { startViewer } from "../viewer.js";
-import { notice, parseHostPort, readPassword, report, UsageError } from "./common.js";
+import { dataPathMode, notice, parseHostPort, readPassword, report, UsageError } from "./common.js";
 
 const HELP = `Usage: tsunagi-viewer --server URL --user USER --listen HOST:PORT [options]
 
@@ -32,6 +32,10 @@ USER (or of --target, when grouping links it).
   --password-file FILE  read the password from FILE (else TSUNAGI_PASSWORD, else a prompt)
   --mac MAC             the MAC address to report (default: the first network interface's)
   --ca FILE             also trust this CA certificate (PEM), for a relay with its own certificate
+  --data-path MODE      auto (default): each connection on a data connection of its own, spliced
+                        by the relay, falling back to the one multiplexed WebSocket when the
+                        upgrade is refused (a proxy that passes only WebSockets); spliced or mux
+                        forces one
 
 Channels: at most 64 connections are carried at once; more are refused. A relay that
 sends a connection more than the window it was granted (4 MiB) is disconnected.
@@ -60,6 +64,7 @@ async function main(): Promise<number> {
       "password-file": { type: "string" },
       mac: { type: "string" },
       ca: { type: "string" },
+      "data-path": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -91,6 +96,7 @@ async function main(): Promise<number> {
     identityFile: values.identity ?? join(configDir(env), IDENTITY_FILE_NAME),
     mac: values.mac ?? primaryMac(),
     ca: values.ca ? await readFile(values.ca) : undefined,
+    dataPath: dataPathMode(values["data-path"]),
     listen,
     onNotice: notice,
     // The first session is announced below, with the port; the later ones are reconnections.

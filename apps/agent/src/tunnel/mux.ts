@@ -32,6 +32,7 @@ import {
 } from "@tsunagi/core/frames";
 import { CloseCode } from "@tsunagi/core/wire";
 import type { WebSocket } from "ws";
+import { join, tokenBytes } from "./data.js";
 
 const uncork = (socket: Socket) => socket.uncork();
 
@@ -59,9 +60,26 @@ interface Channel {
   socketClosed: boolean;
 }
 
+/** A viewer's channel waiting for the relay's answer to its `open` with `data: true`. */
+interface Awaiting {
+  readonly socket: Socket;
+  readonly data: Socket;
+  /** The data connection was not used (multiplexed, or refused): it goes back to the pool. */
+  readonly giveBack: (data: Socket) => void;
+}
+
+/** A channel carried on a data connection: its bytes never pass here, only its `close`. */
+interface Spliced {
+  readonly socket: Socket;
+  data?: Socket;
+}
+
 export interface MuxEvents {
-  /** Client side: the relay opened a channel; dial the local service and attach it. */
-  onOpen?: (channelId: number) => void;
+  /**
+   * Client side: the relay opened a channel; dial the local service and attach it, or with a `token`
+   * join it to a data connection (`splice`).
+   */
+  onOpen?: (channelId: number, token?: string) => void;
   /** A channel ended; `reason` is the far side's when it gave one. */
   onChannelClosed?: (channelId: number, reason: string | undefined) => void;
   /** The far side broke the tunnel's rules; the relay connection is being closed. */
@@ -77,6 +95,10 @@ export interface MuxLimits {
 
 export class Mux {
   readonly channels = new Map<number, Channel>();
+  /** Viewer side: channels waiting for the relay's answer to their `open` (data connections). */
+  private readonly awaiting = new Map<number, Awaiting>();
+  /** Channels on data connections (docs/protocol.md "Data connections"), until the relay's `close`. */
+  readonly spliced = new Map<number, Spliced>();
   /** Sockets of channels the far side closed, still writing what it sent: they count towards the cap. */
   private readonly draining = new Set<Socket>();
   private readonly window: number;
@@ -95,8 +117,13 @@ export class Mux {
 
   /** Channels open, counting those still writing out what the far side sent before it closed. */
   get openChannels(): number {
-    return this.channels.size + this.draining.size;
+    return this.channels.size + this.draining.size + this.awaiting.size + this.spliced.size;
   }
+
+  /** Ids in use on this connection: open, waiting for an answer, or spliced. */
+  private readonly taken = {
+    has: (id: number) => this.channels.has(id) || this.awaiting.has(id) || this.spliced.has(id),
+  };
 
   /** Channels the far side closed whose sockets still write out what it sent. */
   get drainingChannels(): number {
@@ -115,13 +142,63 @@ export class Mux {
    * Viewer side: opens a channel for a local connection, with an id not open on this connection.
    * Returns the id, or undefined when the cap is reached (the caller refuses the connection).
    */
-  open(socket: Socket): number | undefined {
+  open(socket: Socket, data?: { socket: Socket; giveBack: (data: Socket) => void }): number | undefined {
     if (this.openChannels >= this.maxChannels) return undefined;
-    const id = freeChannelId(this.channels, this.nextId);
+    const id = freeChannelId(this.taken, this.nextId);
     this.nextId = id + 1;
+    if (data) {
+      // The socket stays paused until the relay answers: spliced (a token) or multiplexed (none).
+      this.awaiting.set(id, { socket, data: data.socket, giveBack: data.giveBack });
+      socket.on("error", () => {});
+      this.sendControl({ type: "open", channelId: id, data: true });
+      return id;
+    }
     this.sendControl({ type: "open", channelId: id });
     this.attach(id, socket);
+    socket.resume();
     return id;
+  }
+
+  /**
+   * Carries channel `id` on a data connection: the token is its first bytes, then it is joined to the
+   * local socket. `data` may still be on its way (the client dialling one); without one, the channel
+   * is closed with the reason.
+   */
+  splice(id: number, socket: Socket, token: string, data: Socket | Promise<Socket>): void {
+    const entry: Spliced = { socket };
+    this.spliced.set(id, entry);
+    socket.setNoDelay(true);
+    socket.on("error", () => {});
+    const start = (conn: Socket) => {
+      if (this.spliced.get(id) !== entry || socket.destroyed) {
+        conn.destroy();
+        return;
+      }
+      if (conn.destroyed || conn.readableEnded) {
+        // The relay (or something in between) let the parked connection go meanwhile: say so at
+        // once rather than leave the far half waiting for the token's time to run out.
+        socket.destroy();
+        this.sendControl({ type: "close", channelId: id, reason: "the data connection closed before use" });
+        return;
+      }
+      entry.data = conn;
+      conn.setNoDelay(true);
+      conn.write(tokenBytes(token));
+      join(socket, conn, (error) => {
+        // The relay's `close` ends the channel's id; a failure here names itself to the far side.
+        if (error && this.spliced.get(id) === entry) {
+          this.sendControl({ type: "close", channelId: id, reason: error });
+        }
+      });
+    };
+    if (data instanceof Promise) {
+      data.then(start, (error: Error) => {
+        socket.destroy();
+        if (this.spliced.get(id) === entry) {
+          this.sendControl({ type: "close", channelId: id, reason: `no data connection: ${error.message}` });
+        }
+      });
+    } else start(data);
   }
 
   /** Joins `socket` to channel `id`; data flows both ways until either side closes. */
@@ -285,9 +362,58 @@ export class Mux {
   }
 
   /** An open or close from the relay. */
-  onControl(message: { type: "open" | "close"; channelId: number; reason?: string | undefined }): void {
+  onControl(message: {
+    type: "open" | "close";
+    channelId: number;
+    reason?: string | undefined;
+    token?: string | undefined;
+  }): void {
     if (this.violated) return;
     const id = message.channelId;
+    const awaiting = this.awaiting.get(id);
+    if (awaiting) {
+      // The relay's answer to our `open` asking for a data connection (or its refusal).
+      this.awaiting.delete(id);
+      if (message.type === "close") {
+        awaiting.giveBack(awaiting.data);
+        // Refused: the local socket ends as a multiplexed channel's would, what it sent read and
+        // dropped (a socket destroyed with unread bytes would be reset).
+        const socket = awaiting.socket;
+        socket.on("data", () => {});
+        socket.end();
+        socket.resume();
+        socket.once("finish", () => socket.destroy());
+        this.events.onChannelClosed?.(id, message.reason);
+      } else if (message.token) {
+        this.splice(id, awaiting.socket, message.token, awaiting.data);
+      } else {
+        awaiting.giveBack(awaiting.data);
+        if (awaiting.socket.destroyed) {
+          // The local connection went while we waited: the channel ends before it began.
+          this.sendControl({ type: "close", channelId: id });
+          return;
+        }
+        this.attach(id, awaiting.socket);
+        awaiting.socket.resume();
+      }
+      return;
+    }
+    const spliced = this.spliced.get(id);
+    if (spliced) {
+      if (message.type === "open") {
+        this.violation(`channel ${id} is reserved or already open`);
+        return;
+      }
+      // The relay ended the channel: after a normal end (no reason) its data connection has closed or
+      // is closing and the local socket writes out what it holds; a failure (a reason) cuts both now.
+      this.spliced.delete(id);
+      if (!spliced.data || message.reason) {
+        spliced.socket.destroy();
+        spliced.data?.destroy();
+      }
+      this.events.onChannelClosed?.(id, message.reason);
+      return;
+    }
     if (message.type === "open") {
       if (this.channels.has(id) || id === WINDOW_CHANNEL) {
         this.violation(`channel ${id} is reserved or already open`);
@@ -301,7 +427,7 @@ export class Mux {
         });
         return;
       }
-      this.events.onOpen?.(id);
+      this.events.onOpen?.(id, message.token);
       return;
     }
     const channel = this.channels.get(id);
@@ -326,6 +452,16 @@ export class Mux {
       channel.socket.destroy();
     }
     this.channels.clear();
+    for (const entry of this.awaiting.values()) {
+      entry.socket.destroy();
+      entry.data.destroy();
+    }
+    this.awaiting.clear();
+    for (const entry of this.spliced.values()) {
+      entry.socket.destroy();
+      entry.data?.destroy();
+    }
+    this.spliced.clear();
     for (const socket of this.draining) socket.destroy();
     this.draining.clear();
   }

@@ -1,0 +1,327 @@
+/**
+ * The agent's side of data connections (docs/protocol.md "Data connections"): a small pool of
+ * connections parked at the relay (`GET /v1/data`, `Upgrade: tsunagi-data/1`, the session id and the
+ * pool secret the result gave), each used for one channel by writing the channel's token as its first
+ * bytes and then joining it to the local socket, refilled behind it. A new channel so costs no
+ * connection, TLS handshake or upgrade of its own.
+ *
+ * Fallback (`auto`): when the upgrade is refused — a 4xx or 5xx, a reset or a close before the answer,
+ * as a proxy that passes only WebSockets does — the session carries every channel on the multiplexed
+ * path, as a relay without data connections would have it. `spliced` never falls back; `mux` never
+ * dials.
+ */
+import { isIP, connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import {
+  DATA_PATH,
+  DATA_POOL_HEADER,
+  DATA_SESSION_HEADER,
+  DATA_TOKEN_BYTES,
+  DATA_UPGRADE,
+} from "@tsunagi/core/wire";
+
+/** Which path channels take: decided per session (`auto`), or forced. */
+export type DataPathMode = "auto" | "spliced" | "mux";
+export const DATA_PATH_MODES: readonly DataPathMode[] = ["auto", "spliced", "mux"];
+
+/** Parked data connections an agent keeps ready by default. */
+export const DATA_POOL_SIZE = 2;
+
+/** The relay (or something in between) would not upgrade to a data connection. */
+export class DataRefusedError extends Error {
+  override name = "DataRefusedError";
+}
+
+/** The data connection URL for a control URL: same origin and query (its routing key), `/v1/data`. */
+export function dataUrl(controlUrl: string): URL {
+  const url = new URL(controlUrl);
+  url.pathname = url.pathname.endsWith("/v1/connect")
+    ? `${url.pathname.slice(0, -"/v1/connect".length)}${DATA_PATH}`
+    : DATA_PATH;
+  return url;
+}
+
+export interface DataDialOptions {
+  readonly url: URL;
+  readonly sessionId: string;
+  readonly pool: string;
+  readonly ca?: string | Buffer;
+  readonly headers?: Record<string, string>;
+  readonly timeoutMs?: number;
+}
+
+const MAX_RESPONSE_HEAD = 8 * 1024;
+
+/** Dials and upgrades one data connection; resolves once the relay answered 101 (it is then parked). */
+export function dialData(options: DataDialOptions): Promise<Socket> {
+  const { url } = options;
+  const secure = url.protocol === "wss:" || url.protocol === "https:";
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const port = Number(url.port) || (secure ? 443 : 80);
+  const socket: Socket = secure
+    ? tlsConnect({
+        host,
+        port,
+        ca: options.ca,
+        ...(isIP(host) ? {} : { servername: host }),
+        ALPNProtocols: ["http/1.1"],
+      })
+    : netConnect({ host, port });
+  // Each direction ends on its own: the channel keeps TCP's half-close.
+  socket.allowHalfOpen = true;
+  socket.setNoDelay(true);
+  const headers: Record<string, string> = {
+    ...options.headers,
+    Host: url.host,
+    Connection: "Upgrade",
+    Upgrade: DATA_UPGRADE,
+    [DATA_SESSION_HEADER]: options.sessionId,
+    [DATA_POOL_HEADER]: options.pool,
+  };
+  const request = `GET ${url.pathname}${url.search} HTTP/1.1\r\n${Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("")}\r\n`;
+  return new Promise((resolve, reject) => {
+    let received = Buffer.alloc(0);
+    const timer = setTimeout(
+      () => fail(new Error("no answer to the data upgrade in time")),
+      options.timeoutMs ?? 15_000,
+    );
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.off("error", onError);
+      socket.off("close", onClose);
+      socket.off("end", onClose);
+    };
+    const fail = (error: Error) => {
+      cleanup();
+      socket.destroy();
+      reject(error);
+    };
+    const onError = (error: Error) => fail(new DataRefusedError(`data connection failed: ${error.message}`));
+    const onClose = () => fail(new DataRefusedError("data connection closed before the upgrade"));
+    const onData = (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf("\r\n\r\n");
+      if (end < 0) {
+        if (received.length > MAX_RESPONSE_HEAD)
+          fail(new DataRefusedError("oversized answer to the data upgrade"));
+        return;
+      }
+      const head = received.subarray(0, end).toString("latin1").split("\r\n");
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(head[0] ?? "")?.[1];
+      const upgrade = head
+        .slice(1)
+        .find((line) => line.toLowerCase().startsWith("upgrade:"))
+        ?.slice("upgrade:".length)
+        .trim()
+        .toLowerCase();
+      if (status !== "101" || upgrade !== DATA_UPGRADE) {
+        return fail(new DataRefusedError(`data upgrade refused (${head[0] ?? "no status"})`));
+      }
+      cleanup();
+      socket.pause();
+      const rest = received.subarray(end + 4);
+      if (rest.length > 0) socket.unshift(rest);
+      socket.on("error", () => {});
+      resolve(socket);
+    };
+    socket.on("data", onData);
+    socket.on("error", onError);
+    socket.on("close", onClose);
+    // Half-open is allowed on this socket: a proxy's FIN before any answer closes no socket by itself.
+    socket.on("end", onClose);
+    socket.once(secure ? "secureConnect" : "connect", () => socket.write(request));
+  });
+}
+
+/** The token's bytes as a data connection presents them. */
+export function tokenBytes(token: string): Buffer {
+  const bytes = Buffer.from(token, "base64url");
+  if (bytes.length !== DATA_TOKEN_BYTES) throw new Error("a data token is 32 bytes");
+  return bytes;
+}
+
+/**
+ * Joins a local socket and a data connection both ways: each direction ends on its own (half-close),
+ * the pipes carry back-pressure, an error closes both, and a side that closed lets the other write
+ * out what it holds before it goes. `done` runs once both have closed.
+ */
+export function join(a: Socket, b: Socket, done?: (error: string | undefined) => void): void {
+  let open = 2;
+  let error: string | undefined;
+  const half = (from: Socket, to: Socket) => {
+    from.pipe(to);
+    from.on("error", (e: Error) => {
+      error ??= e.message;
+      a.destroy();
+      b.destroy();
+    });
+    from.once("close", () => {
+      from.unpipe(to);
+      if (!to.destroyed) {
+        if (to.writableFinished) to.destroy();
+        else {
+          to.end();
+          to.once("finish", () => to.destroy());
+        }
+      }
+      open -= 1;
+      if (open === 0) done?.(error);
+    });
+  };
+  half(a, b);
+  half(b, a);
+}
+
+export interface DataPoolOptions extends Omit<DataDialOptions, "timeoutMs"> {
+  readonly mode: DataPathMode;
+  readonly size?: number;
+  readonly onNotice?: (text: string) => void;
+}
+
+/** A session's parked data connections. */
+export class DataPool {
+  private readonly ready: Socket[] = [];
+  /** Parked sockets' watchers (`watch`): parked, the relay's FIN means the connection is gone. */
+  private readonly ends = new Map<Socket, () => void>();
+  private dialling = 0;
+  /** `refused`: the upgrade was refused; in `auto` mode the session stays on the multiplexed path. */
+  state: "unknown" | "ok" | "refused" = "unknown";
+  private closed = false;
+  private readonly size: number;
+  /** Dials that failed in a row: in `spliced` mode the pool stops refilling by itself after a few. */
+  private failures = 0;
+
+  constructor(private readonly options: DataPoolOptions) {
+    this.size = options.size ?? DATA_POOL_SIZE;
+  }
+
+  /** Whether channels of this session may ask for data connections at all. */
+  get usable(): boolean {
+    if (this.closed || this.options.mode === "mux") return false;
+    return this.options.mode === "spliced" || this.state !== "refused";
+  }
+
+  get mode(): DataPathMode {
+    return this.options.mode;
+  }
+
+  /** Parked and ready now. */
+  get available(): number {
+    return this.ready.length;
+  }
+
+  start(): void {
+    this.fill();
+  }
+
+  private fill(): void {
+    while (this.usable && this.failures < 3 && this.ready.length + this.dialling < this.size) {
+      this.dialling += 1;
+      this.dial().then(
+        (socket) => {
+          this.dialling -= 1;
+          this.park(socket);
+        },
+        () => {
+          this.dialling -= 1;
+        },
+      );
+    }
+  }
+
+  private dial(): Promise<Socket> {
+    return dialData(this.options).then(
+      (socket) => {
+        this.failures = 0;
+        this.state = "ok";
+        return socket;
+      },
+      (error: Error) => {
+        this.failures += 1;
+        if (error instanceof DataRefusedError && this.state === "unknown") {
+          this.state = "refused";
+          if (this.options.mode === "auto") {
+            this.options.onNotice?.(`${error.message}; channels use the multiplexed path`);
+          }
+        }
+        throw error;
+      },
+    );
+  }
+
+  private park(socket: Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    this.ready.push(socket);
+    this.watch(socket);
+    // The relay or something in between closed it while parked: another takes its place.
+    socket.once("close", () => {
+      const at = this.ready.indexOf(socket);
+      if (at < 0) return;
+      this.ready.splice(at, 1);
+      this.fill();
+    });
+  }
+
+  /** A parked connection for a new channel, if one is ready; the pool refills behind it. */
+  take(): Socket | undefined {
+    let socket = this.ready.shift();
+    while (socket?.destroyed) socket = this.ready.shift();
+    if (socket) this.unpark(socket);
+    this.fill();
+    return socket;
+  }
+
+  /**
+   * While parked a connection is read, so that the relay's FIN (or a balancer's idle timeout) is
+   * seen and the connection replaced; the relay sends nothing on a parked connection, so any byte is
+   * a fault and ends it too.
+   */
+  private watch(socket: Socket): void {
+    const gone = () => socket.destroy();
+    this.ends.set(socket, gone);
+    socket.once("end", gone);
+    socket.once("data", gone);
+    socket.resume();
+  }
+
+  private unpark(socket: Socket): void {
+    const gone = this.ends.get(socket);
+    if (gone) {
+      socket.off("end", gone);
+      socket.off("data", gone);
+    }
+    this.ends.delete(socket);
+    socket.pause();
+  }
+
+  /** A parked connection, or a new one when none is ready (the client answering the relay's `open`). */
+  acquire(): Promise<Socket> {
+    const ready = this.take();
+    if (ready) return Promise.resolve(ready);
+    if (this.closed) return Promise.reject(new Error("the session ended"));
+    this.failures = 0;
+    return this.dial();
+  }
+
+  /** A taken connection not used after all (the relay answered: multiplexed) goes back to the pool. */
+  giveBack(socket: Socket): void {
+    if (socket.destroyed) return;
+    if (this.closed || this.ready.length >= this.size) socket.destroy();
+    else {
+      this.ready.unshift(socket);
+      this.watch(socket);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const socket of this.ready) socket.destroy();
+    this.ready.length = 0;
+  }
+}

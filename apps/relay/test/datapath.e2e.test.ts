@@ -1,0 +1,97 @@
+/**
+ * Spliced data connections through Debian's HAProxy in TCP mode with `send-proxy-v2`, in front of a
+ * relay that terminates TLS itself (docs/protocol.md "Data connections"): the data upgrade goes
+ * through the same PROXY header handling and the same TLS as the control connection, and the
+ * channels it carries are byte-exact, many at once, with half-close passed on by HAProxy.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { connect } from "node:net";
+import { startClient, startViewer } from "@tsunagi/agent";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLog } from "../src/log.js";
+import { createRelay, type Relay } from "../src/server.js";
+import { freePort, type Haproxy, haproxyPresent, startHaproxy } from "./haproxy.js";
+import { agentBase, eventually, selfSigned, testConfig, useEchoServer, useStack } from "./helpers.js";
+
+const present = haproxyPresent("datapath.e2e");
+
+function echoThrough(port: number, payload: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    const chunks: Buffer[] = [];
+    socket.on("data", (c: Buffer) => chunks.push(c));
+    socket.on("error", reject);
+    socket.on("end", () => resolve(Buffer.concat(chunks)));
+    socket.end(payload);
+  });
+}
+
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+describe.skipIf(!present)("spliced channels through HAProxy (TCP, send-proxy-v2) to a TLS relay", () => {
+  const stack = useStack();
+  const echo = useEchoServer();
+  let haproxy: Haproxy | undefined;
+  let relay: Relay;
+  let url: string;
+  let cert: { cert: Buffer; key: Buffer };
+
+  beforeAll(async () => {
+    cert = await selfSigned("relay");
+    relay = createRelay({
+      db: stack.t.db,
+      config: { ...testConfig, trustedProxies: ["127.0.0.3"], proxyProtocol: true },
+      log: silentLog,
+      tls: cert,
+    });
+    const relayPort = (await relay.listen(0, "127.0.0.1")).port;
+    const front = await freePort();
+    haproxy = await startHaproxy(
+      [
+        "global",
+        "  log stderr format short local0",
+        "defaults",
+        "  mode tcp",
+        "  log global",
+        "  timeout connect 5s",
+        "  timeout client 60s",
+        "  timeout server 60s",
+        "frontend relays",
+        `  bind 127.0.0.1:${front}`,
+        "  default_backend relay",
+        "backend relay",
+        `  server r1 127.0.0.1:${relayPort} send-proxy-v2 source 127.0.0.3`,
+      ],
+      [front],
+    );
+    url = `wss://127.0.0.1:${front}`;
+  });
+  afterAll(async () => {
+    await haproxy?.stop();
+    await relay?.close();
+  });
+
+  it("parks, splices and carries 1 MiB and 20 channels at once byte-exact", async () => {
+    const base = { ...agentBase(url, "usb.ndl"), ca: cert.cert, dataPath: "spliced" as const };
+    const client = startClient({ ...base, forward: { host: "127.0.0.1", port: echo.port } });
+    await client.ready;
+    const viewer = await startViewer({
+      ...base,
+      product: "usb-ndl",
+      usbKeySerial: "NDL-0001-0001",
+      listen: { host: "127.0.0.1", port: 0 },
+    });
+    try {
+      await eventually(() => relay.stats().data.parked >= 4);
+      const payload = randomBytes(1024 * 1024);
+      expect(sha(await echoThrough(viewer.listening.port, payload))).toBe(sha(payload));
+      const payloads = Array.from({ length: 20 }, () => randomBytes(128 * 1024));
+      const backs = await Promise.all(payloads.map((p) => echoThrough(viewer.listening.port, p)));
+      for (const [i, back] of backs.entries()) expect(sha(back)).toBe(sha(payloads[i] as Buffer));
+      expect(relay.stats().data.joined).toBe(21);
+    } finally {
+      await viewer.close();
+      await client.stop();
+    }
+  });
+});
