@@ -509,7 +509,13 @@ describe.skipIf(!runs(HAPROXY))(
       ).toBeGreaterThan(1);
     });
 
-    it("refuses every path of the relays but /v1/connect, /metrics in any spelling", async () => {
+    it("passes the data connections' path to the relays", async () => {
+      // No session: the relay's own refusal, not HAProxy's rule.
+      const answer = await httpsCall(front, "/v1/data?route=key1", tls.cert);
+      expect(answer.body).not.toContain("Request forbidden by administrative rule");
+    });
+
+    it("refuses every path of the relays but /v1/connect and /v1/data, /metrics in any spelling", async () => {
       for (const path of [
         "/metrics",
         "/healthz",
