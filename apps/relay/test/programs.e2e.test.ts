@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { beforeAndAfterAll } from "@tsunagi/core/testing";
 import { createTestDatabase } from "@tsunagi/db/testing";
 import { DEMO, seedDemo } from "@tsunagi/fixtures";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { silentLog } from "../src/log.js";
 import { createRelay } from "../src/server.js";
 import { selfSigned, tempDir, testConfig } from "./helpers.js";
@@ -29,8 +29,13 @@ import { agentDir, type Spawned, spawnNode } from "./spawn.js";
  * path only; the spliced one (issue 12) joins this list with `--data-path spliced` (and this entry
  * gains `--data-path mux`) when the agents take the flag.
  */
-const DATA_PATHS: readonly { readonly name: string; readonly flags: readonly string[] }[] = [
-  { name: "multiplexed", flags: [] },
+const DATA_PATHS: readonly {
+  readonly name: string;
+  readonly flags: readonly string[];
+  readonly spliced: boolean;
+}[] = [
+  { name: "spliced", flags: ["--data-path", "spliced"], spliced: true },
+  { name: "multiplexed", flags: ["--data-path", "mux"], spliced: false },
 ];
 
 const CURL = "/usr/bin/curl";
@@ -134,7 +139,13 @@ function run(
   });
 }
 
-describe.each(DATA_PATHS)("the real programs through the $name path, TLS on", ({ flags }) => {
+describe.each(DATA_PATHS)("the real programs through the $name path, TLS on", ({ flags, spliced }) => {
+  // The path the bytes took: channels joined as spliced data connections, or none.
+  let joinedBefore = 0;
+  beforeAll(() => {
+    joinedBefore = stack.relay.stats().data.joined;
+  });
+
   describe.skipIf(!sshPresent)("OpenSSH", () => {
     const sshd = beforeAndAfterAll<Sshd>(startSshd, (s) => s.stop());
 
@@ -242,5 +253,11 @@ describe.each(DATA_PATHS)("the real programs through the $name path, TLS on", ({
         await tunnel.stop();
       }
     });
+  });
+
+  it("carried the channels on that path", () => {
+    const joined = stack.relay.stats().data.joined - joinedBefore;
+    if (spliced) expect(joined).toBeGreaterThan(0);
+    else expect(joined).toBe(0);
   });
 });
