@@ -505,12 +505,16 @@ async function measure(paths: Path[], withIperf: boolean, ca: string): Promise<v
 }
 
 /**
- * The relay's tunnel payload counter (both directions), from its /metrics: measure.ts's scrape for
+ * The relay's multiplexed tunnel payload (both directions: relayed minus spliced), from its /metrics: measure.ts's scrape for
  * ws://, and a request trusting the bench's CA for wss:// (fetch has no per-request CA).
  */
 async function relayedBytes(relay: RelayProcess, ca: string): Promise<number> {
   const name = "tsunagi_relay_relayed_bytes_total";
-  if (!relay.url.startsWith("wss:")) return (await scrapeMetrics(relay.url)).get(name) ?? 0;
+  const spliced = "tsunagi_relay_spliced_bytes_total";
+  if (!relay.url.startsWith("wss:")) {
+    const values = await scrapeMetrics(relay.url);
+    return (values.get(name) ?? 0) - (values.get(spliced) ?? 0);
+  }
   const text = await new Promise<string>((resolve) => {
     const request = httpsGet(new URL("/metrics", relay.url.replace(/^wss/, "https")), { ca }, (response) => {
       let body = "";
@@ -521,8 +525,8 @@ async function relayedBytes(relay: RelayProcess, ca: string): Promise<number> {
     });
     request.on("error", () => resolve(""));
   });
-  const match = text.match(new RegExp(`^${name} (\\S+)$`, "m"));
-  return match ? Number(match[1]) : 0;
+  const value = (metric: string) => Number(text.match(new RegExp(`^${metric} (\\S+)$`, "m"))?.[1] ?? 0);
+  return value(name) - value(spliced);
 }
 
 main().then(

@@ -344,7 +344,7 @@ export class DataPath {
   }
 
   counted(splice: Splice, bytes: number): void {
-    this.deps.metrics?.relayed(bytes);
+    this.deps.metrics?.relayed(bytes, true);
     const held = splice.heldBytes();
     if (held > this.peakHeldBytes) this.peakHeldBytes = held;
   }

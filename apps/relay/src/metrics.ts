@@ -48,8 +48,8 @@ export interface SessionView {
 export interface RelayMetrics {
   readonly registry: Registry;
   handshake(outcome: HandshakeOutcome): void;
-  /** Tunnel payload bytes forwarded from one agent towards another. */
-  relayed(bytes: number): void;
+  /** Tunnel payload bytes forwarded from one agent towards another; `spliced` when a data connection carried them. */
+  relayed(bytes: number, spliced?: boolean): void;
   database(operation: DatabaseOperation, seconds: number): void;
 }
 
@@ -70,6 +70,11 @@ export function createRelayMetrics(state: RelayState): RelayMetrics {
   const relayedBytes = new Counter({
     name: "tsunagi_relay_relayed_bytes_total",
     help: "Tunnel payload bytes forwarded between agents, both directions",
+    registers,
+  });
+  const splicedBytes = new Counter({
+    name: "tsunagi_relay_spliced_bytes_total",
+    help: "The part of tsunagi_relay_relayed_bytes_total spliced between data connections (the rest was multiplexed)",
     registers,
   });
   const databaseSeconds = new Histogram({
@@ -143,7 +148,10 @@ export function createRelayMetrics(state: RelayState): RelayMetrics {
   return {
     registry,
     handshake: (outcome) => handshakes.inc({ outcome }),
-    relayed: (bytes) => relayedBytes.inc(bytes),
+    relayed: (bytes, spliced = false) => {
+      relayedBytes.inc(bytes);
+      if (spliced) splicedBytes.inc(bytes);
+    },
     database: (operation, seconds) => databaseSeconds.observe({ operation }, seconds),
   };
 }
