@@ -1,0 +1,229 @@
+/**
+ * The relay's handshake cost outside argon2 (on demand: `pnpm --filter @tsunagi/relay bench:handshake`;
+ * issue 12): handshakes per second against this machine's argon2id verify ceiling on the same cores,
+ * measured in the same run, and the ratio; the relay's and the database's CPU-seconds per 1000
+ * handshakes, with the relay's share of argon2 (the verifications' own CPU, measured here on the
+ * ceiling run) taken out; and the database statements each handshake costs (pg_stat_statements).
+ *
+ * Two phases, each a fresh set of users: logins that succeed (a client's hello, its session opened and
+ * closed again when the bench closes the socket), and logins with a wrong password (the failure every
+ * other failure costs the same as: test/cost.security.test.ts). The relay runs in its own process
+ * (`bench/proc.ts relay`), the handshakes come from this one, `BENCH_CONCURRENCY` at once (50).
+ * The database's CPU is its server's whole process tree (the postmaster with the CPU of the backends it
+ * reaped, and every live backend), read from /proc; Linux only.
+ *
+ * `BENCH_HANDSHAKES=N` sets the handshakes per phase (default 600). An embedded PostgreSQL in a
+ * temporary directory holds the data (`measure.ts`); nothing is left behind.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
+import { join } from "node:path";
+import { AuthenticationError, connectAndAuthenticate } from "@tsunagi/agent";
+import { hashSecret, verifySecret } from "@tsunagi/core/password";
+import { connect, schema } from "@tsunagi/db";
+import {
+  type Child,
+  cpuSeconds,
+  type DatabaseCounters,
+  killChildren,
+  median,
+  percentile,
+  sleep,
+  startBenchDatabase,
+  startProcess,
+  topStatements,
+} from "./measure.js";
+
+const PASSWORD = "bench-password";
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 600);
+const WARM_UP = 60;
+
+/** CPU seconds of a process and of the children it has reaped (/proc stat fields 14–17). */
+function cpuWithReaped(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The database server's CPU so far: the postmaster, what it reaped, and its live children. */
+function serverCpu(postmaster: number): number {
+  let total = cpuWithReaped(postmaster);
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(join("/proc", entry, "stat"), "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === postmaster) total += cpuSeconds(Number(entry));
+    } catch {
+      // Gone meanwhile: its CPU is in the postmaster's reaped time.
+    }
+  }
+  return total;
+}
+
+/** Verifications per second with every core verifying, and the CPU seconds one verification costs. */
+async function argonCeiling(hash: string, seconds: number): Promise<{ perSecond: number; cpu: number }> {
+  const until = performance.now() + seconds * 1000;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: availableParallelism() }, async () => {
+      while (performance.now() < until) {
+        await verifySecret(hash, PASSWORD);
+        done++;
+      }
+    }),
+  );
+  const used = process.cpuUsage(cpu0);
+  return { perSecond: done / ((performance.now() - t0) / 1000), cpu: (used.user + used.system) / 1e6 / done };
+}
+
+async function handshakes(url: string, users: readonly string[], password: string) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < users.length) {
+        const user = users[next++] as string;
+        const t0 = performance.now();
+        const result = await connectAndAuthenticate(
+          { server: url, serverHost: "bench", user, password },
+          { role: "client" },
+        ).then(
+          ({ ws }) => {
+            ws.close();
+            return true;
+          },
+          (error: unknown) => {
+            if (!(error instanceof AuthenticationError)) throw error;
+            return false;
+          },
+        );
+        if (result !== (password === PASSWORD)) throw new Error(`${user}: unexpected outcome ${result}`);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    perSecond: users.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+
+async function main() {
+  const database = await startBenchDatabase("handshake");
+  const { db, sql, close } = connect(database.url, { max: 2 });
+  const running: Child[] = [];
+  try {
+    const [dir] = await sql`select setting from pg_settings where name = 'data_directory'`;
+    const postmaster = Number(
+      readFileSync(join(String(dir?.setting), "postmaster.pid"), "utf8").split("\n")[0],
+    );
+    const hash = await hashSecret(PASSWORD);
+    const [contract] = await db
+      .insert(schema.contracts)
+      // No lockout: a wrong password stays a wrong password however often the phase repeats one.
+      .values({
+        contractCode: "B00003",
+        name: "Bench",
+        model: "legacy",
+        serverHost: "bench",
+        lockoutThreshold: 0,
+      })
+      .returning();
+    if (!contract) throw new Error("no contract");
+    const phases = ["warm", "ok", "wrong"] as const;
+    const names = Object.fromEntries(
+      phases.map((p) => [
+        p,
+        Array.from({ length: p === "warm" ? WARM_UP : HANDSHAKES }, (_, i) => `bench.${p}.${i}`),
+      ]),
+    ) as Record<(typeof phases)[number], string[]>;
+    await db.insert(schema.users).values(
+      Object.values(names)
+        .flat()
+        .map((userName) => ({ contractId: contract.id, serverHost: "bench", userName, passwordHash: hash })),
+    );
+
+    const relay = await startProcess("relay", { databaseUrl: database.url });
+    running.push(relay);
+    const url = String(relay.info.url);
+    const oneVerify = median(
+      await Promise.all(
+        Array.from({ length: 1 }, async () => {
+          const times: number[] = [];
+          for (let i = 0; i < 10; i++) {
+            const t0 = performance.now();
+            await verifySecret(hash, PASSWORD);
+            times.push(performance.now() - t0);
+          }
+          return median(times);
+        }),
+      ),
+    );
+    const ceiling = await argonCeiling(hash, 4);
+    console.log(
+      `cores: ${availableParallelism()} (load ${loadavg()[0]?.toFixed(2)}), argon2id verify: one ${oneVerify.toFixed(1)} ms, ceiling ${ceiling.perSecond.toFixed(1)} /s, ${(ceiling.cpu * 1000).toFixed(1)} ms CPU each; ${CONCURRENCY} handshakes at once, relay concurrency bound ${relay.info.maxConcurrentHashes}`,
+    );
+    console.log(database.counting);
+    await handshakes(url, names.warm, PASSWORD);
+    await sleep(1000);
+
+    for (const phase of ["ok", "wrong"] as const) {
+      const users = names[phase];
+      // The machine is shared: the ceiling is measured again just before and after each phase, and the
+      // phase is set against the mean of the three, so a neighbour's load weighs on both sides alike.
+      const ceilingBefore = await argonCeiling(hash, 2);
+      const before: { relay: number; db: number; counters: DatabaseCounters } = {
+        relay: cpuSeconds(relay.pid),
+        db: serverCpu(postmaster),
+        counters: await database.counters(),
+      };
+      const hs = await handshakes(url, users, phase === "ok" ? PASSWORD : "not-the-password");
+      // The sessions' closes and the statistics' flush land just after the last answer.
+      await sleep(1500);
+      const relayCpu = cpuSeconds(relay.pid) - before.relay;
+      const dbCpu = serverCpu(postmaster) - before.db;
+      const after = await database.counters();
+      const ceilingAfter = await argonCeiling(hash, 2);
+      const around = (ceiling.perSecond + ceilingBefore.perSecond + ceilingAfter.perSecond) / 3;
+      const per1000 = 1000 / users.length;
+      const outside = relayCpu - users.length * ceiling.cpu;
+      const statements =
+        after.statements !== undefined && before.counters.statements !== undefined
+          ? (after.statements - before.counters.statements) / users.length
+          : Number.NaN;
+      const label = phase === "ok" ? "success" : "wrong password";
+      console.log(
+        `handshakes (${label}): ${hs.perSecond.toFixed(1)} /s against the argon2 ceiling ${around.toFixed(1)} /s (${ceilingBefore.perSecond.toFixed(1)} before, ${ceilingAfter.perSecond.toFixed(1)} after): ratio ${(hs.perSecond / around).toFixed(2)}  (p50 ${hs.p50.toFixed(0)} ms, p99 ${hs.p99.toFixed(0)} ms)`,
+      );
+      console.log(
+        `  CPU-s per 1000 handshakes (${label}): relay ${(relayCpu * per1000).toFixed(2)} (outside argon2 ${(outside * per1000).toFixed(2)}), database ${(dbCpu * per1000).toFixed(2)}; statements per handshake ${statements.toFixed(2)} (the session's close included)`,
+      );
+      for (const line of topStatements(before.counters, after, 6)) console.log(`    ${line}`);
+    }
+  } finally {
+    for (const child of running.reverse()) await child.stop();
+    await close();
+    await database.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    killChildren();
+    process.exit(1);
+  },
+);
