@@ -12,25 +12,29 @@
  * The database's CPU is its server's whole process tree (the postmaster with the CPU of the backends it
  * reaped, and every live backend), read from /proc; Linux only.
  *
+ * `BENCH_BASELINE=DIR` also runs the relay of another tree (its apps/relay directory: the main branch's
+ * code, say, from `git archive`, with this tree's node_modules linked in) on the same database, phase by
+ * phase in turn with this tree's, so before and after are measured in one run under the same load.
  * `BENCH_HANDSHAKES=N` sets the handshakes per phase (default 600). An embedded PostgreSQL in a
  * temporary directory holds the data (`measure.ts`); nothing is left behind.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { AuthenticationError, connectAndAuthenticate } from "@tsunagi/agent";
 import { hashSecret, verifySecret } from "@tsunagi/core/password";
 import { connect, schema } from "@tsunagi/db";
 import {
   type Child,
   cpuSeconds,
-  type DatabaseCounters,
   killChildren,
   median,
   percentile,
+  relayDir,
   sleep,
   startBenchDatabase,
-  startProcess,
   topStatements,
 } from "./measure.js";
 
@@ -38,6 +42,7 @@ const PASSWORD = "bench-password";
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 600);
 const WARM_UP = 60;
+const BASELINE = process.env.BENCH_BASELINE;
 
 /** CPU seconds of a process and of the children it has reaped (/proc stat fields 14–17). */
 function cpuWithReaped(pid: number): number {
@@ -120,6 +125,37 @@ async function handshakes(url: string, users: readonly string[], password: strin
   };
 }
 
+/** The relays this run started and that are still running: killed when the run fails. */
+const relayChildren = new Set<ChildProcess>();
+
+/** A relay in its own process, run from `dir` (this tree's apps/relay, or a baseline's). */
+function startRelayIn(dir: string, databaseUrl: string): Promise<Child> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "bench/proc.ts", "relay", JSON.stringify({ databaseUrl })],
+    { cwd: dir, stdio: ["pipe", "pipe", "inherit"] },
+  );
+  relayChildren.add(child);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void exited.then(() => relayChildren.delete(child));
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+      if (!line.startsWith("ready ")) return;
+      resolve({
+        info: JSON.parse(line.slice("ready ".length)) as Record<string, unknown>,
+        pid: child.pid ?? 0,
+        async stop() {
+          child.kill("SIGTERM");
+          await exited;
+        },
+      });
+    });
+    void exited.then(() => reject(new Error(`the relay in ${dir} exited before it was ready`)));
+  });
+}
+
+type Phase = "ok" | "wrong";
+
 async function main() {
   const database = await startBenchDatabase("handshake");
   const { db, sql, close } = connect(database.url, { max: 2 });
@@ -142,75 +178,84 @@ async function main() {
       })
       .returning();
     if (!contract) throw new Error("no contract");
-    const phases = ["warm", "ok", "wrong"] as const;
-    const names = Object.fromEntries(
-      phases.map((p) => [
-        p,
-        Array.from({ length: p === "warm" ? WARM_UP : HANDSHAKES }, (_, i) => `bench.${p}.${i}`),
-      ]),
-    ) as Record<(typeof phases)[number], string[]>;
+    const relays = [
+      ...(BASELINE ? [{ name: "baseline", dir: BASELINE }] : []),
+      { name: BASELINE ? "this tree" : "relay", dir: relayDir },
+    ];
+    // Each relay and phase logs in users of its own, so no login finds another's session or counter.
+    const usersOf = (relay: string, phase: string, count: number) =>
+      Array.from({ length: count }, (_, i) => `bench.${relay.replace(/ /g, "-")}.${phase}.${i}`);
     await db.insert(schema.users).values(
-      Object.values(names)
-        .flat()
-        .map((userName) => ({ contractId: contract.id, serverHost: "bench", userName, passwordHash: hash })),
+      relays
+        .flatMap((r) => [
+          ...usersOf(r.name, "warm", WARM_UP),
+          ...usersOf(r.name, "ok", HANDSHAKES),
+          ...usersOf(r.name, "wrong", HANDSHAKES),
+        ])
+        .map((userName) => ({
+          contractId: contract.id,
+          serverHost: "bench",
+          userName,
+          passwordHash: hash,
+        })),
     );
 
-    const relay = await startProcess("relay", { databaseUrl: database.url });
-    running.push(relay);
-    const url = String(relay.info.url);
-    const oneVerify = median(
-      await Promise.all(
-        Array.from({ length: 1 }, async () => {
-          const times: number[] = [];
-          for (let i = 0; i < 10; i++) {
-            const t0 = performance.now();
-            await verifySecret(hash, PASSWORD);
-            times.push(performance.now() - t0);
-          }
-          return median(times);
-        }),
-      ),
-    );
+    const started = [];
+    for (const r of relays) {
+      const child = await startRelayIn(r.dir, database.url);
+      running.push(child);
+      started.push({ ...r, child, url: String(child.info.url) });
+    }
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      await verifySecret(hash, PASSWORD);
+      times.push(performance.now() - t0);
+    }
     const ceiling = await argonCeiling(hash, 4);
     console.log(
-      `cores: ${availableParallelism()} (load ${loadavg()[0]?.toFixed(2)}), argon2id verify: one ${oneVerify.toFixed(1)} ms, ceiling ${ceiling.perSecond.toFixed(1)} /s, ${(ceiling.cpu * 1000).toFixed(1)} ms CPU each; ${CONCURRENCY} handshakes at once, relay concurrency bound ${relay.info.maxConcurrentHashes}`,
+      `cores: ${availableParallelism()} (load ${loadavg()[0]?.toFixed(2)}), argon2id verify: one ${median(times).toFixed(1)} ms, ceiling ${ceiling.perSecond.toFixed(1)} /s, ${(ceiling.cpu * 1000).toFixed(1)} ms CPU each; ${CONCURRENCY} handshakes at once, relay concurrency bound ${started[0]?.child.info.maxConcurrentHashes}`,
     );
     console.log(database.counting);
-    await handshakes(url, names.warm, PASSWORD);
+    if (BASELINE)
+      console.log(`baseline: the relay in ${BASELINE}, measured in turn with this tree's, phase by phase`);
+    for (const r of started) await handshakes(r.url, usersOf(r.name, "warm", WARM_UP), PASSWORD);
     await sleep(1000);
 
-    for (const phase of ["ok", "wrong"] as const) {
-      const users = names[phase];
-      // The machine is shared: the ceiling is measured again just before and after each phase, and the
-      // phase is set against the mean of the three, so a neighbour's load weighs on both sides alike.
-      const ceilingBefore = await argonCeiling(hash, 2);
-      const before: { relay: number; db: number; counters: DatabaseCounters } = {
-        relay: cpuSeconds(relay.pid),
-        db: serverCpu(postmaster),
-        counters: await database.counters(),
-      };
-      const hs = await handshakes(url, users, phase === "ok" ? PASSWORD : "not-the-password");
-      // The sessions' closes and the statistics' flush land just after the last answer.
-      await sleep(1500);
-      const relayCpu = cpuSeconds(relay.pid) - before.relay;
-      const dbCpu = serverCpu(postmaster) - before.db;
-      const after = await database.counters();
-      const ceilingAfter = await argonCeiling(hash, 2);
-      const around = (ceiling.perSecond + ceilingBefore.perSecond + ceilingAfter.perSecond) / 3;
-      const per1000 = 1000 / users.length;
-      const outside = relayCpu - users.length * ceiling.cpu;
-      const statements =
-        after.statements !== undefined && before.counters.statements !== undefined
-          ? (after.statements - before.counters.statements) / users.length
-          : Number.NaN;
-      const label = phase === "ok" ? "success" : "wrong password";
-      console.log(
-        `handshakes (${label}): ${hs.perSecond.toFixed(1)} /s against the argon2 ceiling ${around.toFixed(1)} /s (${ceilingBefore.perSecond.toFixed(1)} before, ${ceilingAfter.perSecond.toFixed(1)} after): ratio ${(hs.perSecond / around).toFixed(2)}  (p50 ${hs.p50.toFixed(0)} ms, p99 ${hs.p99.toFixed(0)} ms)`,
-      );
-      console.log(
-        `  CPU-s per 1000 handshakes (${label}): relay ${(relayCpu * per1000).toFixed(2)} (outside argon2 ${(outside * per1000).toFixed(2)}), database ${(dbCpu * per1000).toFixed(2)}; statements per handshake ${statements.toFixed(2)} (the session's close included)`,
-      );
-      for (const line of topStatements(before.counters, after, 6)) console.log(`    ${line}`);
+    for (const phase of ["ok", "wrong"] as Phase[]) {
+      for (const r of started) {
+        const users = usersOf(r.name, phase, HANDSHAKES);
+        // The machine is shared: the ceiling is measured again just before and after each phase, and the
+        // phase is set against the mean of the three, so a neighbour's load weighs on both sides alike.
+        const ceilingBefore = await argonCeiling(hash, 2);
+        const before = {
+          relay: cpuSeconds(r.child.pid),
+          db: serverCpu(postmaster),
+          counters: await database.counters(),
+        };
+        const hs = await handshakes(r.url, users, phase === "ok" ? PASSWORD : "not-the-password");
+        // The sessions' closes and the statistics' flush land just after the last answer.
+        await sleep(1500);
+        const relayCpu = cpuSeconds(r.child.pid) - before.relay;
+        const dbCpu = serverCpu(postmaster) - before.db;
+        const after = await database.counters();
+        const ceilingAfter = await argonCeiling(hash, 2);
+        const around = (ceiling.perSecond + ceilingBefore.perSecond + ceilingAfter.perSecond) / 3;
+        const per1000 = 1000 / users.length;
+        const outside = relayCpu - users.length * ceiling.cpu;
+        const statements =
+          after.statements !== undefined && before.counters.statements !== undefined
+            ? (after.statements - before.counters.statements) / users.length
+            : Number.NaN;
+        const label = `${r.name}, ${phase === "ok" ? "success" : "wrong password"}`;
+        console.log(
+          `handshakes (${label}): ${hs.perSecond.toFixed(1)} /s against the argon2 ceiling ${around.toFixed(1)} /s (${ceilingBefore.perSecond.toFixed(1)} before, ${ceilingAfter.perSecond.toFixed(1)} after): ratio ${(hs.perSecond / around).toFixed(2)}  (p50 ${hs.p50.toFixed(0)} ms, p99 ${hs.p99.toFixed(0)} ms)`,
+        );
+        console.log(
+          `  CPU-s per 1000 handshakes (${label}): relay ${(relayCpu * per1000).toFixed(2)} (outside argon2 ${(outside * per1000).toFixed(2)}), database ${(dbCpu * per1000).toFixed(2)}; statements per handshake ${statements.toFixed(2)} (the session's close included)`,
+        );
+        for (const line of topStatements(before.counters, after, 4)) console.log(`    ${line}`);
+      }
     }
   } finally {
     for (const child of running.reverse()) await child.stop();
@@ -224,6 +269,7 @@ main().then(
   (error) => {
     console.error(error);
     killChildren();
+    for (const child of relayChildren) child.kill("SIGKILL");
     process.exit(1);
   },
 );
