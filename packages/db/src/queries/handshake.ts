@@ -23,8 +23,9 @@
  * When the account changed in between (a session opened, a device registered, an admin's edit: not a
  * failed attempt's counter, which the fingerprint leaves out), or the success must register a device or
  * take over a lapsed lease, statement 2 only counts and says so, and the relay decides again on a fresh
- * read and writes with the statements below it (`bumpAndReadAttemptState`'s siblings): a race or a
- * first login of a device costs more round trips, never a failed attempt of a stranger.
+ * read (`readAttemptState` again) and writes with the statements below: `recordFailedAttempt`,
+ * `resetFailureCounter`, `recordSuccessAndOpenSession` (or a takeover, sessions.ts): a race or a first
+ * login of a device costs more round trips, never a failed attempt of a stranger.
  */
 import type { Role } from "@tsunagi/core/domain";
 import { and, eq, getTableColumns, type SQL, sql, type Table } from "drizzle-orm";
@@ -40,31 +41,6 @@ import {
 import { prepared } from "./prepared.js";
 import { isLapsedSql, type LeaseToOpen } from "./sessions.js";
 import type { UserForAttempt } from "./users.js";
-
-/** The user's id and password hash, or null for an unknown server or user name. */
-export async function passwordHashOf(
-  db: Database,
-  serverHost: string,
-  userName: string,
-): Promise<{
-  userId: string;
-  passwordHash: string;
-  ipAllowViewer: string[] | null;
-  ipAllowClient: string[] | null;
-} | null> {
-  const [row] = await db
-    .select({
-      userId: users.id,
-      passwordHash: users.passwordHash,
-      // Whether a wrong password from the attempt's address counts towards the lockout (see auth.ts).
-      ipAllowViewer: users.ipAllowViewer,
-      ipAllowClient: users.ipAllowClient,
-    })
-    .from(users)
-    .where(and(eq(users.serverHost, serverHost), eq(users.userName, userName)))
-    .limit(1);
-  return row ?? null;
-}
 
 export interface SessionOfUser {
   id: string;
@@ -85,117 +61,6 @@ function parseJson<T>(value: T | string): T {
 /** The id no user has (gen_random_uuid never makes it): statement 2's key for an unknown user. */
 const NO_USER = "00000000-0000-0000-0000-000000000000";
 
-export interface BumpedAttemptState {
-  /** The user, contract, registrations, links and sessions, with the counter as this attempt left it. */
-  state: AttemptState;
-  /** The counter and lock as they were just before this attempt: what the rules decide on. */
-  prior: { count: number; lockedUntil: Date | null };
-  /** This attempt locked the user: its live sessions were asked to end (`disconnect_requested_at`). */
-  locked: boolean;
-}
-
-/**
- * Statement 2 of every attempt (see the module header), atomic: the user's row is locked for the
- * statement, and when the password was wrong `failed_count = failed_count + 1`, locking the user for
- * the contract's `lockout_seconds` from `now` each time the count reaches a multiple of
- * `lockout_threshold`; when that lock is set, the user's live sessions are asked to end (their relay
- * closes them at its next heartbeat, as for an admin's disconnect). Returns the counter as it was
- * before (the rules decide on it: a lock already in force fails the attempt as locked-out) and the rest
- * of the attempt state. Null for `userId` null (an unknown user): the same statement, matching nothing.
- *
- * This mirrors core's `afterPasswordFailure` (packages/core/src/rules.ts), the one statement of the
- * lockout rule; change both together. Two attempts of one user serialise on the row lock, so N wrong
- * passwords, however parallel, leave `failed_count` N and each lock decided on the row after the hash.
- */
-export async function bumpAndReadAttemptState(
-  db: Database,
-  attempt: {
-    userId: string | null;
-    passwordOk: boolean;
-    /** False when a wrong password from here must not count (see the relay's auth.ts); default true. */
-    countsFailure?: boolean;
-    now: Date;
-    staleAfterSeconds: number;
-  },
-): Promise<BumpedAttemptState | null> {
-  const wrong = !attempt.passwordOk && attempt.countsFailure !== false;
-  const now = attempt.now.toISOString();
-  const rows = (await db.execute(sql`
-    with prior as (
-      select u.id, u.failed_count, u.locked_until
-      from users u where u.id = ${attempt.userId ?? NO_USER}::uuid
-      for update
-    ), bumped as (
-      update users u set
-        failed_count = case when ${wrong}::boolean then u.failed_count + 1 else u.failed_count end,
-        locked_until = case
-          when ${wrong}::boolean and c.lockout_threshold > 0
-               and (u.failed_count + 1) % c.lockout_threshold = 0
-            then ${now}::timestamptz + make_interval(secs => c.lockout_seconds)
-          else u.locked_until end
-      from prior, contracts c
-      where u.id = prior.id and c.id = u.contract_id
-      returning u.*,
-        ${wrong}::boolean and c.lockout_threshold > 0 and u.failed_count % c.lockout_threshold = 0 as locks
-    ), ended as (
-      update active_sessions s set disconnect_requested_at = coalesce(s.disconnect_requested_at, ${now}::timestamptz)
-      from bumped where s.user_id = bumped.id and bumped.locks
-      returning s.id
-    )
-    select row_to_json(bumped) as "user", row_to_json(c) as contract,
-           prior.failed_count as "priorCount", prior.locked_until as "priorLockedUntil",
-           bumped.locks as locked,
-           coalesce((
-             select json_agg(json_build_object(
-               'id', r.id, 'userId', r.user_id, 'slot', r.slot, 'seq', r.seq, 'machineId', r.machine_id,
-               'osUser', r.os_user, 'installPublicKey', r.install_public_key, 'registeredAt', r.registered_at
-             ) order by r.slot, r.seq)
-             from device_registrations r where r.user_id = bumped.id), '[]'::json) as registrations,
-           coalesce((
-             select json_agg(lc.user_name order by lc.user_name)
-             from group_links g join users lc on lc.id = g.client_user_id
-             where g.viewer_user_id = bumped.id), '[]'::json) as "linkedClients",
-           coalesce((
-             select json_agg(json_build_object(
-               'id', s.id, 'role', s.role,
-               'stale', ${isLapsedSql(attempt.staleAfterSeconds, sql.raw("s"))}
-             ))
-             from active_sessions s where s.user_id = bumped.id), '[]'::json) as sessions,
-           (select count(*) from ended)::int as ended
-    from bumped join prior on prior.id = bumped.id join contracts c on c.id = bumped.contract_id
-  `)) as unknown as BumpedRow[];
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    state: {
-      user: fromJsonRow(users, parseJson(row.user)) as User,
-      contract: fromJsonRow(contracts, parseJson(row.contract)) as Contract,
-      registrations: parseJson(row.registrations).map((r) => ({
-        ...r,
-        registeredAt: new Date(r.registeredAt),
-      })),
-      linkedClients: parseJson(row.linkedClients),
-      sessions: parseJson(row.sessions),
-    },
-    prior: {
-      count: row.priorCount,
-      lockedUntil: row.priorLockedUntil === null ? null : new Date(row.priorLockedUntil),
-    },
-    locked: row.locked,
-  };
-}
-
-interface BumpedRow {
-  user: Record<string, unknown> | string;
-  contract: Record<string, unknown> | string;
-  priorCount: number;
-  priorLockedUntil: string | Date | null;
-  locked: boolean;
-  registrations: RegistrationJson[] | string;
-  linkedClients: string[] | string;
-  sessions: SessionOfUser[] | string;
-}
-
 /** A row given as JSON (`row_to_json`), read back through the table's own column mappings. */
 function fromJsonRow(table: Table, json: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -207,9 +72,9 @@ function fromJsonRow(table: Table, json: Record<string, unknown>): Record<string
 }
 
 /**
- * Statement 3 of a failed attempt: its history row, which starts and ends at `at`. For an unknown
- * user (`row` null) the same insert runs and records nothing (`where false`): the statement's dummy,
- * as the dummy hash is the verification's, so the unknown user costs what a known one does.
+ * A failed attempt's history row, which starts and ends at `at`, written after a re-read (statement 2
+ * writes it otherwise); also the 200200 info row of a registration. For an unknown user (`row` null)
+ * the same insert runs and records nothing (`where false`).
  */
 export async function recordFailedAttempt(
   db: Database,
@@ -459,7 +324,7 @@ interface SettleRow {
  * (a success also resets the counter); else nothing is recorded and the relay decides again.
  *
  * This mirrors core's `afterPasswordFailure` and `isLockedOut` (packages/core/src/rules.ts), the one
- * statement of the lockout rule, as `bumpAndReadAttemptState` does; change them together. Two attempts
+ * statement of the lockout rule; change them together. Two attempts
  * of one user serialise on the row lock, so N wrong passwords, however parallel, leave `failed_count` N
  * and each lock decided on the row after the hash. Null for an unknown user (or one deleted since).
  */
