@@ -3,7 +3,10 @@
  * issue 12): handshakes per second against this machine's argon2id verify ceiling on the same cores,
  * measured in the same run, and the ratio; the relay's and the database's CPU-seconds per 1000
  * handshakes, with the relay's share of argon2 (the verifications' own CPU, measured here on the
- * ceiling run) taken out; and the database statements each handshake costs (pg_stat_statements).
+ * ceiling run) taken out, and its main thread's alone (everything but argon2, which runs on libuv's
+ * thread pool, and V8's helper threads: steadier than the difference, which carries the noise of
+ * argon2's own cost on a shared machine); and the database statements each handshake costs
+ * (pg_stat_statements).
  *
  * Two phases, each a fresh set of users: logins that succeed (a client's hello, its session opened and
  * closed again when the bench closes the socket), and logins with a wrong password (the failure every
@@ -15,6 +18,7 @@
  * `BENCH_BASELINE=DIR` also runs the relay of another tree (its apps/relay directory: the main branch's
  * code, say, from `git archive`, with this tree's node_modules linked in) on the same database, phase by
  * phase in turn with this tree's, so before and after are measured in one run under the same load.
+ * `BENCH_CPU_PROF=DIR` runs each relay with `--cpu-prof`, its profile left under DIR.
  * `BENCH_HANDSHAKES=N` sets the handshakes per phase (default 600). An embedded PostgreSQL in a
  * temporary directory holds the data (`measure.ts`); nothing is left behind.
  */
@@ -43,6 +47,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 600);
 const WARM_UP = 60;
 const BASELINE = process.env.BENCH_BASELINE;
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 
 /** CPU seconds of a process and of the children it has reaped (/proc stat fields 14–17). */
 function cpuWithReaped(pid: number): number {
@@ -50,6 +55,20 @@ function cpuWithReaped(pid: number): number {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds of a process's main thread (/proc/PID/task/PID): the relay's JavaScript, its sockets and
+ * the protocol, without argon2, which runs on libuv's thread pool, nor V8's helper threads.
+ */
+function mainThreadCpu(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
   } catch {
     return 0;
   }
@@ -71,10 +90,17 @@ function serverCpu(postmaster: number): number {
   return total;
 }
 
-/** Verifications per second with every core verifying, and the CPU seconds one verification costs. */
-async function argonCeiling(hash: string, seconds: number): Promise<{ perSecond: number; cpu: number }> {
+/**
+ * Verifications per second with every core verifying, the CPU seconds one verification costs, and the
+ * part of it on the calling thread (argon2's binding: parsing the hash, starting the work).
+ */
+async function argonCeiling(
+  hash: string,
+  seconds: number,
+): Promise<{ perSecond: number; cpu: number; mainCpu: number }> {
   const until = performance.now() + seconds * 1000;
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpu(process.pid);
   const t0 = performance.now();
   let done = 0;
   await Promise.all(
@@ -86,7 +112,11 @@ async function argonCeiling(hash: string, seconds: number): Promise<{ perSecond:
     }),
   );
   const used = process.cpuUsage(cpu0);
-  return { perSecond: done / ((performance.now() - t0) / 1000), cpu: (used.user + used.system) / 1e6 / done };
+  return {
+    perSecond: done / ((performance.now() - t0) / 1000),
+    cpu: (used.user + used.system) / 1e6 / done,
+    mainCpu: (mainThreadCpu(process.pid) - main0) / done,
+  };
 }
 
 async function handshakes(url: string, users: readonly string[], password: string) {
@@ -132,7 +162,15 @@ const relayChildren = new Set<ChildProcess>();
 function startRelayIn(dir: string, databaseUrl: string): Promise<Child> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "bench/proc.ts", "relay", JSON.stringify({ databaseUrl })],
+    [
+      // `BENCH_CPU_PROF=DIR`: each relay's profile in a directory of its own under DIR.
+      ...(PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", join(PROFILE_DIR, `relay.${Date.now()}`)] : []),
+      "--import",
+      "tsx",
+      "bench/proc.ts",
+      "relay",
+      JSON.stringify({ databaseUrl }),
+    ],
     { cwd: dir, stdio: ["pipe", "pipe", "inherit"] },
   );
   relayChildren.add(child);
@@ -214,7 +252,7 @@ async function main() {
     }
     const ceiling = await argonCeiling(hash, 4);
     console.log(
-      `cores: ${availableParallelism()} (load ${loadavg()[0]?.toFixed(2)}), argon2id verify: one ${median(times).toFixed(1)} ms, ceiling ${ceiling.perSecond.toFixed(1)} /s, ${(ceiling.cpu * 1000).toFixed(1)} ms CPU each; ${CONCURRENCY} handshakes at once, relay concurrency bound ${started[0]?.child.info.maxConcurrentHashes}`,
+      `cores: ${availableParallelism()} (load ${loadavg()[0]?.toFixed(2)}), argon2id verify: one ${median(times).toFixed(1)} ms, ceiling ${ceiling.perSecond.toFixed(1)} /s, ${(ceiling.cpu * 1000).toFixed(1)} ms CPU each (${(ceiling.mainCpu * 1000).toFixed(2)} ms on the calling thread); ${CONCURRENCY} handshakes at once, relay concurrency bound ${started[0]?.child.info.maxConcurrentHashes}`,
     );
     console.log(database.counting);
     if (BASELINE)
@@ -230,6 +268,7 @@ async function main() {
         const ceilingBefore = await argonCeiling(hash, 2);
         const before = {
           relay: cpuSeconds(r.child.pid),
+          main: mainThreadCpu(r.child.pid),
           db: serverCpu(postmaster),
           counters: await database.counters(),
         };
@@ -237,6 +276,7 @@ async function main() {
         // The sessions' closes and the statistics' flush land just after the last answer.
         await sleep(1500);
         const relayCpu = cpuSeconds(r.child.pid) - before.relay;
+        const mainCpu = mainThreadCpu(r.child.pid) - before.main;
         const dbCpu = serverCpu(postmaster) - before.db;
         const after = await database.counters();
         const ceilingAfter = await argonCeiling(hash, 2);
@@ -252,7 +292,7 @@ async function main() {
           `handshakes (${label}): ${hs.perSecond.toFixed(1)} /s against the argon2 ceiling ${around.toFixed(1)} /s (${ceilingBefore.perSecond.toFixed(1)} before, ${ceilingAfter.perSecond.toFixed(1)} after): ratio ${(hs.perSecond / around).toFixed(2)}  (p50 ${hs.p50.toFixed(0)} ms, p99 ${hs.p99.toFixed(0)} ms)`,
         );
         console.log(
-          `  CPU-s per 1000 handshakes (${label}): relay ${(relayCpu * per1000).toFixed(2)} (outside argon2 ${(outside * per1000).toFixed(2)}), database ${(dbCpu * per1000).toFixed(2)}; statements per handshake ${statements.toFixed(2)} (the session's close included)`,
+          `  CPU-s per 1000 handshakes (${label}): relay ${(relayCpu * per1000).toFixed(2)} (outside argon2 ${(outside * per1000).toFixed(2)}, main thread ${(mainCpu * per1000).toFixed(2)}, of which outside argon2 ${((mainCpu - users.length * ceiling.mainCpu) * per1000).toFixed(2)}), database ${(dbCpu * per1000).toFixed(2)}; statements per handshake ${statements.toFixed(2)} (the session's close included)`,
         );
         for (const line of topStatements(before.counters, after, 4)) console.log(`    ${line}`);
       }
