@@ -28,7 +28,7 @@
  * login of a device costs more round trips, never a failed attempt of a stranger.
  */
 import type { Role } from "@tsunagi/core/domain";
-import { and, eq, getTableColumns, type SQL, sql, type Table } from "drizzle-orm";
+import { and, type Column, eq, getTableColumns, type SQL, sql, type Table } from "drizzle-orm";
 import type { Database } from "../client.js";
 import {
   type Contract,
@@ -38,7 +38,7 @@ import {
   type User,
   users,
 } from "../schema/index.js";
-import { prepared } from "./prepared.js";
+import { preparedOnce } from "./prepared.js";
 import { isLapsedSql, type LeaseToOpen } from "./sessions.js";
 import type { UserForAttempt } from "./users.js";
 
@@ -64,11 +64,22 @@ const NO_USER = "00000000-0000-0000-0000-000000000000";
 /** A row given as JSON (`row_to_json`), read back through the table's own column mappings. */
 function fromJsonRow(table: Table, json: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(table))) {
+  for (const [key, column] of columnsOf(table)) {
     const value = json[column.name];
     out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }
   return out;
+}
+
+const tableColumns = new WeakMap<Table, [string, Column][]>();
+/** A table's columns by key, listed once (every login reads two rows through them). */
+function columnsOf(table: Table): [string, Column][] {
+  let columns = tableColumns.get(table);
+  if (!columns) {
+    columns = Object.entries(getTableColumns(table));
+    tableColumns.set(table, columns);
+  }
+  return columns;
 }
 
 /**
@@ -228,16 +239,7 @@ export async function readAttemptState(
   userName: string,
   staleAfterSeconds: number,
 ): Promise<ReadAttemptState | null> {
-  const [row] = await prepared<ReadRow>(
-    db,
-    sql`
-      select row_to_json(u) as "user", row_to_json(c) as contract,
-             p.registrations, p."linkedClients", p.sessions, p.fingerprint
-      from users u join contracts c on c.id = u.contract_id
-      cross join lateral (${attemptPiecesSql(sql`u.id`, sql`to_jsonb(u)`, sql`to_jsonb(c)`, staleAfterSeconds)}) p
-      where u.server_host = ${serverHost}::text and u.user_name = ${userName}::text
-      limit 1`,
-  );
+  const [row] = await readStatement(staleAfterSeconds)(db, { serverHost, userName });
   if (!row) return null;
   return {
     state: {
@@ -251,6 +253,35 @@ export async function readAttemptState(
       sessions: parseJson(row.sessions),
     },
     fingerprint: row.fingerprint,
+  };
+}
+
+/** A value of each call, in a statement compiled once. */
+const value = (name: string) => sql.placeholder(name);
+
+/** Statement 1, compiled once per stale window (a relay has one). */
+const readStatement = perStaleWindow((staleAfterSeconds) =>
+  preparedOnce<ReadRow>(
+    () => sql`
+      select row_to_json(u) as "user", row_to_json(c) as contract,
+             p.registrations, p."linkedClients", p.sessions, p.fingerprint
+      from users u join contracts c on c.id = u.contract_id
+      cross join lateral (${attemptPiecesSql(sql`u.id`, sql`to_jsonb(u)`, sql`to_jsonb(c)`, staleAfterSeconds)}) p
+      where u.server_host = ${value("serverHost")}::text and u.user_name = ${value("userName")}::text
+      limit 1`,
+  ),
+);
+
+/** One statement per stale window, made on first use: the window is part of the compiled text's plan. */
+function perStaleWindow<S>(make: (staleAfterSeconds: number) => S): (staleAfterSeconds: number) => S {
+  const made = new Map<number, S>();
+  return (staleAfterSeconds) => {
+    let statement = made.get(staleAfterSeconds);
+    if (!statement) {
+      statement = make(staleAfterSeconds);
+      made.set(staleAfterSeconds, statement);
+    }
+    return statement;
   };
 }
 
@@ -329,84 +360,29 @@ interface SettleRow {
  * and each lock decided on the row after the hash. Null for an unknown user (or one deleted since).
  */
 export async function settleAttempt(db: Database, attempt: AttemptToSettle): Promise<SettledAttempt | null> {
-  const wrong = !attempt.passwordOk && attempt.countsFailure !== false;
-  const now = attempt.now.toISOString();
   const { row, plan } = attempt;
   const lease = plan.kind === "success" ? plan.lease : null;
   const failure = plan.kind === "failure" ? plan : plan.kind === "success" ? plan.lost : null;
-  const [settled] = await prepared<SettleRow>(
-    db,
-    sql`
-    with prior as (
-      select u.id, u.contract_id, u.user_name, u.failed_count, u.locked_until, to_jsonb(u) as j
-      from users u where u.id = ${attempt.userId ?? NO_USER}::uuid
-      for update
-    ), decided as (
-      select p.id, p.contract_id, p.user_name, p.failed_count, p.locked_until,
-        case
-          when p.locked_until is not null and p.locked_until > ${now}::timestamptz then 'locked'
-          when f.fingerprint is distinct from ${attempt.fingerprint}::text then 'changed'
-          else ${plan.kind}::text
-        end as outcome
-      from prior p join contracts c on c.id = p.contract_id
-      cross join lateral (${attemptPiecesSql(sql`p.id`, sql`p.j`, sql`to_jsonb(c)`, attempt.staleAfterSeconds)}) f
-    ), bumped as (
-      update users u set
-        failed_count = case
-          when ${wrong}::boolean then u.failed_count + 1
-          when d.outcome = 'success' then 0
-          else u.failed_count end,
-        locked_until = case
-          when ${wrong}::boolean and c.lockout_threshold > 0
-               and (u.failed_count + 1) % c.lockout_threshold = 0
-            then ${now}::timestamptz + make_interval(secs => c.lockout_seconds)
-          when d.outcome = 'success' then null
-          else u.locked_until end
-      from decided d, contracts c
-      where u.id = d.id and c.id = u.contract_id
-      returning u.id,
-        ${wrong}::boolean and c.lockout_threshold > 0 and u.failed_count % c.lockout_threshold = 0 as locks
-    ), ended as (
-      update active_sessions s set disconnect_requested_at = coalesce(s.disconnect_requested_at, ${now}::timestamptz)
-      from bumped where s.user_id = bumped.id and bumped.locks
-      returning s.id
-    ), ids as (
-      select nextval(pg_get_serial_sequence('access_history', 'id')) as history_id,
-             gen_random_uuid() as session_id
-      from decided d where d.outcome in ('locked', 'failure', 'success')
-    ), lease as (
-      insert into active_sessions
-        (id, contract_id, user_id, user_name, role, source_address, relay_instance, history_id, peer_user_name,
-         access_epoch)
-      select ids.session_id, d.contract_id, d.id, d.user_name, ${row.role}::role, ${row.sourceAddress}::text,
-             ${lease?.relayInstance ?? null}::text, ids.history_id, ${lease?.peerUserName ?? null}::text,
-             ${lease?.accessEpoch ?? 0}::integer
-      from ids, decided d where d.outcome = 'success'
-      on conflict (user_id, role) do nothing
-      returning id
-    ), history_row as (
-      insert into access_history
-        (id, contract_id, user_id, user_name, role, started_at, ended_at, source_address, mac, result,
-         reason_key, reason_code, product, edition, peer_user_name, session_id)
-      overriding system value
-      select ids.history_id, d.contract_id, d.id, d.user_name, ${row.role}::role, ${now}::timestamptz,
-             case when lease.id is null then ${now}::timestamptz end,
-             ${row.sourceAddress}::text, ${row.mac}::text,
-             case when lease.id is null then 'failure' else 'success' end::attempt_result,
-             case when d.outcome = 'locked' then ${attempt.lockedOut.reasonKey}::text
-                  when lease.id is null then ${failure?.reasonKey ?? null}::text end,
-             case when d.outcome = 'locked' then ${attempt.lockedOut.reasonCode}::integer
-                  when lease.id is null then ${failure?.reasonCode ?? null}::integer end,
-             ${row.product}::product, ${row.edition}::edition,
-             case when lease.id is not null then ${row.peerUserName}::text end,
-             lease.id
-      from ids cross join decided d left join lease on true
-      returning id, session_id
-    )
-    select d.outcome, d.failed_count as "priorCount", d.locked_until as "priorLockedUntil",
-           (select h.id from history_row h) as "historyId", (select h.session_id from history_row h) as "sessionId"
-    from decided d`,
-  );
+  const [settled] = await settleStatement(attempt.staleAfterSeconds)(db, {
+    userId: attempt.userId ?? NO_USER,
+    fingerprint: attempt.fingerprint,
+    wrong: !attempt.passwordOk && attempt.countsFailure !== false,
+    now: attempt.now.toISOString(),
+    planKind: plan.kind,
+    role: row.role,
+    sourceAddress: row.sourceAddress,
+    mac: row.mac,
+    product: row.product,
+    edition: row.edition,
+    peer: row.peerUserName,
+    relayInstance: lease?.relayInstance ?? null,
+    leasePeer: lease?.peerUserName ?? null,
+    accessEpoch: lease?.accessEpoch ?? 0,
+    lockedKey: attempt.lockedOut.reasonKey,
+    lockedCode: attempt.lockedOut.reasonCode,
+    failureKey: failure?.reasonKey ?? null,
+    failureCode: failure?.reasonCode ?? null,
+  });
   if (!settled) return null;
   const historyId = Number(settled.historyId);
   switch (settled.outcome) {
@@ -427,3 +403,79 @@ export async function settleAttempt(db: Database, attempt: AttemptToSettle): Pro
       };
   }
 }
+
+/** Statement 2, compiled once per stale window; `value(name)` is one of each call's (`settleAttempt`). */
+const settleStatement = perStaleWindow((staleAfterSeconds) =>
+  preparedOnce<SettleRow>(
+    () => sql`
+    with prior as (
+      select u.id, u.contract_id, u.user_name, u.failed_count, u.locked_until, to_jsonb(u) as j
+      from users u where u.id = ${value("userId")}::uuid
+      for update
+    ), decided as (
+      select p.id, p.contract_id, p.user_name, p.failed_count, p.locked_until,
+        case
+          when p.locked_until is not null and p.locked_until > ${value("now")}::timestamptz then 'locked'
+          when f.fingerprint is distinct from ${value("fingerprint")}::text then 'changed'
+          else ${value("planKind")}::text
+        end as outcome
+      from prior p join contracts c on c.id = p.contract_id
+      cross join lateral (${attemptPiecesSql(sql`p.id`, sql`p.j`, sql`to_jsonb(c)`, staleAfterSeconds)}) f
+    ), bumped as (
+      update users u set
+        failed_count = case
+          when ${value("wrong")}::boolean then u.failed_count + 1
+          when d.outcome = 'success' then 0
+          else u.failed_count end,
+        locked_until = case
+          when ${value("wrong")}::boolean and c.lockout_threshold > 0
+               and (u.failed_count + 1) % c.lockout_threshold = 0
+            then ${value("now")}::timestamptz + make_interval(secs => c.lockout_seconds)
+          when d.outcome = 'success' then null
+          else u.locked_until end
+      from decided d, contracts c
+      where u.id = d.id and c.id = u.contract_id
+      returning u.id,
+        ${value("wrong")}::boolean and c.lockout_threshold > 0 and u.failed_count % c.lockout_threshold = 0 as locks
+    ), ended as (
+      update active_sessions s set disconnect_requested_at = coalesce(s.disconnect_requested_at, ${value("now")}::timestamptz)
+      from bumped where s.user_id = bumped.id and bumped.locks
+      returning s.id
+    ), ids as (
+      select nextval(pg_get_serial_sequence('access_history', 'id')) as history_id,
+             gen_random_uuid() as session_id
+      from decided d where d.outcome in ('locked', 'failure', 'success')
+    ), lease as (
+      insert into active_sessions
+        (id, contract_id, user_id, user_name, role, source_address, relay_instance, history_id, peer_user_name,
+         access_epoch)
+      select ids.session_id, d.contract_id, d.id, d.user_name, ${value("role")}::role, ${value("sourceAddress")}::text,
+             ${value("relayInstance")}::text, ids.history_id, ${value("leasePeer")}::text,
+             ${value("accessEpoch")}::integer
+      from ids, decided d where d.outcome = 'success'
+      on conflict (user_id, role) do nothing
+      returning id
+    ), history_row as (
+      insert into access_history
+        (id, contract_id, user_id, user_name, role, started_at, ended_at, source_address, mac, result,
+         reason_key, reason_code, product, edition, peer_user_name, session_id)
+      overriding system value
+      select ids.history_id, d.contract_id, d.id, d.user_name, ${value("role")}::role, ${value("now")}::timestamptz,
+             case when lease.id is null then ${value("now")}::timestamptz end,
+             ${value("sourceAddress")}::text, ${value("mac")}::text,
+             case when lease.id is null then 'failure' else 'success' end::attempt_result,
+             case when d.outcome = 'locked' then ${value("lockedKey")}::text
+                  when lease.id is null then ${value("failureKey")}::text end,
+             case when d.outcome = 'locked' then ${value("lockedCode")}::integer
+                  when lease.id is null then ${value("failureCode")}::integer end,
+             ${value("product")}::product, ${value("edition")}::edition,
+             case when lease.id is not null then ${value("peer")}::text end,
+             lease.id
+      from ids cross join decided d left join lease on true
+      returning id, session_id
+    )
+    select d.outcome, d.failed_count as "priorCount", d.locked_until as "priorLockedUntil",
+           (select h.id from history_row h) as "historyId", (select h.session_id from history_row h) as "sessionId"
+    from decided d`,
+  ),
+);

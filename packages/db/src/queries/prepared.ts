@@ -5,7 +5,7 @@
  * a statement costs one round trip (Bind, Execute) once a pooled connection has it, with the plan the
  * server cached. Not exported from the package: the statements stay in the query modules.
  */
-import type { SQL } from "drizzle-orm";
+import { fillPlaceholders, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type { Database } from "../client.js";
 
@@ -15,4 +15,20 @@ const dialect = new PgDialect();
 export async function prepared<T>(db: Database, query: SQL): Promise<T[]> {
   const { sql: text, params } = dialect.sqlToQuery(query);
   return (await db.$client.unsafe(text, params as never[], { prepare: true })) as unknown as T[];
+}
+
+/**
+ * A statement built and compiled once, its values written as `sql.placeholder(name)`, then run
+ * prepared with each call's values: a login's statements are long, and building and compiling them
+ * anew on every attempt cost the relay more than sending them.
+ */
+export function preparedOnce<T>(
+  build: () => SQL,
+): (db: Database, values: Record<string, unknown>) => Promise<T[]> {
+  let compiled: { sql: string; params: unknown[] } | undefined;
+  return async (db, values) => {
+    compiled ??= dialect.sqlToQuery(build());
+    const params = fillPlaceholders(compiled.params, values);
+    return (await db.$client.unsafe(compiled.sql, params as never[], { prepare: true })) as unknown as T[];
+  };
 }
