@@ -281,6 +281,7 @@ async function main() {
         const before = {
           relay: cpuSeconds(r.child.pid),
           main: mainThreadCpu(r.child.pid),
+          client: process.cpuUsage(),
           db: serverCpu(postmaster),
           counters: await database.counters(),
         };
@@ -289,6 +290,8 @@ async function main() {
         await sleep(1500);
         const relayCpu = cpuSeconds(r.child.pid) - before.relay;
         const mainCpu = mainThreadCpu(r.child.pid) - before.main;
+        const clientUsed = process.cpuUsage(before.client);
+        const clientCpu = (clientUsed.user + clientUsed.system) / 1e6;
         const dbCpu = serverCpu(postmaster) - before.db;
         const after = await database.counters();
         const ceilingAfter = await argonCeiling(hash, 2);
@@ -304,7 +307,7 @@ async function main() {
           `handshakes (${label}): ${hs.perSecond.toFixed(1)} /s against the argon2 ceiling ${around.toFixed(1)} /s (${ceilingBefore.perSecond.toFixed(1)} before, ${ceilingAfter.perSecond.toFixed(1)} after): ratio ${(hs.perSecond / around).toFixed(2)}  (p50 ${hs.p50.toFixed(0)} ms, p99 ${hs.p99.toFixed(0)} ms)`,
         );
         console.log(
-          `  CPU-s per 1000 handshakes (${label}): relay ${(relayCpu * per1000).toFixed(2)} (outside argon2 ${(outside * per1000).toFixed(2)}, main thread ${(mainCpu * per1000).toFixed(2)}, of which outside argon2 ${((mainCpu - users.length * ceiling.mainCpu) * per1000).toFixed(2)}), database ${(dbCpu * per1000).toFixed(2)}; statements per handshake ${statements.toFixed(2)} (the session's close included)`,
+          `  CPU-s per 1000 handshakes (${label}): relay ${(relayCpu * per1000).toFixed(2)} (outside argon2 ${(outside * per1000).toFixed(2)}, main thread ${(mainCpu * per1000).toFixed(2)}, of which outside argon2 ${((mainCpu - users.length * ceiling.mainCpu) * per1000).toFixed(2)}), database ${(dbCpu * per1000).toFixed(2)}, this load generator's agents ${(clientCpu * per1000).toFixed(2)} (on the same cores: the ratio pays for it too); statements per handshake ${statements.toFixed(2)} (the session's close included)`,
         );
         for (const line of topStatements(before.counters, after, 4)) console.log(`    ${line}`);
       }
