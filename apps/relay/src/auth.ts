@@ -5,9 +5,11 @@
  * reason; this module returns only success, failure, or "the service is unavailable".
  *
  * Every failure costs the same: one argon2 verification (a dummy one for an unknown user or server)
- * and the same three statements (see @tsunagi/db's handshake queries), whether the user is unknown,
- * the password wrong, the user locked, or the right password refused by a rule; only a success costs
- * more. What the agent reports about itself is recorded in its format or as invalid, never as sent
+ * and the same two statements, one round trip each (see @tsunagi/db's handshake queries), whether the
+ * user is unknown, the password wrong, the user locked, or the right password refused by a rule. A
+ * success costs the same two, unless it registers a device or takes over a lapsed lease; an attempt
+ * whose account changed between the two (a racing login, an admin's edit) is decided again on a fresh
+ * read. What the agent reports about itself is recorded in its format or as invalid, never as sent
  * (core's fields.ts).
  */
 import { addressAllowed } from "@tsunagi/core/address";
@@ -23,23 +25,26 @@ import {
   identityMismatch,
   permissionsOf,
   type State,
+  type Success,
   type ViewerAttempt,
 } from "@tsunagi/core/rules";
 import type { Hello } from "@tsunagi/core/wire";
 import {
+  type AttemptPlan,
+  type AttemptState,
+  type AttemptToSettle,
   attachSession,
-  type BumpedAttemptState,
-  bumpAndReadAttemptState,
   type Database,
   failRecordedAttempt,
   findUserForAttempt,
   openSession,
-  passwordHashOf,
+  readAttemptState,
   recordAttempt,
   recordFailedAttempt,
   recordSuccessAndOpenSession,
   registerDevice,
   resetFailureCounter,
+  settleAttempt,
   type UserForAttempt,
 } from "@tsunagi/db";
 import type { Semaphore } from "./semaphore.js";
@@ -103,59 +108,159 @@ async function attempt(
 ): Promise<AuthOutcome> {
   const { db } = deps;
   const { hello } = request;
-  // Statement 1. Before the verification only the hash is read: the rest is read after it anyway.
-  const found = await passwordHashOf(db, hello.server, hello.user);
+  // Round trip 1, before the verification: the hash and everything the rules read, with its fingerprint.
+  const read = await readAttemptState(db, hello.server, hello.user, deps.staleAfterSeconds);
+  const found = read?.state ?? null;
   // Verify before anything else is decided, and for an unknown user too: the time taken must not
   // tell which user names exist, nor whether an account is locked.
   const verifying = performance.now();
   const verified = await deps.hashes.run(() =>
-    found ? verifySecret(found.passwordHash, hello.password) : verifyAgainstDummy(hello.password),
+    found ? verifySecret(found.user.passwordHash, hello.password) : verifyAgainstDummy(hello.password),
   );
   timing.verifyingMs = performance.now() - verifying;
   if (verified === null) throw new HashQueueFull();
   const now = deps.now();
-  // Statement 2, on every path. The verification may have waited in the queue: decide on the account
-  // as it is now (a device registered or a session opened meanwhile), not as it was when the attempt
-  // arrived. One atomic statement counts a wrong password (`failed_count + 1`, locking at the
-  // threshold and ending the user's live sessions) and reads the user, contract, registrations, links
-  // and sessions after it. An unknown user runs it too, matching nothing; so does a user deleted
-  // since statement 1.
   // (ours) A wrong password from an address the user's IP allow-list refuses does not count towards the
   // lockout: a lock ends the user's live sessions, and anyone anywhere could otherwise end them at will.
   // The attempt is still recorded (its reason is the wrong password, the rules' first failure).
-  const ipList = found ? (hello.role === "viewer" ? found.ipAllowViewer : found.ipAllowClient) : null;
-  const bumped = await bumpAndReadAttemptState(db, {
-    userId: found?.userId ?? null,
+  const ipList = found
+    ? hello.role === "viewer"
+      ? found.user.ipAllowViewer
+      : found.user.ipAllowClient
+    : null;
+  const countsFailure = ipList === null || addressAllowed(request.sourceAddress, ipList);
+
+  // The rules decide on round trip 1's state, the lockout aside: round trip 2 decides that on the row
+  // as it is after the hash (the verification may have queued), and writes this decision only if the
+  // rest of the account is as it was read; else it only counts, and the attempt is decided again below.
+  const plan = found ? planOf(deps, request, found, verified.value, now) : null;
+  const settled = await settleAttempt(db, {
+    userId: found?.user.id ?? null,
+    fingerprint: read?.fingerprint ?? null,
     passwordOk: verified.value,
-    countsFailure: ipList === null || addressAllowed(request.sourceAddress, ipList),
+    countsFailure,
     now,
     staleAfterSeconds: deps.staleAfterSeconds,
+    row: settleRowOf(request, plan?.row),
+    lockedOut: LOCKED_OUT,
+    // An unknown user runs the same statement with a failure's plan, matching nothing.
+    plan: plan?.plan ?? { kind: "failure", reasonKey: "unknown-user", reasonCode: null },
   });
-  if (!bumped) {
-    // Statement 3's dummy: the same insert, recording nothing (no contract to tie the attempt to).
-    await recordFailedAttempt(db, null, { role: hello.role });
-    return { kind: "failure" };
+  // Unknown, or deleted since round trip 1.
+  if (!found || !plan || !settled) return { kind: "failure" };
+  switch (settled.outcome) {
+    case "locked":
+    case "failure":
+    case "lost":
+      return { kind: "failure" };
+    case "success": {
+      const { record } = plan.evaluation as Success;
+      return {
+        kind: "success",
+        sessionId: settled.sessionId,
+        historyId: settled.historyId,
+        contractId: found.contract.id,
+        userId: found.user.id,
+        reachableClients: record.reachableClients ?? [],
+        policy: record.viewerPolicy,
+      };
+    }
+    default:
+      return decideAgain(deps, request, found.user.passwordHash, verified.value, settled.prior, now);
   }
-  const current = bumped.state;
+}
 
-  const state = stateOf(current, current.sessions, now, bumped);
-  // A password changed since statement 1 makes the verification moot: it was against the old hash.
-  const passwordOk = verified.value && found !== null && current.user.passwordHash === found.passwordHash;
+const LOCKED_OUT = { reasonKey: "locked-out", reasonCode: reasonEntry("locked-out").code };
+
+/** What the rules decide on round trip 1's state with the password's result, the lockout left to the database. */
+function planOf(
+  deps: AuthDeps,
+  request: AuthRequest,
+  found: AttemptState,
+  passwordOk: boolean,
+  now: Date,
+): { evaluation: Evaluation; plan: AttemptPlan; row: HistoryBase } {
+  const { hello } = request;
+  // Unlocked: rules 2–10 never read the counter, and a lock in force is the database's to find.
+  const state = stateOf(found, found.sessions, now, { count: found.user.failedCount, lockedUntil: null });
+  const evaluation = evaluateAttempt(attemptOf(request, passwordOk), accountOf(found), state);
+  const row = historyBase(found, request);
+  if (!evaluation.ok) {
+    const { code } = reasonEntry(evaluation.reason);
+    return { evaluation, row, plan: { kind: "failure", reasonKey: evaluation.reason, reasonCode: code } };
+  }
+  // A device to register, or a lapsed lease of this role to take over: written after a fresh read.
+  if (evaluation.record.registerSlot || found.sessions.some((s) => s.role === hello.role)) {
+    return { evaluation, row, plan: { kind: "defer" } };
+  }
+  const duplicate: ReasonKey = hello.role === "viewer" ? "duplicate-viewer" : "duplicate-client";
+  return {
+    evaluation,
+    row,
+    plan: {
+      kind: "success",
+      lease: {
+        relayInstance: deps.relayInstance,
+        peerUserName: row.peerUserName ?? null,
+        // What the rules decided on: a change that takes access away after round trip 1 either changed
+        // the fingerprint (nothing written) or advances the user's epoch past this, and the heartbeat
+        // ends the session.
+        accessEpoch: found.user.accessEpoch,
+      },
+      lost: { reasonKey: duplicate, reasonCode: reasonEntry(duplicate).code },
+    },
+  };
+}
+
+/** The history row's fields of round trip 2 (the user's own come from its row); an unknown user's are empty. */
+function settleRowOf(request: AuthRequest, row: HistoryBase | undefined): AttemptToSettle["row"] {
+  return {
+    role: request.hello.role,
+    sourceAddress: row?.sourceAddress ?? null,
+    mac: row?.mac ?? null,
+    product: row?.product ?? null,
+    edition: row?.edition ?? null,
+    peerUserName: row?.peerUserName ?? null,
+  };
+}
+
+/**
+ * The account changed between the two round trips, or the success registers a device or takes over a
+ * lapsed lease: the attempt is counted already (round trip 2, whose `prior` counter the rules decide
+ * on), and decided again on a fresh read, as it is now.
+ */
+async function decideAgain(
+  deps: AuthDeps,
+  request: AuthRequest,
+  verifiedHash: string,
+  verified: boolean,
+  prior: { count: number; lockedUntil: Date | null },
+  now: Date,
+): Promise<AuthOutcome> {
+  const { db } = deps;
+  const { hello } = request;
+  const again = await readAttemptState(db, hello.server, hello.user, deps.staleAfterSeconds);
+  if (!again) return { kind: "failure" };
+  const current = again.state;
+
+  const state = stateOf(current, current.sessions, now, prior);
+  // A password changed since round trip 1 makes the verification moot: it was against the old hash.
+  const passwordOk = verified && current.user.passwordHash === verifiedHash;
   const attemptData = attemptOf(request, passwordOk);
   const evaluation: Evaluation = evaluateAttempt(attemptData, accountOf(current), state);
 
   const row = historyBase(current, request);
   if (!evaluation.ok) {
-    // The counter `evaluation.failures` describes was already stored by statement 2 (the SQL mirrors
-    // core's afterPasswordFailure); statement 3 records the row.
+    // The counter `evaluation.failures` describes was already stored by round trip 2 (the SQL mirrors
+    // core's afterPasswordFailure); this records the row.
     await recordFailure(db, row, evaluation.reason, now);
     return { kind: "failure" };
   }
 
   const { record } = evaluation;
   // A success resets the counter: written only when there is something to reset.
-  if (bumped.prior.count !== 0 || bumped.prior.lockedUntil !== null) {
-    await resetFailureCounter(db, current.user.id, bumped.prior.count);
+  if (prior.count !== 0 || prior.lockedUntil !== null) {
+    await resetFailureCounter(db, current.user.id, prior.count);
   }
 
   if (record.registerSlot) {
@@ -190,7 +295,7 @@ async function attempt(
     sourceAddress: request.sourceAddress,
     relayInstance: deps.relayInstance,
     peerUserName: row.peerUserName ?? null,
-    // What the rules decided on: a change that takes access away after statement 2 advances the user's
+    // What the rules decided on: a change that takes access away after this read advances the user's
     // epoch past this, and the heartbeat ends the session.
     accessEpoch: current.user.accessEpoch,
   };
@@ -329,7 +434,7 @@ function stateOf(
   found: UserForAttempt,
   sessions: { id: string; role: "viewer" | "client"; stale: boolean }[],
   now: Date,
-  bumped: BumpedAttemptState,
+  failures: { count: number; lockedUntil: Date | null },
 ): State {
   const slot = (kind: "pc" | "mobile") => {
     const r = found.registrations.find((reg) => reg.slot === kind && reg.seq === 0);
@@ -343,9 +448,9 @@ function stateOf(
     sessions: sessions
       .filter((s) => !s.stale)
       .map((s) => ({ sessionId: s.id, role: s.role, lastHeartbeatAt: now })),
-    // The counter as it was before this attempt (statement 2 has already counted it): the rules decide
+    // The counter as it was before this attempt (round trip 2 has already counted it): the rules decide
     // on the lock in force when the attempt was counted, not on one it set itself.
-    failures: bumped.prior,
+    failures,
     lockoutPolicy: {
       threshold: found.contract.lockoutThreshold,
       durationSeconds: found.contract.lockoutSeconds,

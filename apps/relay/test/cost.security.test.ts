@@ -104,7 +104,8 @@ describe("every failed outcome costs the same", () => {
     };
     const reference = outcomes["wrong password"];
     expect(reference.verifications).toBe(1);
-    expect(reference.statements.length).toBeGreaterThan(0);
+    // Two statements, one round trip each (prepared): one before the verification, one after it.
+    expect(reference.statements).toHaveLength(2);
     for (const [outcome, measured] of Object.entries(outcomes)) {
       expect({ outcome, ...measured }).toEqual({ outcome, ...reference });
     }

@@ -39,7 +39,7 @@
  * leave a count of N however they interleave; each time the count reaches a multiple of the threshold
  * the user is locked for the policy's duration; a success resets the count. The rule is stated so that
  * a database can apply it in one atomic statement on the row as it is after the hash (`failed_count =
- * failed_count + 1 … returning`); the relay's statement (`bumpAndReadAttemptState` in @tsunagi/db)
+ * failed_count + 1 … returning`); the relay's statement (`settleAttempt` in @tsunagi/db)
  * mirrors this function and must change with it.
  */
 

@@ -1,11 +1,10 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
-  bumpAndReadAttemptState,
   closeSession,
   findUserForAttempt,
   openSessionOf,
-  passwordHashOf,
+  readAttemptState,
   recordSuccessAndOpenSession,
   registerDevice,
   sessionsOfUser,
@@ -16,16 +15,9 @@ import { makeContract, makeUser, openLoginSession } from "./helpers.js";
 
 const t = useTestDatabase();
 
-/** Statement 2 of an attempt with the right password: the state the rules decide on, or null. */
+/** Statement 1 of an attempt: the state the rules decide on, or null. */
 async function stateAfterHash(serverHost: string, userName: string, staleAfterSeconds: number) {
-  const found = await passwordHashOf(t.db, serverHost, userName);
-  const bumped = await bumpAndReadAttemptState(t.db, {
-    userId: found?.userId ?? null,
-    passwordOk: true,
-    now: new Date(),
-    staleAfterSeconds,
-  });
-  return bumped?.state ?? null;
+  return (await readAttemptState(t.db, serverHost, userName, staleAfterSeconds))?.state ?? null;
 }
 
 const identity = (n: number) => ({ machineId: `m${n}`, osUser: `u${n}`, installPublicKey: `k${n}` });
@@ -34,17 +26,17 @@ describe("the relay's handshake queries", () => {
   it("reads the password hash and the IP allow-lists, and nothing for an unknown name", async () => {
     const c = await makeContract(t.db);
     const u = await makeUser(t.db, c, "hash.only");
-    expect(await passwordHashOf(t.db, c.serverHost, "hash.only")).toEqual({
-      userId: u.id,
+    expect((await stateAfterHash(c.serverHost, "hash.only", 60))?.user).toMatchObject({
+      id: u.id,
       passwordHash: u.passwordHash,
       ipAllowViewer: null,
       ipAllowClient: null,
     });
-    expect(await passwordHashOf(t.db, c.serverHost, "nobody")).toBeNull();
-    expect(await passwordHashOf(t.db, "other-server", "hash.only")).toBeNull();
+    expect(await stateAfterHash(c.serverHost, "nobody", 60)).toBeNull();
+    expect(await stateAfterHash("other-server", "hash.only", 60)).toBeNull();
   });
 
-  it("statement 2 reads in one statement what findUserForAttempt and sessionsOfUser read", async () => {
+  it("statement 1 reads in one statement what findUserForAttempt and sessionsOfUser read", async () => {
     const c = await makeContract(t.db);
     const viewer = await makeUser(t.db, c, "state.viewer");
     const clientA = await makeUser(t.db, c, "state.a");

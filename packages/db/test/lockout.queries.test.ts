@@ -1,20 +1,58 @@
 import { afterPasswordFailure } from "@tsunagi/core/rules";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { bumpAndReadAttemptState, recordFailedAttempt, resetFailureCounter } from "../src/queries/index.js";
-import { activeSessions, users } from "../src/schema/index.js";
+import {
+  type AttemptPlan,
+  readAttemptState,
+  recordFailedAttempt,
+  resetFailureCounter,
+  settleAttempt,
+} from "../src/queries/index.js";
+import { accessHistory, activeSessions, users } from "../src/schema/index.js";
 import { useTestDatabase } from "../src/testing/index.js";
 import { makeContract, makeUser, openLoginSession } from "./helpers.js";
 
 const t = useTestDatabase();
 
 const now = new Date("2026-11-30T00:00:00Z");
-const attempt = (userId: string | null, passwordOk: boolean) => ({
-  userId,
-  passwordOk,
-  now,
-  staleAfterSeconds: 60,
-});
+const mismatch: AttemptPlan = { kind: "failure", reasonKey: "password-mismatch-client", reasonCode: 110200 };
+const success: AttemptPlan = {
+  kind: "success",
+  lease: { relayInstance: "r", peerUserName: null, accessEpoch: 0 },
+  lost: { reasonKey: "duplicate-client", reasonCode: 30200 },
+};
+
+/** Statement 2 of an attempt by `user` (null: unknown) on the account statement 1 read as `fingerprint`. */
+function settle(
+  user: { id: string } | null,
+  fingerprint: string | null,
+  passwordOk: boolean,
+  plan: AttemptPlan,
+  at = now,
+) {
+  return settleAttempt(t.db, {
+    userId: user?.id ?? null,
+    fingerprint,
+    passwordOk,
+    now: at,
+    staleAfterSeconds: 60,
+    row: {
+      role: "client",
+      sourceAddress: "192.0.2.7",
+      mac: null,
+      product: null,
+      edition: null,
+      peerUserName: null,
+    },
+    lockedOut: { reasonKey: "locked-out", reasonCode: 100300 },
+    plan,
+  });
+}
+const fingerprintOf = async (c: { serverHost: string }, userName: string) =>
+  (await readAttemptState(t.db, c.serverHost, userName, 60))?.fingerprint ?? null;
+const rowsOf = (userId: string) => t.db.select().from(accessHistory).where(eq(accessHistory.userId, userId));
+const openLoginSessionCount = async (userId: string) =>
+  (await t.db.select().from(activeSessions).where(eq(activeSessions.userId, userId))).length;
 const counter = async (id: string) => {
   const [row] = await t.db
     .select({ count: users.failedCount, lockedUntil: users.lockedUntil })
@@ -29,84 +67,69 @@ const historyCount = async () => {
   return row.n;
 };
 
-describe("the failure counter, bumped atomically (statement 2)", () => {
-  it("counts each wrong password, locks at each multiple of the threshold, reads the state after", async () => {
-    const c = await makeContract(t.db);
-    const u = await makeUser(t.db, c, "counted");
-    const first = await bumpAndReadAttemptState(t.db, attempt(u.id, false));
-    expect(first?.prior).toEqual({ count: 0, lockedUntil: null });
-    expect(first?.state.user.failedCount).toBe(1);
-    expect(first?.state.user.userName).toBe("counted");
-    expect(first?.state.contract.id).toBe(c.id);
-    expect(first?.state.contract.lockoutThreshold).toBe(5);
-    expect(first?.state.user.createdAt).toBeInstanceOf(Date);
-    expect(first?.locked).toBe(false);
-    for (let i = 0; i < 3; i++) await bumpAndReadAttemptState(t.db, attempt(u.id, false));
-    const fifth = await bumpAndReadAttemptState(t.db, attempt(u.id, false));
-    const until = new Date(now.getTime() + c.lockoutSeconds * 1000);
-    expect(fifth?.prior).toEqual({ count: 4, lockedUntil: null });
-    expect(fifth?.locked).toBe(true);
-    expect(await counter(u.id)).toEqual({ count: 5, lockedUntil: until });
-    // The right password changes nothing; the prior lock is what the rules refuse on.
-    const right = await bumpAndReadAttemptState(t.db, attempt(u.id, true));
-    expect(right?.prior).toEqual({ count: 5, lockedUntil: until });
-    expect(right?.locked).toBe(false);
-    expect(await counter(u.id)).toEqual({ count: 5, lockedUntil: until });
-  });
-
-  it("mirrors core's afterPasswordFailure, the one statement of the rule, step by step", async () => {
-    for (const threshold of [1, 2, 3, 7]) {
+describe("the failure counter, counted atomically with the lockout decided after the hash (statement 2)", () => {
+  it("mirrors core's afterPasswordFailure step by step, deciding the lockout on the row after the hash", async () => {
+    for (const threshold of [1, 3]) {
       const c = await makeContract(t.db);
       await t.db.execute(sql`update contracts set lockout_threshold = ${threshold} where id = ${c.id}`);
       const u = await makeUser(t.db, c, `mirror.${threshold}`);
+      const fingerprint = await fingerprintOf(c, u.userName);
       const policy = { threshold, durationSeconds: c.lockoutSeconds };
       let expected = { count: 0, lockedUntil: null as Date | null };
-      for (let i = 0; i < 15; i++) {
+      for (let i = 0; i < 7; i++) {
         const at = new Date(now.getTime() + i * 1000);
-        const bumped = await bumpAndReadAttemptState(t.db, { ...attempt(u.id, false), now: at });
-        expect(bumped?.prior).toEqual(expected);
+        const settled = await settle(u, fingerprint, false, mismatch, at);
+        const locked = expected.lockedUntil !== null && expected.lockedUntil > at;
+        expect(settled?.outcome).toBe(locked ? "locked" : "failure");
         expected = afterPasswordFailure(expected, policy, at);
         expect(await counter(u.id)).toEqual(expected);
-        expect(bumped?.locked).toBe(expected.count % threshold === 0);
       }
     }
   });
 
-  it("50 parallel wrong passwords leave the count at 50", async () => {
+  it("50 parallel wrong passwords, all read before any counted: a count of 50, the lock decided after the hash", async () => {
     const c = await makeContract(t.db);
     const u = await makeUser(t.db, c, "raced");
+    const fingerprint = await fingerprintOf(c, "raced");
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => bumpAndReadAttemptState(t.db, attempt(u.id, false))),
+      Array.from({ length: 50 }, () => settle(u, fingerprint, false, mismatch)),
     );
     expect((await counter(u.id))?.count).toBe(50);
-    // Each saw a distinct prior count: no two decided on the same snapshot.
-    expect(new Set(results.map((r) => r?.prior.count)).size).toBe(50);
-    expect(results.filter((r) => r?.locked)).toHaveLength(10);
+    // The default threshold is 5: the first five are wrong passwords, the 45 after them find the lock.
+    expect(results.filter((r) => r?.outcome === "failure")).toHaveLength(5);
+    expect(results.filter((r) => r?.outcome === "locked")).toHaveLength(45);
+    expect(await rowsOf(u.id)).toHaveLength(50);
   });
 
-  it("a lock asks the user's live sessions to end, and only a lock does", async () => {
+  it("a lock asks the user's live sessions to end; the right password while locked is locked out, uncounted", async () => {
     const c = await makeContract(t.db);
     const u = await makeUser(t.db, c, "has.session");
-    const opened = await openLoginSession(t.db, c, u, "viewer", { startedAt: now });
-    expect(opened.opened).toBe(true);
+    await openLoginSession(t.db, c, u, "viewer", { startedAt: now });
+    const fingerprint = await fingerprintOf(c, "has.session");
     const requested = async () =>
       (await t.db.select().from(activeSessions).where(eq(activeSessions.userId, u.id)))[0]
         ?.disconnectRequestedAt;
-    for (let i = 0; i < 4; i++) await bumpAndReadAttemptState(t.db, attempt(u.id, false));
+    for (let i = 0; i < 4; i++) await settle(u, fingerprint, false, mismatch);
     expect(await requested()).toBeNull();
-    await bumpAndReadAttemptState(t.db, attempt(u.id, false));
+    await settle(u, fingerprint, false, mismatch);
     expect(await requested()).toEqual(now);
+    const right = await settle(u, fingerprint, true, success);
+    expect(right?.outcome).toBe("locked");
+    expect((await counter(u.id))?.count).toBe(5);
+    expect(await openLoginSessionCount(u.id)).toBe(1);
   });
 
   it("an unknown user: the same statement, matching nothing", async () => {
-    expect(await bumpAndReadAttemptState(t.db, attempt(null, false))).toBeNull();
+    const before = await t.db.select({ n: sql<number>`count(*)::int` }).from(accessHistory);
+    expect(await settle(null, null, false, mismatch)).toBeNull();
+    expect(await t.db.select({ n: sql<number>`count(*)::int` }).from(accessHistory)).toEqual(before);
   });
 
   it("a success resets the counter, unless a failure was counted since it was read", async () => {
     const c = await makeContract(t.db);
     const u = await makeUser(t.db, c, "reset");
-    await bumpAndReadAttemptState(t.db, attempt(u.id, false));
-    await bumpAndReadAttemptState(t.db, attempt(u.id, false));
+    await settle(u, null, false, { kind: "defer" });
+    await settle(u, null, false, { kind: "defer" });
     await resetFailureCounter(t.db, u.id, 1);
     expect((await counter(u.id))?.count).toBe(2);
     await resetFailureCounter(t.db, u.id, 2);
@@ -114,7 +137,7 @@ describe("the failure counter, bumped atomically (statement 2)", () => {
   });
 });
 
-describe("the failed attempt's row (statement 3)", () => {
+describe("the failed attempt's row after a re-read", () => {
   it("records the row, or for an unknown user runs the same insert recording nothing", async () => {
     const c = await makeContract(t.db);
     const u = await makeUser(t.db, c, "row");

@@ -2,11 +2,11 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
   advanceAccessEpoch,
-  bumpAndReadAttemptState,
   heartbeat,
   heartbeatMany,
   liveSessionsOf,
   openSession,
+  readAttemptState,
   recordAttempt,
   requestSessionEnd,
 } from "../src/queries/index.js";
@@ -93,20 +93,15 @@ describe("a login that read the account just before a change that takes access a
   it("opens its lease after the change's transaction read the live sessions: its first heartbeat ends it", async () => {
     const contract = await makeContract(t.db);
     const user = await makeUser(t.db, contract, "racer");
-    // Statement 2 of the relay's handshake: the account as the rules will judge it.
-    const read = await bumpAndReadAttemptState(t.db, {
-      userId: user.id,
-      passwordOk: true,
-      now: new Date(),
-      staleAfterSeconds: 60,
-    });
+    // A login's read of the account (the relay's statement 1, or its re-read): what the rules judge.
+    const read = await readAttemptState(t.db, contract.serverHost, user.userName, 60);
     if (!read) throw new Error("no state");
     // The account manager's change commits: it found no live session to judge.
     await t.db.transaction(async (tx) => {
       await requestSessionEnd(tx as never, contract.id, [], new Date());
       await advanceAccessEpoch(tx as never, contract.id, [user.id], []);
     });
-    // Statement 3: the lease, on the epoch the rules decided on.
+    // The lease, on the epoch the rules decided on (as a re-decided login opens it).
     const opened = await openLoginSession(t.db, contract, user, "viewer", {
       lease: { sourceAddress: "192.0.2.7", relayInstance: "test", accessEpoch: read.state.user.accessEpoch },
     });

@@ -9,6 +9,7 @@ import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../client.js";
 import { accessHistory, activeSessions, users } from "../schema/index.js";
 import { FLEET_LOCK_CLASS } from "./fleet.js";
+import { prepared } from "./prepared.js";
 
 /** Whether a lease's last heartbeat is older than the stale window, computed on the database clock. */
 export function isStaleSql(staleAfterSeconds: number) {
@@ -150,14 +151,18 @@ export async function heartbeat(db: Database, sessionId: string): Promise<LeaseS
  * atomically, and in one round trip).
  */
 export async function closeSession(db: Database, sessionId: string): Promise<boolean> {
-  const closed = await db.execute(sql`
+  // Prepared: one round trip, as a login's are (prepared.ts); every session ends with it.
+  const closed = await prepared(
+    db,
+    sql`
     with closed as (
       delete from ${activeSessions} where ${activeSessions.id} = ${sessionId} returning history_id
     ), ended as (
       update ${accessHistory} set ended_at = now() from closed where ${accessHistory.id} = closed.history_id
     )
     select 1 from closed
-  `);
+  `,
+  );
   return closed.length > 0;
 }
 
