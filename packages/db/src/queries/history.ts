@@ -1,8 +1,17 @@
-/** The access history: recording attempts, and the filtered, keyset-paged page the admin tools show. */
+/**
+ * The access history: recording attempts, and the filtered, keyset-paged page the admin tools show,
+ * each user's cumulative connection time read from the daily rollup (docs/architecture.md, "History
+ * at scale").
+ */
 import type { Role } from "@tsunagi/core/domain";
 import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../client.js";
-import { type AccessHistoryRow, accessHistory, type NewAccessHistoryRow } from "../schema/index.js";
+import {
+  type AccessHistoryRow,
+  accessHistory,
+  accessHistoryDaily,
+  type NewAccessHistoryRow,
+} from "../schema/index.js";
 
 /** Records one attempt; a success's row is later given its end time when the session closes. */
 export async function recordAttempt(db: Database, row: NewAccessHistoryRow): Promise<AccessHistoryRow> {
@@ -41,10 +50,13 @@ function conditions(contractId: string, filter: HistoryFilter): SQL[] {
 
 /**
  * Keyset condition: strictly after the cursor in (started_at desc, id desc) order. A row comparison,
- * so the index bounds the scan at the cursor instead of filtering every newer row on the way there.
+ * so the index bounds the scan at the cursor instead of filtering every newer row on the way there;
+ * and the plain bound beside it, which the planner can prune the newer month partitions by (it cannot
+ * prune by a row comparison).
  */
 function after(cursor: HistoryCursor): SQL {
-  return sql`(${accessHistory.startedAt}, ${accessHistory.id}) < (${cursor.startedAt.toISOString()}::timestamptz, ${cursor.id})`;
+  const at = cursor.startedAt.toISOString();
+  return sql`${accessHistory.startedAt} <= ${at}::timestamptz and (${accessHistory.startedAt}, ${accessHistory.id}) < (${at}::timestamptz, ${cursor.id})`;
 }
 
 /**
@@ -90,9 +102,81 @@ export interface HistoryPage {
   nextCursor: HistoryCursor | null;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Each of `names`' cumulative connection time over the filter (its result aside), in microseconds: the
+ * rollup's whole UTC days inside the period, plus the rows of a partly covered first or last day, plus
+ * the sessions still open, counted up to now. Exact whatever the period, and its cost is the page's
+ * users' days, not the history's rows.
+ */
+export function connectedTimeQuery(contractId: string, filter: HistoryFilter, names: readonly string[]) {
+  const from = filter.from?.getTime();
+  const to = filter.to?.getTime();
+  // The whole days: [dayFrom, dayTo), each end open when the filter's is.
+  const dayFrom = from === undefined ? undefined : Math.ceil(from / DAY_MS) * DAY_MS;
+  const dayTo = to === undefined ? undefined : Math.floor(to / DAY_MS) * DAY_MS;
+  const noWholeDay = dayFrom !== undefined && dayTo !== undefined && dayFrom >= dayTo;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const day = (ms: number) => iso(ms).slice(0, 10);
+  // The partly covered days, read from the rows.
+  const edges: [number | undefined, number | undefined][] = noWholeDay
+    ? [[from, to]]
+    : [
+        ...(from !== undefined && dayFrom !== undefined && from < dayFrom
+          ? [[from, dayFrom] as [number, number]]
+          : []),
+        ...(to !== undefined && dayTo !== undefined && dayTo < to ? [[dayTo, to] as [number, number]] : []),
+      ];
+  const h = accessHistory;
+  const d = accessHistoryDaily;
+  const role = filter.role;
+  const parts: SQL[] = [];
+  if (!noWholeDay) {
+    parts.push(sql`select ${d.userName} as user_name, ${d.connectedMicros} as micros from ${d}
+      where ${d.contractId} = ${contractId} and ${inArray(d.userName, [...names])}
+      ${role ? sql`and ${d.role} = ${role}` : sql``}
+      ${dayFrom !== undefined ? sql`and ${d.day} >= ${day(dayFrom)}::date` : sql``}
+      ${dayTo !== undefined ? sql`and ${d.day} < ${day(dayTo)}::date` : sql``}`);
+  }
+  for (const [lo, hi] of edges) {
+    parts.push(sql`select ${h.userName} as user_name, access_history_micros(${h.startedAt}, ${h.endedAt}) as micros
+      from ${h}
+      where ${h.contractId} = ${contractId} and ${inArray(h.userName, [...names])}
+      and ${h.result} = 'success' and ${h.endedAt} is not null
+      ${role ? sql`and ${h.role} = ${role}` : sql``}
+      ${lo !== undefined ? sql`and ${h.startedAt} >= ${iso(lo)}::timestamptz` : sql``}
+      ${hi !== undefined ? sql`and ${h.startedAt} < ${iso(hi)}::timestamptz` : sql``}`);
+  }
+  parts.push(sql`select ${h.userName} as user_name, access_history_micros(${h.startedAt}, greatest(now(), ${h.startedAt})) as micros
+    from ${h}
+    where ${h.contractId} = ${contractId} and ${inArray(h.userName, [...names])}
+    and ${h.endedAt} is null and ${h.result} = 'success'
+    ${role ? sql`and ${h.role} = ${role}` : sql``}
+    ${from !== undefined ? sql`and ${h.startedAt} >= ${iso(from)}::timestamptz` : sql``}
+    ${to !== undefined ? sql`and ${h.startedAt} < ${iso(to)}::timestamptz` : sql``}`);
+  return sql`select user_name as "userName", sum(micros)::text as micros
+    from (${sql.join(parts, sql` union all `)}) as t group by user_name`;
+}
+
+/** Each of `names`' cumulative connection time over the filter, in whole seconds. */
+export async function connectedSeconds(
+  db: Database,
+  contractId: string,
+  filter: HistoryFilter,
+  names: readonly string[],
+): Promise<Map<string, number>> {
+  if (names.length === 0) return new Map();
+  const rows = (await db.execute(connectedTimeQuery(contractId, filter, names))) as unknown as {
+    userName: string;
+    micros: string | null;
+  }[];
+  return new Map(rows.map((r) => [r.userName, Math.round(Number(r.micros ?? 0) / 1e6)]));
+}
+
 /**
  * One page of history, newest first. Keyset paging keeps a deep page as fast as the first; the
- * cumulative times are summed in SQL over the whole filter, not just the page.
+ * cumulative times are the page's users' over the whole filter, from the rollup.
  */
 export async function historyPage(
   db: Database,
@@ -102,24 +186,7 @@ export async function historyPage(
 ): Promise<HistoryPage> {
   const { rows, nextCursor } = await rowsAfter(db, contractId, filter, options.cursor ?? null, options.limit);
   const names = [...new Set(rows.map((r) => r.userName))];
-  const users = names.length
-    ? await db
-        .select({
-          userName: accessHistory.userName,
-          // Summing intervals and converting once is several times cheaper per row than converting each.
-          connectedSeconds: sql<number>`coalesce(extract(epoch from sum(coalesce(${accessHistory.endedAt}, now()) - ${accessHistory.startedAt})), 0)::float8`,
-        })
-        .from(accessHistory)
-        .where(
-          and(
-            ...conditions(contractId, { ...filter, result: undefined }),
-            eq(accessHistory.result, "success"),
-            inArray(accessHistory.userName, names),
-          ),
-        )
-        .groupBy(accessHistory.userName)
-    : [];
-  const seconds = new Map(users.map((u) => [u.userName, Math.round(Number(u.connectedSeconds))]));
+  const seconds = await connectedSeconds(db, contractId, filter, names);
   return {
     rows,
     users: names.map((userName) => ({ userName, connectedSeconds: seconds.get(userName) ?? 0 })),

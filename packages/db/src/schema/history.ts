@@ -1,6 +1,24 @@
-/** Access history: one row per authentication attempt, with its session's end time once it closes. */
+/**
+ * Access history: one row per authentication attempt, with its session's end time once it closes;
+ * and its rollup, each user's connection time per role and day.
+ *
+ * `access_history` is partitioned by month of `started_at` (UTC) in PostgreSQL, which drizzle cannot
+ * declare: migration 0005 creates it (and its partitions, the rollup's trigger and the maintenance
+ * functions) by hand; the table below is what drizzle sees, and its indexes are created on the parent,
+ * so every partition has them. docs/architecture.md, "History at scale".
+ */
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  date,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { contracts } from "./contracts.js";
 import { attemptResultEnum, editionEnum, productEnum, roleEnum } from "./enums.js";
 import { users } from "./users.js";
@@ -8,7 +26,7 @@ import { users } from "./users.js";
 export const accessHistory = pgTable(
   "access_history",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: bigint("id", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
     contractId: uuid("contract_id")
       .notNull()
       .references(() => contracts.id, { onDelete: "cascade" }),
@@ -31,6 +49,8 @@ export const accessHistory = pgTable(
     sessionId: uuid("session_id"),
   },
   (t) => [
+    // A partitioned table's key must hold its partition key; the id alone stays unique (identity).
+    primaryKey({ columns: [t.id, t.startedAt] }),
     // Keyset paging, newest first. The columns are ascending on purpose: drizzle's .desc() emits
     // DESC NULLS LAST, which `ORDER BY started_at DESC, id DESC` (nulls first) cannot use, so every
     // page became a scan of the whole filter and a sort. An ascending index is read backwards in
@@ -39,13 +59,35 @@ export const accessHistory = pgTable(
     index("access_history_keyset").on(t.contractId, t.startedAt, t.id),
     index("access_history_user_keyset").on(t.contractId, t.userName, t.startedAt, t.id),
     index("access_history_role_result_keyset").on(t.contractId, t.role, t.result, t.startedAt, t.id),
-    // Each user's cumulative connection time, as an index-only scan: every column the sum reads, and
-    // only the successes it sums.
-    index("access_history_connected_time")
-      .on(t.contractId, t.userName, t.role, t.startedAt, t.endedAt)
-      .where(sql`${t.result} = 'success'`),
     index("access_history_open_session").on(t.sessionId).where(sql`${t.endedAt} is null`),
+    // The sessions still open, each counting up to now in its user's cumulative time (the rollup
+    // holds only ended ones).
+    index("access_history_open_by_user")
+      .on(t.contractId, t.userName, t.startedAt)
+      .where(sql`${t.endedAt} is null and ${t.result} = 'success'`),
   ],
+);
+
+/**
+ * The rollup: per contract, user name, day (UTC, of the session's start) and role, the connection
+ * time of the ended successful sessions, in microseconds so that its sums equal the rows' exactly.
+ * Kept by the trigger `access_history_rollup` on every insert, update and delete of a history row, in
+ * that row's transaction, so it is never stale, whichever query ends a session; a retention drop
+ * deletes the days of the partitions it drops.
+ */
+export const accessHistoryDaily = pgTable(
+  "access_history_daily",
+  {
+    contractId: uuid("contract_id")
+      .notNull()
+      .references(() => contracts.id, { onDelete: "cascade" }),
+    userName: text("user_name").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    role: roleEnum("role").notNull(),
+    connectedMicros: bigint("connected_micros", { mode: "number" }).notNull().default(0),
+    sessions: integer("sessions").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.contractId, t.userName, t.day, t.role] })],
 );
 
 export type AccessHistoryRow = typeof accessHistory.$inferSelect;
