@@ -140,17 +140,22 @@ export function historyCsvRoute(services: Services) {
     (c) => {
       const q = c.req.valid("query");
       const admin = c.get("admin");
-      const body = historyCsvStream(services, admin.contractId, filterOf(q), {
-        timeZone: admin.contract.timeZone,
-        lang: q.lang,
-        encoding: q.encoding,
-        peer:
-          q.extended === "target" || q.extended === "source"
-            ? q.extended
-            : q.extended === "true" || q.extended === "1"
-              ? "both"
-              : null,
-      });
+      const body = historyCsvStream(
+        services,
+        admin.contractId,
+        filterOf(q, admin.contract.historyRetentionMonths, services.clock()),
+        {
+          timeZone: admin.contract.timeZone,
+          lang: q.lang,
+          encoding: q.encoding,
+          peer:
+            q.extended === "target" || q.extended === "source"
+              ? q.extended
+              : q.extended === "true" || q.extended === "1"
+                ? "both"
+                : null,
+        },
+      );
       const charset = q.encoding === "shift_jis" ? "Shift_JIS" : "utf-8";
       return new Response(body, {
         status: 200,
