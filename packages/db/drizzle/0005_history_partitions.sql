@@ -57,11 +57,12 @@ CREATE TABLE "access_history_default" PARTITION OF "access_history" DEFAULT;--> 
 -- The exact connection time of a history row, as the rollup counts it (extract is exact numeric).
 CREATE FUNCTION access_history_micros(started timestamptz, ended timestamptz) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ select (extract(epoch from ended - started) * 1000000)::bigint $$;--> statement-breakpoint
--- The month partition holding `month` (any instant in it, read in UTC), made when missing. Rows the
--- default partition caught for that month move into it (their rollup is subtracted by the delete and
--- added back by the insert, so it stays exact). Takes the parent's exclusive lock for the moment of the
--- create: callers set a lock_timeout and try again later rather than queue every login behind a long
--- CSV export.
+-- The month partition holding `month` (any instant in it, read in UTC), made when missing: a table of
+-- its own, CHECKed to its bounds, then attached. Attaching takes only a SHARE UPDATE EXCLUSIVE lock
+-- on access_history, which neither reads nor writes wait for (creating it as a partition would take
+-- ACCESS EXCLUSIVE); the default partition is locked and scanned for rows of the month. Rows the
+-- default caught for that month move into it (their rollup is subtracted by the delete and added back
+-- by the insert, so it stays exact). Callers set a lock_timeout and try again later.
 CREATE FUNCTION access_history_ensure_month(month timestamptz) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -82,7 +83,11 @@ BEGIN
     )
     INSERT INTO access_history_moving SELECT * FROM moved;
   END IF;
-  EXECUTE format('CREATE TABLE %I PARTITION OF access_history FOR VALUES FROM (%L) TO (%L)', part, lo, hi);
+  EXECUTE format('CREATE TABLE %I (LIKE access_history INCLUDING DEFAULTS)', part);
+  EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (started_at >= %L AND started_at < %L)',
+    part, part || '_bounds', lo, hi);
+  EXECUTE format('ALTER TABLE access_history ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', part, lo, hi);
+  EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', part, part || '_bounds');
   IF caught THEN
     INSERT INTO access_history OVERRIDING SYSTEM VALUE SELECT * FROM access_history_moving;
     DROP TABLE access_history_moving;

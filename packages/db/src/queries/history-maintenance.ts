@@ -95,16 +95,18 @@ export interface MaintenanceResult {
  * default partition caught are moved into their months, and every month older than the longest
  * retention of any contract is dropped with its rollup days, in one transaction each.
  *
- * Creating or dropping a partition takes the table's exclusive lock for a moment. Each step waits at
- * most `lockTimeoutMs` for it (a CSV export reading the table holds it off) and otherwise is left for
- * the next pass, so logins never queue behind an export waiting for maintenance.
+ * Making a month attaches a table of its own, which takes only a SHARE UPDATE EXCLUSIVE lock on the
+ * history (neither reads nor writes wait for it) and an exclusive one on the default partition;
+ * dropping a month takes the history's exclusive lock. Each step waits at most `lockTimeoutMs` (one
+ * second) for its locks (a CSV export reading the table holds them off) and is otherwise left for the
+ * next pass: what waits behind it meanwhile (a drop's wait holds up logins too) waits no longer.
  */
 export async function maintainHistory(
   db: Database,
   options: { now?: Date; monthsAhead?: number; lockTimeoutMs?: number } = {},
 ): Promise<MaintenanceResult> {
   const now = options.now ?? new Date();
-  const lockTimeoutMs = options.lockTimeoutMs ?? 2000;
+  const lockTimeoutMs = options.lockTimeoutMs ?? 1000;
   const result: MaintenanceResult = { created: [], dropped: [], busy: [], ran: false };
   const reserved = await db.$client.reserve();
   try {
