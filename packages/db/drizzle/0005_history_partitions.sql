@@ -3,8 +3,9 @@
 -- so `drizzle-kit generate` after it finds nothing to do.
 --
 -- 1. contracts.history_retention_months (default 24).
--- 2. access_history_daily, the rollup: per contract, user, day (UTC) and role, the connection time of
---    the ended successful sessions, kept by a trigger in the transaction of every history write.
+-- 2. access_history_daily and access_history_monthly, the rollup: per contract, user, day (month) in
+--    UTC and role, the connection time of the ended successful sessions, kept by a trigger in the
+--    transaction of every history write.
 -- 3. access_history becomes partitioned by month of started_at (UTC): a default partition catches a
 --    row no month partition takes (so an insert never fails), the months from the oldest row to three
 --    ahead are made now, and later ones by access_history_ensure_month (maintainHistory in
@@ -21,7 +22,18 @@ CREATE TABLE "access_history_daily" (
 	CONSTRAINT "access_history_daily_contract_id_user_name_day_role_pk" PRIMARY KEY("contract_id","user_name","day","role")
 );
 --> statement-breakpoint
+CREATE TABLE "access_history_monthly" (
+	"contract_id" uuid NOT NULL,
+	"user_name" text NOT NULL,
+	"month" date NOT NULL,
+	"role" "role" NOT NULL,
+	"connected_micros" bigint DEFAULT 0 NOT NULL,
+	"sessions" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "access_history_monthly_contract_id_user_name_month_role_pk" PRIMARY KEY("contract_id","user_name","month","role")
+);
+--> statement-breakpoint
 ALTER TABLE "access_history_daily" ADD CONSTRAINT "access_history_daily_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "access_history_monthly" ADD CONSTRAINT "access_history_monthly_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 LOCK TABLE "access_history" IN ACCESS EXCLUSIVE MODE;--> statement-breakpoint
 ALTER TABLE "access_history" RENAME TO "access_history_unpartitioned";--> statement-breakpoint
 ALTER SEQUENCE "access_history_id_seq" RENAME TO "access_history_unpartitioned_id_seq";--> statement-breakpoint
@@ -118,25 +130,41 @@ SELECT "contract_id", "user_name", ("started_at" AT TIME ZONE 'UTC')::date, "rol
 FROM "access_history"
 WHERE "result" = 'success' AND "ended_at" IS NOT NULL
 GROUP BY 1, 2, 3, 4;--> statement-breakpoint
+INSERT INTO "access_history_monthly" ("contract_id", "user_name", "month", "role", "connected_micros", "sessions")
+SELECT "contract_id", "user_name", date_trunc('month', "day")::date, "role", sum("connected_micros"), sum("sessions")
+FROM "access_history_daily"
+GROUP BY 1, 2, 3, 4;--> statement-breakpoint
 -- The rollup's trigger: a row's old contribution out, its new one in. A failed attempt (ended where it
 -- started, not a success) and an open session (no end yet) contribute nothing, and the WHEN clauses
 -- keep the function from being called for them at all.
 CREATE FUNCTION access_history_rollup() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+  v_micros bigint;
+  v_day date;
 BEGIN
   IF TG_OP <> 'INSERT' AND OLD.result = 'success' AND OLD.ended_at IS NOT NULL THEN
-    UPDATE access_history_daily
-    SET connected_micros = connected_micros - access_history_micros(OLD.started_at, OLD.ended_at),
-        sessions = sessions - 1
-    WHERE contract_id = OLD.contract_id AND user_name = OLD.user_name
-      AND day = (OLD.started_at AT TIME ZONE 'UTC')::date AND role = OLD.role;
+    v_micros := access_history_micros(OLD.started_at, OLD.ended_at);
+    v_day := (OLD.started_at AT TIME ZONE 'UTC')::date;
+    UPDATE access_history_daily AS d
+    SET connected_micros = d.connected_micros - v_micros, sessions = d.sessions - 1
+    WHERE d.contract_id = OLD.contract_id AND d.user_name = OLD.user_name AND d.day = v_day AND d.role = OLD.role;
+    UPDATE access_history_monthly AS m
+    SET connected_micros = m.connected_micros - v_micros, sessions = m.sessions - 1
+    WHERE m.contract_id = OLD.contract_id AND m.user_name = OLD.user_name
+      AND m.month = date_trunc('month', v_day)::date AND m.role = OLD.role;
   END IF;
   IF TG_OP <> 'DELETE' AND NEW.result = 'success' AND NEW.ended_at IS NOT NULL THEN
+    v_micros := access_history_micros(NEW.started_at, NEW.ended_at);
+    v_day := (NEW.started_at AT TIME ZONE 'UTC')::date;
     INSERT INTO access_history_daily AS d (contract_id, user_name, day, role, connected_micros, sessions)
-    VALUES (NEW.contract_id, NEW.user_name, (NEW.started_at AT TIME ZONE 'UTC')::date, NEW.role,
-            access_history_micros(NEW.started_at, NEW.ended_at), 1)
+    VALUES (NEW.contract_id, NEW.user_name, v_day, NEW.role, v_micros, 1)
     ON CONFLICT (contract_id, user_name, day, role) DO UPDATE
     SET connected_micros = d.connected_micros + excluded.connected_micros, sessions = d.sessions + 1;
+    INSERT INTO access_history_monthly AS m (contract_id, user_name, month, role, connected_micros, sessions)
+    VALUES (NEW.contract_id, NEW.user_name, date_trunc('month', v_day)::date, NEW.role, v_micros, 1)
+    ON CONFLICT (contract_id, user_name, month, role) DO UPDATE
+    SET connected_micros = m.connected_micros + excluded.connected_micros, sessions = m.sessions + 1;
   END IF;
   RETURN NULL;
 END $$;--> statement-breakpoint

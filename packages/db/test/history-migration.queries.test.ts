@@ -84,9 +84,11 @@ describe("migration 0005 (history partitions)", () => {
       // The rollup holds exactly the ended successes.
       const [sums] = await sql`select
           (select sum(connected_micros)::text from access_history_daily) as rollup,
+          (select sum(connected_micros)::text from access_history_monthly) as monthly,
           (select sum(access_history_micros(started_at, ended_at))::text from access_history
             where result = 'success' and ended_at is not null) as rows`;
       expect(sums?.rollup).toBe(sums?.rows);
+      expect(sums?.monthly).toBe(sums?.rows);
       expect(Number(sums?.rows)).toBeGreaterThan(0);
     } finally {
       await sql.end({ timeout: 5 });

@@ -2,8 +2,8 @@
  * The history's rollup (access_history_daily) equals the sum of the rows it summarises after every
  * kind of write that gives a row its end time or takes it away: a session's close, a stale lease's
  * expiry and takeover, the crash reaper, a lost race, direct inserts, rows moved out of the default
- * partition and a retention drop; and the page's cumulative time read from it equals a scan's, for
- * any period.
+ * partition and a retention drop, by day and by month; and the page's cumulative time read from them
+ * equals a scan's, for any period.
  */
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
@@ -28,23 +28,42 @@ import { makeContract, makeUser, openLoginSession } from "./helpers.js";
 
 const t = useTestDatabase();
 
-/** Every (contract, user, day, role) where the rollup and the rows disagree; and how many keys agree. */
+/**
+ * Every (contract, user, day or month, role) where a rollup and the rows disagree; and how many daily
+ * keys there are.
+ */
 async function rollupDrift() {
-  const rows = (await t.db.execute(sql`
-    with summed as (
-      select contract_id, user_name, (started_at at time zone 'UTC')::date as day, role,
-             sum(access_history_micros(started_at, ended_at))::bigint as micros, count(*)::int as n
-      from access_history where result = 'success' and ended_at is not null
-      group by 1, 2, 3, 4
-    ), rolled as (
-      select contract_id, user_name, day, role, connected_micros as micros, sessions as n
-      from access_history_daily where connected_micros <> 0 or sessions <> 0
-    )
-    select coalesce(s.user_name, r.user_name) as user_name, s.micros::text as rows_micros,
-           r.micros::text as rollup_micros, (s.micros = r.micros and s.n = r.n) as same
-    from summed s full join rolled r using (contract_id, user_name, day, role)
-  `)) as unknown as { user_name: string; rows_micros: string; rollup_micros: string; same: boolean | null }[];
-  return { drift: rows.filter((r) => r.same !== true), keys: rows.length };
+  const drift = async (grain: "day" | "month") => {
+    const table = grain === "day" ? sql`access_history_daily` : sql`access_history_monthly`;
+    const key = grain === "day" ? sql`day` : sql`month`;
+    const bucket =
+      grain === "day"
+        ? sql`(started_at at time zone 'UTC')::date`
+        : sql`date_trunc('month', started_at at time zone 'UTC')::date`;
+    return (await t.db.execute(sql`
+      with summed as (
+        select contract_id, user_name, ${bucket} as bucket, role,
+               sum(access_history_micros(started_at, ended_at))::bigint as micros, count(*)::int as n
+        from access_history where result = 'success' and ended_at is not null
+        group by 1, 2, 3, 4
+      ), rolled as (
+        select contract_id, user_name, ${key} as bucket, role, connected_micros as micros, sessions as n
+        from ${table} where connected_micros <> 0 or sessions <> 0
+      )
+      select ${grain}::text as grain, coalesce(s.user_name, r.user_name) as user_name,
+             s.micros::text as rows_micros, r.micros::text as rollup_micros, (s.micros = r.micros and s.n = r.n) as same
+      from summed s full join rolled r using (contract_id, user_name, bucket, role)
+    `)) as unknown as {
+      grain: string;
+      user_name: string;
+      rows_micros: string;
+      rollup_micros: string;
+      same: boolean | null;
+    }[];
+  };
+  const days = await drift("day");
+  const months = await drift("month");
+  return { drift: [...days, ...months].filter((r) => r.same !== true), keys: days.length };
 }
 
 async function expectExact(minKeys = 1) {
@@ -196,6 +215,10 @@ describe("the history rollup", () => {
     expect(names).not.toContain("access_history_2019_03");
     expect(names).toContain("access_history_default");
     expect(await keeperKeys()).toBe(0);
+    const [months] = (await t.db.execute(
+      sql`select count(*)::int as n from access_history_monthly where contract_id = ${c.id}`,
+    )) as unknown as { n: number }[];
+    expect(months?.n).toBe(0);
     await expectExact(0);
   });
 });
@@ -205,28 +228,24 @@ describe("the cumulative connection time", () => {
     const c = await makeContract(t.db);
     const names = ["p0", "p1", "p2"];
     const users = await Promise.all(names.map((n) => makeUser(t.db, c, n)));
-    // Sessions around midnights (UTC) over three days, some failures, one still open.
-    const base = Date.UTC(2026, 10, 20);
-    let i = 0;
-    for (let at = base - 6 * 3_600_000; at < base + 3 * 86_400_000; at += 2_345_678) {
-      const u = users[i % users.length];
-      if (!u) continue;
-      const ok = i % 4 !== 3;
-      await recordAttempt(t.db, {
-        contractId: c.id,
-        userId: u.id,
-        userName: u.userName,
-        role: i % 3 === 0 ? "client" : "viewer",
-        result: ok ? "success" : "failure",
-        startedAt: new Date(at),
-        endedAt: new Date(at + (ok ? 1_000 + ((i * 7919) % 5_400_000) : 0)),
-      });
-      i++;
+    // Sessions every 37 minutes from late July to early October (UTC), across month ends and
+    // midnights, a quarter of them failures; and one still open.
+    const base = Date.UTC(2026, 6, 28);
+    const end = Date.UTC(2026, 9, 4);
+    for (const [k, u] of users.entries()) {
+      await t.db.execute(sql`
+        insert into access_history (contract_id, user_id, user_name, role, started_at, ended_at, result)
+        select ${c.id}, ${u.id}, ${u.userName}, (case when i % 3 = 0 then 'client' else 'viewer' end)::role, at,
+          at + case when i % 4 = 3 then interval '0' else (1 + (i * 7919) % 5400) * interval '1 second' + (i % 997) * interval '1 microsecond' end,
+          (case when i % 4 = 3 then 'failure' else 'success' end)::attempt_result
+        from generate_series(0, ${Math.floor((end - base) / 2_220_000)}) as i,
+          lateral (select ${new Date(base).toISOString()}::timestamptz + (i * 37 + ${k * 11}) * interval '1 minute' as at) as t`);
     }
     const open = await openLoginSession(t.db, c, users[0] ?? { id: "", userName: "" }, "viewer", {
-      startedAt: new Date(base + 86_400_000 + 1234),
+      startedAt: new Date(Date.UTC(2026, 8, 1, 0, 0, 1)),
     });
     expect(open.opened).toBe(true);
+    await expectExact(100);
 
     const scan = async (filter: HistoryFilter) => {
       const rows = (await t.db.execute(sql`
@@ -240,17 +259,22 @@ describe("the cumulative connection time", () => {
       return new Map(rows.map((r) => [r.user_name, r.s]));
     };
 
-    const instant = fc.integer({ min: base - 8 * 3_600_000, max: base + 4 * 86_400_000 });
+    const instant = fc.integer({ min: base - 3 * 86_400_000, max: end + 3 * 86_400_000 });
     await fc.assert(
       fc.asyncProperty(
         fc.option(instant, { nil: undefined }),
         fc.option(instant, { nil: undefined }),
         fc.constantFrom(undefined, "viewer" as const, "client" as const),
-        fc.boolean(),
-        async (a, b, role, midnight) => {
-          // Whole days are the rollup's part; a period ending on a midnight has no partial day.
-          const snap = (x: number | undefined) =>
-            x !== undefined && midnight ? Math.round(x / 86_400_000) * 86_400_000 : x;
+        fc.constantFrom("instant", "midnight", "month"),
+        async (a, b, role, edge) => {
+          // A period's ends anywhere, on a midnight (no partial day) or on a month's start (no partial
+          // month): each of the rollups' parts alone and together.
+          const snap = (x: number | undefined) => {
+            if (x === undefined || edge === "instant") return x;
+            if (edge === "midnight") return Math.round(x / 86_400_000) * 86_400_000;
+            const d = new Date(x);
+            return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + (d.getUTCDate() > 15 ? 1 : 0), 1);
+          };
           const [lo, hi] =
             a !== undefined && b !== undefined && a > b ? [snap(b), snap(a)] : [snap(a), snap(b)];
           const filter: HistoryFilter = {
@@ -267,7 +291,7 @@ describe("the cumulative connection time", () => {
           }
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 });

@@ -188,10 +188,12 @@ describe("access history plans", () => {
       return tx.unsafe(`explain ${text}`, params as never[]);
     });
     const text = plan.map((r) => String(r["QUERY PLAN"])).join("\n");
-    expect(text).toMatch(/Index Scan using access_history_daily_contract_id_user_name_day_role_pk/);
+    expect(text).toMatch(/Index Scan using access_history_monthly_contract_id_user_name_month_role_pk/);
     // The history is read only for the open sessions, from their partial index on each partition
     // (contract_id, user_name, started_at: named ..._started_at_idx, the keyset ones end in _id_idx).
-    const historyIndexes = [...text.matchAll(/using (\S+) on access_history_(?!daily)/g)].map((m) => m[1]);
+    const historyIndexes = [...text.matchAll(/using (\S+) on access_history_(?!daily|monthly)/g)].map(
+      (m) => m[1],
+    );
     expect(historyIndexes.length).toBeGreaterThan(0);
     for (const index of historyIndexes) expect(index).toMatch(/_contract_id_user_name_started_at_idx$/);
     expect(text).not.toMatch(/Seq Scan/);

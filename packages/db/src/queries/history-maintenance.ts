@@ -150,6 +150,7 @@ export async function maintainHistory(
         const dropped = await step(reserved, lockTimeoutMs, async (tx) => {
           await tx.unsafe(`drop table "${part.name}"`);
           await tx`delete from access_history_daily where day >= ${from}::date and day < ${to}::date`;
+          await tx`delete from access_history_monthly where month >= ${from}::date and month < ${to}::date`;
         });
         if (dropped) result.dropped.push(part.name);
         else result.busy.push(part.name);

@@ -10,6 +10,7 @@ import {
   type AccessHistoryRow,
   accessHistory,
   accessHistoryDaily,
+  accessHistoryMonthly,
   type NewAccessHistoryRow,
 } from "../schema/index.js";
 
@@ -104,42 +105,70 @@ export interface HistoryPage {
 
 const DAY_MS = 86_400_000;
 
+/** The first instant (UTC) of the month of `ms`, or of the next month when `up` and `ms` is inside one. */
+function monthEdge(ms: number, up: boolean): number {
+  const d = new Date(ms);
+  const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  return up && start !== ms ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) : start;
+}
+
+type Span = [number | undefined, number | undefined];
+
 /**
  * Each of `names`' cumulative connection time over the filter (its result aside), in microseconds: the
- * rollup's whole UTC days inside the period, plus the rows of a partly covered first or last day, plus
- * the sessions still open, counted up to now. Exact whatever the period, and its cost is the page's
- * users' days, not the history's rows.
+ * monthly rollup's whole UTC months inside the period, the daily rollup's whole days around them, the
+ * rows of a partly covered first or last day, and the sessions still open, counted up to now. Exact
+ * whatever the period; its cost is the page's users' months and at most two months of days, not the
+ * history's rows.
  */
 export function connectedTimeQuery(contractId: string, filter: HistoryFilter, names: readonly string[]) {
   const from = filter.from?.getTime();
   const to = filter.to?.getTime();
-  // The whole days: [dayFrom, dayTo), each end open when the filter's is.
+  // [from, to) cut into: partial days (rows) | whole days (daily) | whole months (monthly) | whole
+  // days | partial days; each end open when the filter's is.
   const dayFrom = from === undefined ? undefined : Math.ceil(from / DAY_MS) * DAY_MS;
   const dayTo = to === undefined ? undefined : Math.floor(to / DAY_MS) * DAY_MS;
-  const noWholeDay = dayFrom !== undefined && dayTo !== undefined && dayFrom >= dayTo;
+  const rowSpans: Span[] = [];
+  const daySpans: Span[] = [];
+  const monthSpans: Span[] = [];
+  if (dayFrom !== undefined && dayTo !== undefined && dayFrom >= dayTo) {
+    rowSpans.push([from, to]);
+  } else {
+    if (from !== undefined && dayFrom !== undefined && from < dayFrom) rowSpans.push([from, dayFrom]);
+    if (to !== undefined && dayTo !== undefined && dayTo < to) rowSpans.push([dayTo, to]);
+    const monthFrom = dayFrom === undefined ? undefined : monthEdge(dayFrom, true);
+    const monthTo = dayTo === undefined ? undefined : monthEdge(dayTo, false);
+    if (monthFrom !== undefined && monthTo !== undefined && monthFrom >= monthTo) {
+      daySpans.push([dayFrom, dayTo]);
+    } else {
+      monthSpans.push([monthFrom, monthTo]);
+      if (dayFrom !== undefined && monthFrom !== undefined && dayFrom < monthFrom)
+        daySpans.push([dayFrom, monthFrom]);
+      if (dayTo !== undefined && monthTo !== undefined && monthTo < dayTo) daySpans.push([monthTo, dayTo]);
+    }
+  }
   const iso = (ms: number) => new Date(ms).toISOString();
-  const day = (ms: number) => iso(ms).slice(0, 10);
-  // The partly covered days, read from the rows.
-  const edges: [number | undefined, number | undefined][] = noWholeDay
-    ? [[from, to]]
-    : [
-        ...(from !== undefined && dayFrom !== undefined && from < dayFrom
-          ? [[from, dayFrom] as [number, number]]
-          : []),
-        ...(to !== undefined && dayTo !== undefined && dayTo < to ? [[dayTo, to] as [number, number]] : []),
-      ];
+  const date = (ms: number) => sql`${iso(ms).slice(0, 10)}::date`;
   const h = accessHistory;
   const d = accessHistoryDaily;
+  const m = accessHistoryMonthly;
   const role = filter.role;
   const parts: SQL[] = [];
-  if (!noWholeDay) {
+  for (const [lo, hi] of monthSpans) {
+    parts.push(sql`select ${m.userName} as user_name, ${m.connectedMicros} as micros from ${m}
+      where ${m.contractId} = ${contractId} and ${inArray(m.userName, [...names])}
+      ${role ? sql`and ${m.role} = ${role}` : sql``}
+      ${lo !== undefined ? sql`and ${m.month} >= ${date(lo)}` : sql``}
+      ${hi !== undefined ? sql`and ${m.month} < ${date(hi)}` : sql``}`);
+  }
+  for (const [lo, hi] of daySpans) {
     parts.push(sql`select ${d.userName} as user_name, ${d.connectedMicros} as micros from ${d}
       where ${d.contractId} = ${contractId} and ${inArray(d.userName, [...names])}
       ${role ? sql`and ${d.role} = ${role}` : sql``}
-      ${dayFrom !== undefined ? sql`and ${d.day} >= ${day(dayFrom)}::date` : sql``}
-      ${dayTo !== undefined ? sql`and ${d.day} < ${day(dayTo)}::date` : sql``}`);
+      ${lo !== undefined ? sql`and ${d.day} >= ${date(lo)}` : sql``}
+      ${hi !== undefined ? sql`and ${d.day} < ${date(hi)}` : sql``}`);
   }
-  for (const [lo, hi] of edges) {
+  for (const [lo, hi] of rowSpans) {
     parts.push(sql`select ${h.userName} as user_name, access_history_micros(${h.startedAt}, ${h.endedAt}) as micros
       from ${h}
       where ${h.contractId} = ${contractId} and ${inArray(h.userName, [...names])}

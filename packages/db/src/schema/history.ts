@@ -90,5 +90,26 @@ export const accessHistoryDaily = pgTable(
   (t) => [primaryKey({ columns: [t.contractId, t.userName, t.day, t.role] })],
 );
 
+/**
+ * The rollup by month (UTC, of the session's start), kept by the same trigger beside the daily one: a
+ * period's whole months are read here, so a user's time over two years is some fifty rows, not seven
+ * hundred.
+ */
+export const accessHistoryMonthly = pgTable(
+  "access_history_monthly",
+  {
+    contractId: uuid("contract_id")
+      .notNull()
+      .references(() => contracts.id, { onDelete: "cascade" }),
+    userName: text("user_name").notNull(),
+    /** The month's first day. */
+    month: date("month", { mode: "string" }).notNull(),
+    role: roleEnum("role").notNull(),
+    connectedMicros: bigint("connected_micros", { mode: "number" }).notNull().default(0),
+    sessions: integer("sessions").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.contractId, t.userName, t.month, t.role] })],
+);
+
 export type AccessHistoryRow = typeof accessHistory.$inferSelect;
 export type NewAccessHistoryRow = typeof accessHistory.$inferInsert;
