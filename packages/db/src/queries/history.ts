@@ -147,6 +147,9 @@ export function connectedTimeQuery(contractId: string, filter: HistoryFilter, na
       if (dayTo !== undefined && monthTo !== undefined && monthTo < dayTo) daySpans.push([monthTo, dayTo]);
     }
   }
+  // One array parameter however many names: the statement's text, and so its prepared plan, is the
+  // same for every page.
+  const nameList = sql`${sql.param([...names])}::text[]`;
   const iso = (ms: number) => new Date(ms).toISOString();
   const date = (ms: number) => sql`${iso(ms).slice(0, 10)}::date`;
   const h = accessHistory;
@@ -156,14 +159,14 @@ export function connectedTimeQuery(contractId: string, filter: HistoryFilter, na
   const parts: SQL[] = [];
   for (const [lo, hi] of monthSpans) {
     parts.push(sql`select ${m.userName} as user_name, ${m.connectedMicros} as micros from ${m}
-      where ${m.contractId} = ${contractId} and ${inArray(m.userName, [...names])}
+      where ${m.contractId} = ${contractId} and ${m.userName} = any(${nameList})
       ${role ? sql`and ${m.role} = ${role}` : sql``}
       ${lo !== undefined ? sql`and ${m.month} >= ${date(lo)}` : sql``}
       ${hi !== undefined ? sql`and ${m.month} < ${date(hi)}` : sql``}`);
   }
   for (const [lo, hi] of daySpans) {
     parts.push(sql`select ${d.userName} as user_name, ${d.connectedMicros} as micros from ${d}
-      where ${d.contractId} = ${contractId} and ${inArray(d.userName, [...names])}
+      where ${d.contractId} = ${contractId} and ${d.userName} = any(${nameList})
       ${role ? sql`and ${d.role} = ${role}` : sql``}
       ${lo !== undefined ? sql`and ${d.day} >= ${date(lo)}` : sql``}
       ${hi !== undefined ? sql`and ${d.day} < ${date(hi)}` : sql``}`);
@@ -171,7 +174,7 @@ export function connectedTimeQuery(contractId: string, filter: HistoryFilter, na
   for (const [lo, hi] of rowSpans) {
     parts.push(sql`select ${h.userName} as user_name, access_history_micros(${h.startedAt}, ${h.endedAt}) as micros
       from ${h}
-      where ${h.contractId} = ${contractId} and ${inArray(h.userName, [...names])}
+      where ${h.contractId} = ${contractId} and ${h.userName} = any(${nameList})
       and ${h.result} = 'success' and ${h.endedAt} is not null
       ${role ? sql`and ${h.role} = ${role}` : sql``}
       ${lo !== undefined ? sql`and ${h.startedAt} >= ${iso(lo)}::timestamptz` : sql``}
@@ -179,7 +182,7 @@ export function connectedTimeQuery(contractId: string, filter: HistoryFilter, na
   }
   parts.push(sql`select ${h.userName} as user_name, access_history_micros(${h.startedAt}, greatest(now(), ${h.startedAt})) as micros
     from ${h}
-    where ${h.contractId} = ${contractId} and ${inArray(h.userName, [...names])}
+    where ${h.contractId} = ${contractId} and ${h.userName} = any(${nameList})
     and ${h.endedAt} is null and ${h.result} = 'success'
     ${role ? sql`and ${h.role} = ${role}` : sql``}
     ${from !== undefined ? sql`and ${h.startedAt} >= ${iso(from)}::timestamptz` : sql``}
