@@ -31,21 +31,26 @@ export function historyKeptFrom(retentionMonths: number, now = new Date()): Date
 
 export interface HistoryPartition {
   name: string;
-  /** Its month, [from, to); both null for the default partition. */
+  /** Its month, [from, to); both null for the default partition (never dropped). */
   from: Date | null;
   to: Date | null;
 }
 
-/** The history's partitions, oldest month first, the default one last. */
+/**
+ * The history's partitions, oldest month first, the default one (and any not named for its month)
+ * last. A month's bounds are read from its name, as `access_history_ensure_month` gives it: the bound
+ * expression's text is in the session's time zone, which no Date parses reliably.
+ */
 export async function historyPartitions(db: Database): Promise<HistoryPartition[]> {
   const rows = (await db.execute(sql`
-    select c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bound
-    from pg_inherits i join pg_class c on c.oid = i.inhrelid
+    select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
     where i.inhparent = 'access_history'::regclass
-  `)) as unknown as { name: string; bound: string }[];
-  const parts = rows.map(({ name, bound }) => {
-    const m = /FROM \('([^']+)'\) TO \('([^']+)'\)/.exec(bound);
-    return { name, from: m?.[1] ? new Date(m[1]) : null, to: m?.[2] ? new Date(m[2]) : null };
+  `)) as unknown as { name: string }[];
+  const parts = rows.map(({ name }) => {
+    const m = /^access_history_(\d{4})_(\d{2})$/.exec(name);
+    if (!m) return { name, from: null, to: null };
+    const from = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
+    return { name, from, to: monthStart(from, 1) };
   });
   return parts.sort((a, b) => (a.from?.getTime() ?? Infinity) - (b.from?.getTime() ?? Infinity));
 }
