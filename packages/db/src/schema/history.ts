@@ -1,6 +1,6 @@
 /**
  * Access history: one row per authentication attempt, with its session's end time once it closes;
- * and its rollup, each user's connection time per role and day.
+ * and its rollups, each user's connection time per role and day, and per role and month.
  *
  * `access_history` is partitioned by month of `started_at` (UTC) in PostgreSQL, which drizzle cannot
  * declare: migration 0005 creates it (and its partitions, the rollup's trigger and the maintenance
