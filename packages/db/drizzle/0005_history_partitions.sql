@@ -4,8 +4,8 @@
 --
 -- 1. contracts.history_retention_months (default 24).
 -- 2. access_history_daily and access_history_monthly, the rollup: per contract, user, day (month) in
---    UTC and role, the connection time of the ended successful sessions, kept by a trigger in the
---    transaction of every history write.
+--    UTC and role, the connection time of the ended successful sessions; and access_history_open, the
+--    rows of the sessions still open; kept by a trigger in the transaction of every history write.
 -- 3. access_history becomes partitioned by month of started_at (UTC): a default partition catches a
 --    row no month partition takes (so an insert never fails), the months from the oldest row to three
 --    ahead are made now, and later ones by access_history_ensure_month (maintainHistory in
@@ -32,8 +32,18 @@ CREATE TABLE "access_history_monthly" (
 	CONSTRAINT "access_history_monthly_contract_id_user_name_month_role_pk" PRIMARY KEY("contract_id","user_name","month","role")
 );
 --> statement-breakpoint
+CREATE TABLE "access_history_open" (
+	"history_id" bigint PRIMARY KEY NOT NULL,
+	"contract_id" uuid NOT NULL,
+	"user_name" text NOT NULL,
+	"role" "role" NOT NULL,
+	"started_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "access_history_daily" ADD CONSTRAINT "access_history_daily_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "access_history_monthly" ADD CONSTRAINT "access_history_monthly_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "access_history_open" ADD CONSTRAINT "access_history_open_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "access_history_open_user" ON "access_history_open" USING btree ("contract_id","user_name");--> statement-breakpoint
 LOCK TABLE "access_history" IN ACCESS EXCLUSIVE MODE;--> statement-breakpoint
 ALTER TABLE "access_history" RENAME TO "access_history_unpartitioned";--> statement-breakpoint
 ALTER SEQUENCE "access_history_id_seq" RENAME TO "access_history_unpartitioned_id_seq";--> statement-breakpoint
@@ -123,7 +133,6 @@ CREATE INDEX "access_history_keyset" ON "access_history" USING btree ("contract_
 CREATE INDEX "access_history_user_keyset" ON "access_history" USING btree ("contract_id","user_name","started_at","id");--> statement-breakpoint
 CREATE INDEX "access_history_role_result_keyset" ON "access_history" USING btree ("contract_id","role","result","started_at","id");--> statement-breakpoint
 CREATE INDEX "access_history_open_session" ON "access_history" USING btree ("session_id") WHERE "access_history"."ended_at" is null;--> statement-breakpoint
-CREATE INDEX "access_history_open_by_user" ON "access_history" USING btree ("contract_id","user_name","started_at") WHERE "access_history"."ended_at" is null and "access_history"."result" = 'success';--> statement-breakpoint
 INSERT INTO "access_history_daily" ("contract_id", "user_name", "day", "role", "connected_micros", "sessions")
 SELECT "contract_id", "user_name", ("started_at" AT TIME ZONE 'UTC')::date, "role",
   sum(access_history_micros("started_at", "ended_at")), count(*)
@@ -134,15 +143,26 @@ INSERT INTO "access_history_monthly" ("contract_id", "user_name", "month", "role
 SELECT "contract_id", "user_name", date_trunc('month', "day")::date, "role", sum("connected_micros"), sum("sessions")
 FROM "access_history_daily"
 GROUP BY 1, 2, 3, 4;--> statement-breakpoint
--- The rollup's trigger: a row's old contribution out, its new one in. A failed attempt (ended where it
--- started, not a success) and an open session (no end yet) contribute nothing, and the WHEN clauses
--- keep the function from being called for them at all.
+INSERT INTO "access_history_open" ("history_id", "contract_id", "user_name", "role", "started_at")
+SELECT "id", "contract_id", "user_name", "role", "started_at" FROM "access_history"
+WHERE "result" = 'success' AND "ended_at" IS NULL;--> statement-breakpoint
+-- The rollup's trigger: a row's old contribution out, its new one in: an ended success to the daily
+-- and monthly sums, an open one (no end yet) to access_history_open. A failed attempt (ended where it
+-- started, not a success) contributes nothing, and the WHEN clauses keep the function from being
+-- called for it at all.
 CREATE FUNCTION access_history_rollup() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
   v_micros bigint;
   v_day date;
 BEGIN
+  IF TG_OP <> 'INSERT' AND OLD.result = 'success' AND OLD.ended_at IS NULL THEN
+    DELETE FROM access_history_open WHERE history_id = OLD.id;
+  END IF;
+  IF TG_OP <> 'DELETE' AND NEW.result = 'success' AND NEW.ended_at IS NULL THEN
+    INSERT INTO access_history_open (history_id, contract_id, user_name, role, started_at)
+    VALUES (NEW.id, NEW.contract_id, NEW.user_name, NEW.role, NEW.started_at);
+  END IF;
   IF TG_OP <> 'INSERT' AND OLD.result = 'success' AND OLD.ended_at IS NOT NULL THEN
     v_micros := access_history_micros(OLD.started_at, OLD.ended_at);
     v_day := (OLD.started_at AT TIME ZONE 'UTC')::date;
@@ -169,10 +189,10 @@ BEGIN
   RETURN NULL;
 END $$;--> statement-breakpoint
 CREATE TRIGGER access_history_rollup_insert AFTER INSERT ON access_history FOR EACH ROW
-WHEN (NEW.result = 'success' AND NEW.ended_at IS NOT NULL) EXECUTE FUNCTION access_history_rollup();--> statement-breakpoint
+WHEN (NEW.result = 'success') EXECUTE FUNCTION access_history_rollup();--> statement-breakpoint
 CREATE TRIGGER access_history_rollup_update
 AFTER UPDATE OF contract_id, user_name, role, started_at, ended_at, result ON access_history FOR EACH ROW
-WHEN ((OLD.result = 'success' AND OLD.ended_at IS NOT NULL) OR (NEW.result = 'success' AND NEW.ended_at IS NOT NULL))
+WHEN (OLD.result = 'success' OR NEW.result = 'success')
 EXECUTE FUNCTION access_history_rollup();--> statement-breakpoint
 CREATE TRIGGER access_history_rollup_delete AFTER DELETE ON access_history FOR EACH ROW
-WHEN (OLD.result = 'success' AND OLD.ended_at IS NOT NULL) EXECUTE FUNCTION access_history_rollup();
+WHEN (OLD.result = 'success') EXECUTE FUNCTION access_history_rollup();

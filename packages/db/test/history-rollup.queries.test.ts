@@ -29,8 +29,8 @@ import { makeContract, makeUser, openLoginSession } from "./helpers.js";
 const t = useTestDatabase();
 
 /**
- * Every (contract, user, day or month, role) where a rollup and the rows disagree; and how many daily
- * keys there are.
+ * Every (contract, user, day or month, role) where a rollup and the rows disagree, and every open
+ * session missing from access_history_open or left there; and how many daily keys there are.
  */
 async function rollupDrift() {
   const drift = async (grain: "day" | "month") => {
@@ -63,7 +63,16 @@ async function rollupDrift() {
   };
   const days = await drift("day");
   const months = await drift("month");
-  return { drift: [...days, ...months].filter((r) => r.same !== true), keys: days.length };
+  // The open sessions: exactly the successes with no end yet, as they are.
+  const open = (await t.db.execute(sql`
+    select 'open' as grain, coalesce(h.user_name, o.user_name) as user_name, null as rows_micros,
+           null as rollup_micros, false as same
+    from (select id, contract_id, user_name, role, started_at from access_history
+          where result = 'success' and ended_at is null) h
+    full join access_history_open o on o.history_id = h.id
+      and (o.contract_id, o.user_name, o.role, o.started_at) = (h.contract_id, h.user_name, h.role, h.started_at)
+    where h.id is null or o.history_id is null`)) as unknown as typeof days;
+  return { drift: [...days, ...months, ...open].filter((r) => r.same !== true), keys: days.length };
 }
 
 async function expectExact(minKeys = 1) {
@@ -80,13 +89,21 @@ describe("the history rollup", () => {
     const [a, b, d] = await Promise.all(["ra", "rb", "rd"].map((n) => makeUser(t.db, c, n)));
     if (!a || !b || !d) throw new Error("users");
 
-    // Open (no end yet): nothing rolled up, nothing drifts.
+    // Open (no end yet): nothing summed, the row listed as open.
     const opened = await openLoginSession(t.db, c, a, "viewer", { startedAt: ago(3_600_000) });
     if (!opened.opened) throw new Error("not opened");
     await expectExact(0);
+    const openRows = async () =>
+      (
+        (await t.db.execute(sql`select count(*)::int as n from access_history_open`)) as unknown as {
+          n: number;
+        }[]
+      )[0]?.n;
+    expect(await openRows()).toBe(1);
     // closeSession ends it.
     expect(await closeSession(t.db, opened.sessionId)).toBe(true);
     await expectExact(1);
+    expect(await openRows()).toBe(0);
 
     // expireStaleSessions ends a silent lease at its last heartbeat.
     const stale = await openLoginSession(t.db, c, b, "client", { startedAt: ago(7_200_000) });

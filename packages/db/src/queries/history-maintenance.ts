@@ -152,10 +152,13 @@ export async function maintainHistory(
         if (!part.to || !part.from || part.to > keepFrom) continue;
         const from = part.from.toISOString().slice(0, 10);
         const to = part.to.toISOString().slice(0, 10);
+        const [start, end] = [part.from.toISOString(), part.to.toISOString()];
         const dropped = await step(reserved, lockTimeoutMs, async (tx) => {
           await tx.unsafe(`drop table "${part.name}"`);
           await tx`delete from access_history_daily where day >= ${from}::date and day < ${to}::date`;
           await tx`delete from access_history_monthly where month >= ${from}::date and month < ${to}::date`;
+          await tx`delete from access_history_open
+            where started_at >= ${start}::timestamptz and started_at < ${end}::timestamptz`;
         });
         if (dropped) result.dropped.push(part.name);
         else result.busy.push(part.name);

@@ -11,6 +11,7 @@ import {
   accessHistory,
   accessHistoryDaily,
   accessHistoryMonthly,
+  accessHistoryOpen,
   type NewAccessHistoryRow,
 } from "../schema/index.js";
 
@@ -117,9 +118,9 @@ type Span = [number | undefined, number | undefined];
 /**
  * Each of `names`' cumulative connection time over the filter (its result aside), in microseconds: the
  * monthly rollup's whole UTC months inside the period, the daily rollup's whole days around them, the
- * rows of a partly covered first or last day, and the sessions still open, counted up to now. Exact
- * whatever the period; its cost is the page's users' months and at most two months of days, not the
- * history's rows.
+ * rows of a partly covered first or last day, and the sessions still open (access_history_open),
+ * counted up to now. Exact whatever the period; its cost is the page's users' months and at most two
+ * months of days, not the history's rows, and it reads the history itself only for partial days.
  */
 export function connectedTimeQuery(contractId: string, filter: HistoryFilter, names: readonly string[]) {
   const from = filter.from?.getTime();
@@ -180,13 +181,13 @@ export function connectedTimeQuery(contractId: string, filter: HistoryFilter, na
       ${lo !== undefined ? sql`and ${h.startedAt} >= ${iso(lo)}::timestamptz` : sql``}
       ${hi !== undefined ? sql`and ${h.startedAt} < ${iso(hi)}::timestamptz` : sql``}`);
   }
-  parts.push(sql`select ${h.userName} as user_name, access_history_micros(${h.startedAt}, greatest(now(), ${h.startedAt})) as micros
-    from ${h}
-    where ${h.contractId} = ${contractId} and ${h.userName} = any(${nameList})
-    and ${h.endedAt} is null and ${h.result} = 'success'
-    ${role ? sql`and ${h.role} = ${role}` : sql``}
-    ${from !== undefined ? sql`and ${h.startedAt} >= ${iso(from)}::timestamptz` : sql``}
-    ${to !== undefined ? sql`and ${h.startedAt} < ${iso(to)}::timestamptz` : sql``}`);
+  const o = accessHistoryOpen;
+  parts.push(sql`select ${o.userName} as user_name, access_history_micros(${o.startedAt}, greatest(now(), ${o.startedAt})) as micros
+    from ${o}
+    where ${o.contractId} = ${contractId} and ${o.userName} = any(${nameList})
+    ${role ? sql`and ${o.role} = ${role}` : sql``}
+    ${from !== undefined ? sql`and ${o.startedAt} >= ${iso(from)}::timestamptz` : sql``}
+    ${to !== undefined ? sql`and ${o.startedAt} < ${iso(to)}::timestamptz` : sql``}`);
   return sql`select user_name as "userName", sum(micros)::text as micros
     from (${sql.join(parts, sql` union all `)}) as t group by user_name`;
 }
