@@ -108,6 +108,7 @@ export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
         model: row.contract.model,
         serverHost: row.contract.serverHost,
         timeZone: row.contract.timeZone,
+        historyRetentionMonths: row.contract.historyRetentionMonths,
       },
       temporaryPassword: row.admin.temporaryPassword,
       tokenHash,

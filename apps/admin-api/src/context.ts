@@ -79,7 +79,15 @@ export interface AdminContext {
   adminId: string;
   login: string;
   contractId: string;
-  contract: { code: string; name: string; model: "legacy" | "neo"; serverHost: string; timeZone: string };
+  contract: {
+    code: string;
+    name: string;
+    model: "legacy" | "neo";
+    serverHost: string;
+    timeZone: string;
+    /** Months of history shown before the current one (older rows are hidden, then dropped). */
+    historyRetentionMonths: number;
+  };
   temporaryPassword: boolean;
   tokenHash: string;
   expiresAt: Date;

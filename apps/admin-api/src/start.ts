@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { connect, type Database } from "@tsunagi/db";
+import { connect, type Database, loggableError, startHistoryMaintenance } from "@tsunagi/db";
 import type { Logger } from "pino";
 import { createApp } from "./app.js";
 import type { AdminApiConfig } from "./context.js";
@@ -27,6 +27,11 @@ export interface StartAdminApiConfig {
   readonly logger?: Logger;
   /** Trusted proxies, session lifetime, login limits, body limits; context.ts has the defaults. */
   readonly config?: AdminApiConfig;
+  /**
+   * The history's partition maintenance (months made ahead, retention), a pass at start and hourly
+   * (docs/architecture.md, "History at scale"); on unless false.
+   */
+  readonly historyMaintenance?: boolean;
 }
 
 /** A listening admin API. */
@@ -48,6 +53,13 @@ export async function startAdminApi(config: StartAdminApiConfig): Promise<Runnin
     ...(config.logger ? { logger: config.logger } : {}),
     config: config.config ?? {},
   });
+  const maintenance =
+    config.historyMaintenance === false
+      ? undefined
+      : startHistoryMaintenance(db, {
+          onError: (error) =>
+            config.logger?.error({ err: loggableError(error) }, "history maintenance failed"),
+        });
   try {
     const { server, address } = await new Promise<{ server: ReturnType<typeof serve>; address: AddressInfo }>(
       (resolve, reject) => {
@@ -71,10 +83,12 @@ export async function startAdminApi(config: StartAdminApiConfig): Promise<Runnin
           server.close(() => resolve());
           if ("closeAllConnections" in server) server.closeAllConnections();
         });
+        await maintenance?.stop();
         await own?.close();
       },
     };
   } catch (error) {
+    await maintenance?.stop();
     await own?.close();
     throw error;
   }

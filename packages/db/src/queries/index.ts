@@ -13,6 +13,7 @@ export * from "./handshake.js";
 export * from "./health.js";
 export * from "./history.js";
 export * from "./history-csv.js";
+export * from "./history-maintenance.js";
 export * from "./provisioning.js";
 export * from "./sessions.js";
 export * from "./users.js";

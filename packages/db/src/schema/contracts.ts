@@ -22,6 +22,11 @@ export const contracts = pgTable("contracts", {
   adminIdleTimeoutSeconds: integer("admin_idle_timeout_seconds").notNull().default(1800),
   /** Neo: how many devices a user may register unless the user says otherwise. */
   neoDeviceLimit: integer("neo_device_limit").notNull().default(sql`3`),
+  /**
+   * Months of access history kept before the current one (docs/architecture.md, "History at scale"):
+   * older rows are no longer shown, and go when every contract's retention has passed their month.
+   */
+  historyRetentionMonths: integer("history_retention_months").notNull().default(24),
   ...timestamps,
 });
 

@@ -1,6 +1,25 @@
-/** Access history: one row per authentication attempt, with its session's end time once it closes. */
+/**
+ * Access history: one row per authentication attempt, with its session's end time once it closes;
+ * and its rollups, each user's connection time per role and day, and per role and month, and the
+ * sessions still open.
+ *
+ * `access_history` is partitioned by month of `started_at` (UTC) in PostgreSQL, which drizzle cannot
+ * declare: migration 0005 creates it (and its partitions, the rollup's trigger and the maintenance
+ * functions) by hand; the table below is what drizzle sees, and its indexes are created on the parent,
+ * so every partition has them. docs/architecture.md, "History at scale".
+ */
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  date,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { contracts } from "./contracts.js";
 import { attemptResultEnum, editionEnum, productEnum, roleEnum } from "./enums.js";
 import { users } from "./users.js";
@@ -8,7 +27,7 @@ import { users } from "./users.js";
 export const accessHistory = pgTable(
   "access_history",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: bigint("id", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
     contractId: uuid("contract_id")
       .notNull()
       .references(() => contracts.id, { onDelete: "cascade" }),
@@ -31,6 +50,8 @@ export const accessHistory = pgTable(
     sessionId: uuid("session_id"),
   },
   (t) => [
+    // A partitioned table's key must hold its partition key; the id alone stays unique (identity).
+    primaryKey({ columns: [t.id, t.startedAt] }),
     // Keyset paging, newest first. The columns are ascending on purpose: drizzle's .desc() emits
     // DESC NULLS LAST, which `ORDER BY started_at DESC, id DESC` (nulls first) cannot use, so every
     // page became a scan of the whole filter and a sort. An ascending index is read backwards in
@@ -39,14 +60,71 @@ export const accessHistory = pgTable(
     index("access_history_keyset").on(t.contractId, t.startedAt, t.id),
     index("access_history_user_keyset").on(t.contractId, t.userName, t.startedAt, t.id),
     index("access_history_role_result_keyset").on(t.contractId, t.role, t.result, t.startedAt, t.id),
-    // Each user's cumulative connection time, as an index-only scan: every column the sum reads, and
-    // only the successes it sums.
-    index("access_history_connected_time")
-      .on(t.contractId, t.userName, t.role, t.startedAt, t.endedAt)
-      .where(sql`${t.result} = 'success'`),
     index("access_history_open_session").on(t.sessionId).where(sql`${t.endedAt} is null`),
   ],
 );
 
+/**
+ * The rollup: per contract, user name, day (UTC, of the session's start) and role, the connection
+ * time of the ended successful sessions, in microseconds so that its sums equal the rows' exactly.
+ * Kept by the trigger `access_history_rollup` on every insert, update and delete of a history row, in
+ * that row's transaction, so it is never stale, whichever query ends a session; a retention drop
+ * deletes the days of the partitions it drops.
+ */
+export const accessHistoryDaily = pgTable(
+  "access_history_daily",
+  {
+    contractId: uuid("contract_id")
+      .notNull()
+      .references(() => contracts.id, { onDelete: "cascade" }),
+    userName: text("user_name").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    role: roleEnum("role").notNull(),
+    connectedMicros: bigint("connected_micros", { mode: "number" }).notNull().default(0),
+    sessions: integer("sessions").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.contractId, t.userName, t.day, t.role] })],
+);
+
+/**
+ * The rollup by month (UTC, of the session's start), kept by the same trigger beside the daily one: a
+ * period's whole months are read here, so a user's time over two years is some fifty rows, not seven
+ * hundred.
+ */
+export const accessHistoryMonthly = pgTable(
+  "access_history_monthly",
+  {
+    contractId: uuid("contract_id")
+      .notNull()
+      .references(() => contracts.id, { onDelete: "cascade" }),
+    userName: text("user_name").notNull(),
+    /** The month's first day. */
+    month: date("month", { mode: "string" }).notNull(),
+    role: roleEnum("role").notNull(),
+    connectedMicros: bigint("connected_micros", { mode: "number" }).notNull().default(0),
+    sessions: integer("sessions").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.contractId, t.userName, t.month, t.role] })],
+);
+
 export type AccessHistoryRow = typeof accessHistory.$inferSelect;
 export type NewAccessHistoryRow = typeof accessHistory.$inferInsert;
+
+/**
+ * The history rows of the sessions still open (a success not yet given its end time), kept by the
+ * same trigger: each counts up to now in its user's cumulative time, and reading them here rather
+ * than from every month's partition keeps a page's sums off the history.
+ */
+export const accessHistoryOpen = pgTable(
+  "access_history_open",
+  {
+    historyId: bigint("history_id", { mode: "number" }).primaryKey(),
+    contractId: uuid("contract_id")
+      .notNull()
+      .references(() => contracts.id, { onDelete: "cascade" }),
+    userName: text("user_name").notNull(),
+    role: roleEnum("role").notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("access_history_open_user").on(t.contractId, t.userName)],
+);

@@ -1,19 +1,28 @@
 /** What the history page and its CSV share: the tag, a query's filter, and the reason keys the catalogue still knows. */
 import { type ReasonKey, reasonKeys } from "@tsunagi/core";
-import type { HistoryFilter } from "@tsunagi/db";
+import { type HistoryFilter, historyKeptFrom } from "@tsunagi/db";
 import { badRequest } from "../../errors.js";
 
 export const tags = ["Access history"];
 
-/** The filter of a query; an extended display implies its row type and refuses the other one. */
-export function filterOf(q: {
-  role?: "viewer" | "client";
-  result: string;
-  user?: string;
-  from?: string;
-  to?: string;
-  extended?: string;
-}): HistoryFilter {
+/**
+ * The filter of a query; an extended display implies its row type and refuses the other one. The
+ * period starts no earlier than the contract's retention keeps (docs/architecture.md, "History at
+ * scale"): rows older than it are gone for this contract even while another contract's longer
+ * retention keeps their month's partition.
+ */
+export function filterOf(
+  q: {
+    role?: "viewer" | "client";
+    result: string;
+    user?: string;
+    from?: string;
+    to?: string;
+    extended?: string;
+  },
+  retentionMonths: number,
+  now = new Date(),
+): HistoryFilter {
   const implied = q.extended === "target" ? "viewer" : q.extended === "source" ? "client" : undefined;
   if (implied && q.role && q.role !== implied) {
     throw badRequest(
@@ -26,7 +35,7 @@ export function filterOf(q: {
     ...(role ? { role } : {}),
     ...(q.result === "success" || q.result === "failure" ? { result: q.result } : {}),
     ...(q.user ? { userName: q.user } : {}),
-    ...(q.from ? { from: new Date(q.from) } : {}),
+    from: latest(q.from ? new Date(q.from) : undefined, historyKeptFrom(retentionMonths, now)),
     ...(q.to ? { to: new Date(q.to) } : {}),
   };
 }
@@ -34,4 +43,8 @@ export function filterOf(q: {
 /** A stored key the catalogue no longer knows is shown without details rather than failing the page. */
 export function knownKey(key: string | null): ReasonKey | null {
   return key !== null && (reasonKeys as readonly string[]).includes(key) ? (key as ReasonKey) : null;
+}
+
+function latest(a: Date | undefined, b: Date): Date {
+  return a && a > b ? a : b;
 }

@@ -5,7 +5,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { csvHeaders, peerHeader, resultLabel, roleLabel } from "@tsunagi/api-contract/csv";
 import { HistoryCsvQuery } from "@tsunagi/api-contract/history";
-import { csvCell, csvInteger, csvMessage, type Lang, type RecordedReasonKey } from "@tsunagi/core";
+import { csvCell, csvMessage, type Lang, type RecordedReasonKey } from "@tsunagi/core";
 import { type HistoryCsvRow, type HistoryFilter, historyCsvRows, loggableError } from "@tsunagi/db";
 import iconv from "iconv-lite";
 import { router, type Services } from "../../context.js";
@@ -39,21 +39,22 @@ async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
 /**
  * Formats a batch of rows into one CSV chunk. Every cell goes through core's csvCell (RFC 4180 quoting,
  * and a cell a spreadsheet would run as a formula neutralised): the user name, address, MAC and peer
- * come from agents and the database, and the export must be safe whatever they hold. The one
- * exception is the duration, an integer this exporter computes (csvInteger). The result cell of each
- * reason and the labels are built once per download, not once per row.
+ * come from agents and the database, and the export must be safe whatever they hold. The exceptions
+ * are the start, end and duration, which the database formats itself in a fixed pattern (digits
+ * first: never a formula, nothing to quote; `historyCsvRows`). The result cell of each reason and the
+ * labels are built once per download, not once per row.
  */
 function csvFormatter(lang: Lang, peer: "target" | "source" | "both" | null) {
   const roles = { viewer: csvCell(roleLabel[lang].viewer), client: csvCell(roleLabel[lang].client) };
   const success = csvCell(resultLabel[lang].success);
   const failures = new Map<string, string>();
-  const failureCell = (row: HistoryCsvRow): string => {
-    const id = `${row.reasonKey}\u0000${row.reasonCode}`;
+  const failureCell = (reasonKey: string, reasonCode: number | null): string => {
+    const id = `${reasonKey}\u0000${reasonCode}`;
     let text = failures.get(id);
     if (text === undefined) {
-      const key = knownKey(row.reasonKey);
+      const key = knownKey(reasonKey || null);
       text = csvCell(
-        `${resultLabel[lang].failure}${key && key !== "unknown-user" ? csvMessage(key as RecordedReasonKey, lang) : `(${row.reasonCode ?? "?"})`}`,
+        `${resultLabel[lang].failure}${key && key !== "unknown-user" ? csvMessage(key as RecordedReasonKey, lang) : `(${reasonCode ?? "?"})`}`,
       );
       failures.set(id, text);
     }
@@ -61,9 +62,9 @@ function csvFormatter(lang: Lang, peer: "target" | "source" | "both" | null) {
   };
   return (rows: readonly HistoryCsvRow[]): string => {
     let out = "";
-    for (const row of rows) {
-      out += `${csvCell(row.userName)},${roles[row.role]},${csvCell(row.startedAt)},${csvCell(row.endedAt)},${csvInteger(row.durationSeconds)},${csvCell(row.sourceAddress)},${csvCell(row.mac)},${row.result === "success" ? success : failureCell(row)}`;
-      out += peer ? `,${csvCell(row.peerUserName)}\r\n` : "\r\n";
+    for (const [userName, role, times, sourceAddress, mac, reasonKey, reasonCode, peerUserName] of rows) {
+      out += `${csvCell(userName)},${roles[role]},${times},${csvCell(sourceAddress)},${csvCell(mac)},${reasonKey === null ? success : failureCell(reasonKey, reasonCode)}`;
+      out += peer ? `,${csvCell(peerUserName)}\r\n` : "\r\n";
     }
     return out;
   };
@@ -140,17 +141,22 @@ export function historyCsvRoute(services: Services) {
     (c) => {
       const q = c.req.valid("query");
       const admin = c.get("admin");
-      const body = historyCsvStream(services, admin.contractId, filterOf(q), {
-        timeZone: admin.contract.timeZone,
-        lang: q.lang,
-        encoding: q.encoding,
-        peer:
-          q.extended === "target" || q.extended === "source"
-            ? q.extended
-            : q.extended === "true" || q.extended === "1"
-              ? "both"
-              : null,
-      });
+      const body = historyCsvStream(
+        services,
+        admin.contractId,
+        filterOf(q, admin.contract.historyRetentionMonths, services.clock()),
+        {
+          timeZone: admin.contract.timeZone,
+          lang: q.lang,
+          encoding: q.encoding,
+          peer:
+            q.extended === "target" || q.extended === "source"
+              ? q.extended
+              : q.extended === "true" || q.extended === "1"
+                ? "both"
+                : null,
+        },
+      );
       const charset = q.encoding === "shift_jis" ? "Shift_JIS" : "utf-8";
       return new Response(body, {
         status: 200,

@@ -62,10 +62,15 @@ export function historyPageRoute(services: Services) {
       const q = c.req.valid("query");
       const admin = c.get("admin");
       const at = decodeCursor(q.cursor, HistoryCursorShape);
-      const page = await historyPage(db, admin.contractId, filterOf(q), {
-        limit: q.limit,
-        cursor: at ? { startedAt: new Date(at.t), id: at.i } : null,
-      });
+      const page = await historyPage(
+        db,
+        admin.contractId,
+        filterOf(q, admin.contract.historyRetentionMonths, services.clock()),
+        {
+          limit: q.limit,
+          cursor: at ? { startedAt: new Date(at.t), id: at.i } : null,
+        },
+      );
       const seconds = new Map(page.users.map((u) => [u.userName, u.connectedSeconds]));
       const groups = new Map<string, HistoryPage["groups"][number]>();
       for (const row of page.rows) {
