@@ -148,6 +148,8 @@ async function nodeOf(relay: RelayProcess): Promise<string> {
 const roundTrips = Number(option("round-trips", "2000"));
 const bytes = Number(option("mib", "256")) * 1024 * 1024;
 const rounds = Number(option("rounds", "3"));
+/** The agents' data path (proc.ts hands it on); their default (auto) unless given. */
+const dataPath = option("data-path", "");
 
 async function main(): Promise<void> {
   const program = relayProgram();
@@ -202,6 +204,7 @@ async function measure(
     serverHost: SERVER_HOST,
     user,
     password: PASSWORD,
+    ...(dataPath ? { dataPath } : {}),
   });
   const start = async (role: string, args: object) => {
     const child = await startProcess(role, args);
@@ -218,7 +221,7 @@ async function measure(
     { name: "cross", port: Number(cross.info.port) },
   ] as const;
   console.log(
-    "pairs: single = viewer and client on A; cross = viewer on A, client on B (A forwards over the link)",
+    `pairs: single = viewer and client on A; cross = viewer on A, client on B (A forwards over the link); agents' data path: ${dataPath || "their default (auto)"}`,
   );
 
   // Round trips on one connection per path, alternating in blocks after a warm-up.
@@ -265,19 +268,29 @@ async function measure(
   const cpu: Record<string, [number, number]> = { single: [0, 0], cross: [0, 0] };
   // Payload bytes each relay forwarded (its /metrics): the cross path must show them on both.
   const relayed: Record<string, [number, number]> = { single: [0, 0], cross: [0, 0] };
+  const spliced: Record<string, [number, number]> = { single: [0, 0], cross: [0, 0] };
   const relayedNow = () =>
     Promise.all(
       [a, b].map(async (r) => (await scrapeMetrics(r.url)).get("tsunagi_relay_relayed_bytes_total") ?? 0),
     );
+  const splicedNow = () =>
+    Promise.all(
+      [a, b].map(async (r) => (await scrapeMetrics(r.url)).get("tsunagi_relay_spliced_bytes_total") ?? 0),
+    );
   for (let round = 0; round < rounds; round++) {
     for (const path of paths) {
       const bytesBefore = await relayedNow();
+      const splicedBefore = await splicedNow();
       const before = [cpuSeconds(a.pid), cpuSeconds(b.pid)];
       runs[path.name]?.push(await push(path.port, bytes, service.expect(bytes)));
       const spent = cpu[path.name] as [number, number];
       spent[0] += cpuSeconds(a.pid) - (before[0] ?? 0);
       spent[1] += cpuSeconds(b.pid) - (before[1] ?? 0);
       const bytesAfter = await relayedNow();
+      const splicedAfter = await splicedNow();
+      const splicedHere = spliced[path.name] as [number, number];
+      splicedHere[0] += (splicedAfter[0] ?? 0) - (splicedBefore[0] ?? 0);
+      splicedHere[1] += (splicedAfter[1] ?? 0) - (splicedBefore[1] ?? 0);
       const forwarded = relayed[path.name] as [number, number];
       forwarded[0] += (bytesAfter[0] ?? 0) - (bytesBefore[0] ?? 0);
       forwarded[1] += (bytesAfter[1] ?? 0) - (bytesBefore[1] ?? 0);
@@ -288,7 +301,7 @@ async function measure(
   const gib = (rounds * bytes) / 1024 ** 3;
   const list = (values: number[] = []) => values.map((v) => v.toFixed(0)).join(", ");
   const perGib = (name: string) =>
-    `relay A ${((cpu[name]?.[0] ?? 0) / gib).toFixed(2)}, relay B ${((cpu[name]?.[1] ?? 0) / gib).toFixed(2)}; MiB relayed (/metrics) A ${((relayed[name]?.[0] ?? 0) / 2 ** 20).toFixed(0)}, B ${((relayed[name]?.[1] ?? 0) / 2 ** 20).toFixed(0)}`;
+    `relay A ${((cpu[name]?.[0] ?? 0) / gib).toFixed(2)}, relay B ${((cpu[name]?.[1] ?? 0) / gib).toFixed(2)}; MiB relayed (/metrics) A ${((relayed[name]?.[0] ?? 0) / 2 ** 20).toFixed(0)}, B ${((relayed[name]?.[1] ?? 0) / 2 ** 20).toFixed(0)}, of which spliced A ${((spliced[name]?.[0] ?? 0) / 2 ** 20).toFixed(0)}, B ${((spliced[name]?.[1] ?? 0) / 2 ** 20).toFixed(0)}`;
   console.log();
   console.log(`throughput (${bytes / 1024 / 1024} MiB one way, median of ${rounds}):`);
   console.log(

@@ -19,9 +19,10 @@
  * preloaded), transactions by pg_stat_database; see `measure.ts`. No timed assertion: it prints.
  */
 import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { createInterface } from "node:readline";
-import { type Client, startClient } from "@tsunagi/agent";
+import { type Client, type DataPathMode, startClient } from "@tsunagi/agent";
 import { connect } from "@tsunagi/db";
 import argon2 from "argon2";
 import {
@@ -58,6 +59,8 @@ interface GeneratorArgs {
   readonly count: number;
   /** Handshakes in flight at once in this process. */
   readonly inFlight: number;
+  /** The agents' data path, when not their default. */
+  readonly dataPath?: DataPathMode;
 }
 
 interface GeneratorStatus {
@@ -95,6 +98,7 @@ async function generator(args: GeneratorArgs): Promise<void> {
           // No viewer opens a channel: the forwarded service is never dialled.
           forward: { host: "127.0.0.1", port: 9 },
           reconnect: { initialMs: 1000, maxMs: 5000 },
+          ...(args.dataPath ? { dataPath: args.dataPath } : {}),
           onConnected: () => {
             connected.add(i);
             status.connected = connected.size;
@@ -205,6 +209,15 @@ async function measureWindow(
   };
 }
 
+/** Open descriptors of a process (Linux). */
+const descriptors = (pid: number) => {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+};
+
 const signed = (value: number, digits: number) => `${value >= 0 ? "+" : ""}${value.toFixed(digits)}`;
 const rate = (w: Window, key: "transactions" | "statements" | "heartbeats") => {
   const a = w.after[key];
@@ -218,6 +231,7 @@ async function main(): Promise<void> {
   const heartbeatSeconds = Number(option("heartbeat", "5"));
   const perGenerator = Number(option("per-generator", "2500"));
   const inFlight = Number(option("in-flight", "12"));
+  const dataPath = option("data-path", "") as DataPathMode | "";
   const program = relayProgram();
   const db = await startBenchDatabase("bench_idle");
   let relay: RelayProcess | undefined;
@@ -243,7 +257,7 @@ async function main(): Promise<void> {
       TSUNAGI_TRUSTED_PROXIES: "127.0.0.1",
     });
     console.log(
-      `relay: ${program.label}, pid ${relay.pid}, ${relay.url}, heartbeat every ${heartbeatSeconds} s (TSUNAGI_HEARTBEAT_SECONDS=${heartbeatSeconds}), the load generators a trusted proxy (TSUNAGI_TRUSTED_PROXIES=127.0.0.1)`,
+      `relay: ${program.label}, pid ${relay.pid}, ${relay.url}, heartbeat every ${heartbeatSeconds} s (TSUNAGI_HEARTBEAT_SECONDS=${heartbeatSeconds}), the load generators a trusted proxy (TSUNAGI_TRUSTED_PROXIES=127.0.0.1); agents' data path: ${dataPath || "their default (auto: the control connection and a pool of parked data connections)"}`,
     );
     console.log(
       `machine: ${availableParallelism()} cores, load average ${loadavg()
@@ -261,7 +275,9 @@ async function main(): Promise<void> {
     for (let g = 0; g < processes; g++) {
       const first = g * perGenerator;
       const count = Math.min(perGenerator, clients - first);
-      generators.push(startGenerator({ server: relay.url, first, count, inFlight }));
+      generators.push(
+        startGenerator({ server: relay.url, first, count, inFlight, ...(dataPath ? { dataPath } : {}) }),
+      );
     }
     const total = () => generators.reduce((sum, g) => sum + g.status.connected, 0);
     let lastProgress = performance.now();
@@ -285,7 +301,7 @@ async function main(): Promise<void> {
         lastPrint = now;
         const retries = generators.reduce((sum, g) => sum + g.status.retries, 0);
         console.log(
-          `  connected ${total()} / ${clients} after ${((now - connectStart) / 1000).toFixed(0)} s (first attempts retried: ${retries})`,
+          `  connected ${total()} / ${clients} after ${((now - connectStart) / 1000).toFixed(0)} s (first attempts retried: ${retries}${retries > 0 ? `; last error: ${generators.map((g) => g.status.lastError).find((e) => e) ?? ""}` : ""})`,
         );
       }
     }
@@ -310,6 +326,7 @@ async function main(): Promise<void> {
     const check = connect(db.url, { max: 1 });
     const [leases] = await check.sql`select count(*)::int as n from active_sessions`;
     await check.close();
+    const relayDescriptors = descriptors(relay.pid);
     const generatorsRss = generators.reduce((sum, g) => sum + rssBytes(g.pid), 0);
 
     const perConnection = (busy.rss - idle.rss) / clients;
@@ -391,7 +408,7 @@ async function main(): Promise<void> {
     console.log();
     const sessions = busy.metricsAfter.get('tsunagi_relay_sessions{role="client"}');
     console.log(
-      `window ${windowSeconds} s each; relay's client sessions (/metrics) ${sessions ?? "-"}; relay RSS 10 s after start ${mib(rssStart).toFixed(1)} MiB; leases in the database ${leases?.n}; sessions lost during the window ${lossesDuring}; load generators together: ${mib(generatorsRss).toFixed(0)} MiB resident (${(generatorsRss / clients / 1024).toFixed(1)} KiB per client), ${busy.generatorsCpu.toFixed(3)} CPU-s per s`,
+      `window ${windowSeconds} s each; relay's client sessions (/metrics) ${sessions ?? "-"}; relay's open descriptors ${relayDescriptors} (${(relayDescriptors / clients).toFixed(2)} per client); relay RSS 10 s after start ${mib(rssStart).toFixed(1)} MiB; leases in the database ${leases?.n}; sessions lost during the window ${lossesDuring}; load generators together: ${mib(generatorsRss).toFixed(0)} MiB resident (${(generatorsRss / clients / 1024).toFixed(1)} KiB per client), ${busy.generatorsCpu.toFixed(3)} CPU-s per s`,
     );
   } finally {
     for (const g of generators) await g.stop();
