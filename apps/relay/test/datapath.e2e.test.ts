@@ -4,29 +4,24 @@
  * through the same PROXY header handling and the same TLS as the control connection, and the
  * channels it carries are byte-exact, many at once, with half-close passed on by HAProxy.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { connect } from "node:net";
+import { randomBytes } from "node:crypto";
 import { startClient, startViewer } from "@tsunagi/agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLog } from "../src/log.js";
 import { createRelay, type Relay } from "../src/server.js";
 import { freePort, type Haproxy, haproxyPresent, startHaproxy } from "./haproxy.js";
-import { agentBase, eventually, selfSigned, testConfig, useEchoServer, useStack } from "./helpers.js";
+import {
+  agentBase,
+  echoThrough,
+  eventually,
+  selfSigned,
+  sha,
+  testConfig,
+  useEchoServer,
+  useStack,
+} from "./helpers.js";
 
 const present = haproxyPresent("datapath.e2e");
-
-function echoThrough(port: number, payload: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    const chunks: Buffer[] = [];
-    socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("error", reject);
-    socket.on("end", () => resolve(Buffer.concat(chunks)));
-    socket.end(payload);
-  });
-}
-
-const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 describe.skipIf(!present)("spliced channels through HAProxy (TCP, send-proxy-v2) to a TLS relay", () => {
   const stack = useStack();

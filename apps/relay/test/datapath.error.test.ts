@@ -5,18 +5,25 @@
  * the relay the same agents splice; `--data-path mux` never dials a data connection, and a relay
  * that offers none leaves `auto` agents on the multiplexed path.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { connect, createServer, type Socket } from "node:net";
 import { type DataPathMode, startClient, startViewer } from "@tsunagi/agent";
 import { describe, expect, it } from "vitest";
 import { silentLog } from "../src/log.js";
 import { createRelay } from "../src/server.js";
-import { agentBase, eventually, openSessions, testConfig, useEchoServer, useStack } from "./helpers.js";
+import {
+  agentBase,
+  echoThrough,
+  eventually,
+  openSessions,
+  sha,
+  testConfig,
+  useEchoServer,
+  useStack,
+} from "./helpers.js";
 
 const stack = useStack();
 const echo = useEchoServer();
-
-const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 /**
  * An HTTP proxy in front of the relay that passes WebSocket upgrades (the control connection) and
@@ -63,18 +70,6 @@ async function webSocketOnlyProxy(relayPort: number, refusal: "403" | "reset") {
       server.close();
     },
   };
-}
-
-/** Writes `payload` through `port`, half-closes, and returns what came back. */
-function echoThrough(port: number, payload: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    const chunks: Buffer[] = [];
-    socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("error", reject);
-    socket.on("end", () => resolve(Buffer.concat(chunks)));
-    socket.end(payload);
-  });
 }
 
 /** A client and its viewer (usb.ndl) through `url`; 20 channels of 128 KiB each way, then both stop. */

@@ -3,9 +3,10 @@
  * connections typed by core's wire messages, echo servers and history reads.
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
+import { connect as connectTcp, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuthenticationError } from "@tsunagi/agent";
@@ -130,6 +131,21 @@ export async function echoServer(): Promise<{ port: number; server: Server; clos
   const port = typeof address === "object" && address ? address.port : 0;
   return { port, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
+
+/** Writes `payload` to 127.0.0.1:`port` (a viewer's local port), half-closes, and returns everything echoed back. */
+export function echoThrough(port: number, payload: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp({ host: "127.0.0.1", port });
+    const chunks: Buffer[] = [];
+    socket.on("data", (c: Buffer) => chunks.push(c));
+    socket.on("error", reject);
+    socket.on("end", () => resolve(Buffer.concat(chunks)));
+    socket.end(payload);
+  });
+}
+
+/** A payload's SHA-256, hex: compared instead of megabytes in a failure message. */
+export const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 /** The user's history rows, oldest first. */
 export function historyOf(t: TestDatabase, userName: string, role?: "viewer" | "client") {

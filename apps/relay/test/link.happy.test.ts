@@ -4,8 +4,7 @@
  * ends, and the far relay records the viewer on the client's history row. A relay's node is
  * registered while it runs and gone once it closes.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { connect } from "node:net";
+import { randomBytes } from "node:crypto";
 import { type Client, startClient, startViewer, type Viewer } from "@tsunagi/agent";
 import { beforeAndAfterAll } from "@tsunagi/core/testing";
 import { schema } from "@tsunagi/db";
@@ -14,9 +13,11 @@ import { silentLog } from "../src/log.js";
 import { createRelay, type Relay } from "../src/server.js";
 import {
   agentBase,
+  echoThrough,
   eventually,
   historyOf,
   selfSigned,
+  sha,
   startRelay,
   testConfig,
   useEchoServer,
@@ -52,18 +53,6 @@ afterAll(async () => {
   await client?.stop();
 });
 
-function echoThrough(port: number, payload: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    const chunks: Buffer[] = [];
-    socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("error", reject);
-    socket.on("end", () => resolve(Buffer.concat(chunks)));
-    socket.end(payload);
-  });
-}
-
-const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const stats = (relay: Relay) => relay.stats();
 
 describe("pairing across relays", () => {

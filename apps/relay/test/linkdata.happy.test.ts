@@ -5,7 +5,7 @@
  * Byte-exact both ways, many channels at once, half-close kept, plain and over TLS; and a data
  * connection to the internal listener without the fleet key's MAC is refused.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { startClient, startViewer } from "@tsunagi/agent";
 import { describe, expect, it } from "vitest";
@@ -14,9 +14,11 @@ import { silentLog } from "../src/log.js";
 import { createRelay, type Relay } from "../src/server.js";
 import {
   agentBase,
+  echoThrough,
   eventually,
   openSessions,
   selfSigned,
+  sha,
   testConfig,
   useEchoServer,
   useStack,
@@ -24,19 +26,6 @@ import {
 
 const stack = useStack();
 const echo = useEchoServer();
-
-function echoThrough(port: number, payload: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    const chunks: Buffer[] = [];
-    socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("error", reject);
-    socket.on("end", () => resolve(Buffer.concat(chunks)));
-    socket.end(payload);
-  });
-}
-
-const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 async function twoRelays(tls: boolean) {
   const certs = tls ? await Promise.all([selfSigned("relay-a"), selfSigned("relay-b")]) : [];

@@ -4,7 +4,7 @@
  * path (docs/protocol.md "Data connections"): the multiplexed WebSocket and spliced data connections,
  * each with the relay speaking plain TCP and TLS.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { connect, createServer, type Socket } from "node:net";
 import { type Client, type DataPathMode, startClient, startViewer, type Viewer } from "@tsunagi/agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,9 +12,11 @@ import { silentLog } from "../src/log.js";
 import { createRelay, type Relay } from "../src/server.js";
 import {
   agentBase,
+  echoThrough,
   eventually,
   openSessions,
   selfSigned,
+  sha,
   testConfig,
   useEchoServer,
   useStack,
@@ -33,20 +35,6 @@ const paths: readonly { name: string; dataPath: DataPathMode; tls: boolean }[] =
   { name: "spliced, over TLS", dataPath: "spliced", tls: true },
   { name: "multiplexed, over TLS", dataPath: "mux", tls: true },
 ];
-
-/** Writes `payload` through the viewer's port, half-closes, and returns everything echoed back. */
-function echoThrough(port: number, payload: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    const chunks: Buffer[] = [];
-    socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("error", reject);
-    socket.on("end", () => resolve(Buffer.concat(chunks)));
-    socket.end(payload);
-  });
-}
-
-const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 /** A service on loopback for one test, closed by the caller. */
 async function service(onSocket: (socket: Socket) => void): Promise<{ port: number; close(): void }> {
