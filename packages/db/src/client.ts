@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate as drizzleMigrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { FLEET_LOCK_CLASS } from "./queries/fleet.js";
 import * as schema from "./schema/index.js";
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>;
@@ -40,8 +41,8 @@ export function connect(url: string, options: ConnectOptions = {}): Connection {
 
 export const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
 
-/** The advisory lock migrations run under: `('tsng', -1)`, no relay node's (docs/operations.md). */
-const MIGRATION_LOCK = [0x74736e67, -1] as const;
+/** The advisory lock migrations run under: the fleet's class, key -1, no relay node's (docs/operations.md). */
+const MIGRATION_LOCK = [FLEET_LOCK_CLASS, -1] as const;
 
 /**
  * Applies the committed migrations; safe to run at every start-up, and at once from every program of

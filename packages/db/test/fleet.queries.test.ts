@@ -1,6 +1,13 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { clientLocation, fleetKey, openSession, reapDeadNodes, registerNode } from "../src/queries/index.js";
+import {
+  clientLocation,
+  FLEET_LOCK_CLASS,
+  fleetKey,
+  openSession,
+  reapDeadNodes,
+  registerNode,
+} from "../src/queries/index.js";
 import { accessHistory, activeSessions, relayNodes } from "../src/schema/index.js";
 import { useTestDatabase } from "../src/testing/index.js";
 import { killNode, makeContract, makeUser, openLoginSession } from "./helpers.js";
@@ -54,7 +61,7 @@ describe("the relay registry", () => {
     const holder = await t.sql.reserve();
     try {
       await holder`begin`;
-      await holder`select pg_advisory_xact_lock(${0x74736e67}, 0)`;
+      await holder`select pg_advisory_xact_lock(${FLEET_LOCK_CLASS}, 0)`;
       await killNode(t, await registerNode(t.db, { id: "dead-too", internalUrl: "ws://127.0.0.1:3" }));
       expect(await reapDeadNodes(t.db, "me")).toEqual({ nodes: [], sessions: 0 });
       await holder`commit`;
