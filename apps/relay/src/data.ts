@@ -17,6 +17,7 @@ import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { DATA_POOL_HEADER, DATA_SESSION_HEADER, DATA_TOKEN_BYTES, DATA_UPGRADE } from "@tsunagi/core/wire";
+import { splice } from "@tsunagi/net";
 import type { Log } from "./log.js";
 import type { RelayMetrics } from "./metrics.js";
 import type { Peer, Peers, SpliceHandle } from "./peers.js";
@@ -103,32 +104,11 @@ export class Splice implements SpliceHandle {
     this.path.joined += 1;
     clearTimeout(this.timer);
     this.path.forgetTokens(this);
-    let open = 2;
-    const half = (from: Socket, to: Socket) => {
-      from.pipe(to);
-      // After the pipe's own listener: the chunk is then in `to`'s buffer, counted as held.
-      from.on("data", (chunk: Buffer) => this.path.counted(this, chunk.length));
-      from.once("error", () => {
-        a.destroy();
-        b.destroy();
-      });
-      from.once("close", () => {
-        // What `to` still holds for its agent goes out first; then it is done (its other direction
-        // had nowhere to go any more).
-        from.unpipe(to);
-        if (!to.destroyed) {
-          if (to.writableFinished) to.destroy();
-          else {
-            to.end();
-            to.once("finish", () => to.destroy());
-          }
-        }
-        open -= 1;
-        if (open === 0) this.end(undefined);
-      });
-    };
-    half(a, b);
-    half(b, a);
+    // An error closes both halves; either way the channel ends once both have closed.
+    splice(a, b, {
+      onBytes: (bytes) => this.path.counted(this, bytes),
+      done: () => this.end(undefined),
+    });
   }
 
   /** Bytes the relay holds for this channel: both halves' read and write buffers. */

@@ -37,6 +37,8 @@ export const COMPOSITION_ROOTS: ReadonlySet<string> = new Set(["@tsunagi/platfor
 
 const CORE = "@tsunagi/core";
 const AGENT = "@tsunagi/agent";
+/** What the agent may use at run time: the domain, and the socket plumbing it shares with the relay. */
+const AGENT_MAY_USE: ReadonlySet<string> = new Set([CORE, "@tsunagi/net"]);
 const FIXTURES = "@tsunagi/fixtures";
 
 /** Entry points for tests and tooling only: the docs generator and the test helpers. */
@@ -143,12 +145,12 @@ function checkManifests(workspace: Workspace, members: Map<string, Member>): Vio
             message: `${field} names ${name}: core depends on no other workspace package`,
           });
         }
-        if (member.name === AGENT && runtime && name !== CORE) {
+        if (member.name === AGENT && runtime && !AGENT_MAY_USE.has(name)) {
           found.push({
             rule: "agent-depends-on-core-only",
             file,
             specifier: name,
-            message: `${field} names ${name}: the agent depends on @tsunagi/core only`,
+            message: `${field} names ${name}: the agent depends on @tsunagi/core and @tsunagi/net only`,
           });
         }
         if (name === FIXTURES && runtime && member.kind === "app" && !COMPOSITION_ROOTS.has(member.name)) {
@@ -235,11 +237,11 @@ function checkFile(file: SourceFile, members: Map<string, Member>): Violation[] 
     if (from.name === CORE && to.member.name !== CORE) {
       found.push({ ...at, rule: "core-is-pure", message: "core imports no other workspace package" });
     }
-    if (from.name === AGENT && !dev && to.member.name !== CORE) {
+    if (from.name === AGENT && !dev && !AGENT_MAY_USE.has(to.member.name)) {
       found.push({
         ...at,
         rule: "agent-depends-on-core-only",
-        message: "the agent depends on @tsunagi/core only",
+        message: "the agent depends on @tsunagi/core and @tsunagi/net only",
       });
     }
     if (from.name === AGENT && !dev && !typeOnly && names(specifier, PASSWORD_ENTRY)) {

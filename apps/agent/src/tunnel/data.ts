@@ -143,38 +143,6 @@ export function tokenBytes(token: string): Buffer {
   return bytes;
 }
 
-/**
- * Joins a local socket and a data connection both ways: each direction ends on its own (half-close),
- * the pipes carry back-pressure, an error closes both, and a side that closed lets the other write
- * out what it holds before it goes. `done` runs once both have closed.
- */
-export function join(a: Socket, b: Socket, done?: (error: string | undefined) => void): void {
-  let open = 2;
-  let error: string | undefined;
-  const half = (from: Socket, to: Socket) => {
-    from.pipe(to);
-    from.on("error", (e: Error) => {
-      error ??= e.message;
-      a.destroy();
-      b.destroy();
-    });
-    from.once("close", () => {
-      from.unpipe(to);
-      if (!to.destroyed) {
-        if (to.writableFinished) to.destroy();
-        else {
-          to.end();
-          to.once("finish", () => to.destroy());
-        }
-      }
-      open -= 1;
-      if (open === 0) done?.(error);
-    });
-  };
-  half(a, b);
-  half(b, a);
-}
-
 export interface DataPoolOptions extends Omit<DataDialOptions, "timeoutMs"> {
   readonly mode: DataPathMode;
   readonly size?: number;

@@ -31,8 +31,9 @@ import {
   windowOverrun,
 } from "@tsunagi/core/frames";
 import { CloseCode } from "@tsunagi/core/wire";
+import { splice } from "@tsunagi/net";
 import type { WebSocket } from "ws";
-import { join, tokenBytes } from "./data.js";
+import { tokenBytes } from "./data.js";
 
 const uncork = (socket: Socket) => socket.uncork();
 
@@ -184,11 +185,13 @@ export class Mux {
       entry.data = conn;
       conn.setNoDelay(true);
       conn.write(tokenBytes(token));
-      join(socket, conn, (error) => {
-        // The relay's `close` ends the channel's id; a failure here names itself to the far side.
-        if (error && this.spliced.get(id) === entry) {
-          this.sendControl({ type: "close", channelId: id, reason: error });
-        }
+      splice(socket, conn, {
+        done: (error) => {
+          // The relay's `close` ends the channel's id; a failure here names itself to the far side.
+          if (error && this.spliced.get(id) === entry) {
+            this.sendControl({ type: "close", channelId: id, reason: error });
+          }
+        },
       });
     };
     if (data instanceof Promise) {

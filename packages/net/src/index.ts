@@ -1,0 +1,2 @@
+/** Socket plumbing the relay and the agents share (docs/architecture.md, "The house"). */
+export { type SpliceOptions, splice, userBufferReads } from "./splice.js";

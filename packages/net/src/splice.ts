@@ -1,0 +1,173 @@
+/**
+ * Splicing two sockets both ways: the relay joining a spliced channel's two data connections, an agent
+ * joining a channel's local socket and its data connection (docs/protocol.md "Data connections").
+ *
+ * Each direction ends on its own (TCP's half-close), back-pressure reaches the sender (a direction
+ * stops reading while what it wrote is not yet taken), and an error on either side closes both.
+ *
+ * Why not `a.pipe(b)`: a stream pipe reads into a fresh 64 KiB buffer per read and moves each chunk
+ * through the Readable and Writable machinery, which on a bulk transfer costs more CPU than the bytes
+ * (`pnpm --filter @tsunagi/net bench`). Here each direction reads into a buffer of its own (Node's
+ * `onread` user buffer), which grows while reads fill it and shrinks when they stop doing so, and
+ * writes straight out of it; the buffer is read into again only once the write is done. An
+ * interactive channel so keeps a small buffer, a bulk one reads up to `maxBuffer` per system call.
+ *
+ * Node offers `onread` only to sockets it creates for us (and TLS sockets cannot use it safely: see
+ * `userBufferReads`); the relay's sockets are accepted ones and
+ * come from its HTTP server's upgrade. `userBufferReads` switches an existing socket the way Node's
+ * own constructor does (its `onread` fields and the handle's `useUserBuffer`); where a Node version
+ * lacks those, the splice falls back to stream pipes, so the behaviour never depends on it.
+ */
+import type { Socket } from "node:net";
+
+export interface SpliceOptions {
+  /** Bytes as they cross, either direction (the relay's spliced-bytes metric). */
+  readonly onBytes?: (bytes: number) => void;
+  /** Runs once both sides have closed: with the first error's message if one failed. */
+  readonly done?: (error: string | undefined) => void;
+  /** The read buffer a direction starts with and shrinks back to (default 16 KiB). */
+  readonly minBuffer?: number;
+  /** The most a direction reads at once, and so holds at once (default 256 KiB). */
+  readonly maxBuffer?: number;
+  /** Stream pipes, never user buffers (the fallback, chosen by tests that cover it). */
+  readonly pipes?: boolean;
+}
+
+export const SPLICE_MIN_BUFFER = 16 * 1024;
+export const SPLICE_MAX_BUFFER = 256 * 1024;
+
+/** The internals `userBufferReads` needs, looked up once; undefined where this Node lacks them. */
+interface UserBufferKeys {
+  readonly buffer: symbol;
+  readonly callback: symbol;
+  readonly generator: symbol;
+}
+let keys: UserBufferKeys | undefined | null = null;
+function userBufferKeys(socket: Socket): UserBufferKeys | undefined {
+  if (keys !== null) return keys;
+  const named = (description: string) =>
+    Object.getOwnPropertySymbols(socket).find((s) => s.description === description);
+  const buffer = named("kBuffer");
+  const callback = named("kBufferCb");
+  const generator = named("kBufferGen");
+  keys = buffer && callback && generator ? { buffer, callback, generator } : undefined;
+  return keys;
+}
+
+interface Handle {
+  useUserBuffer?: (buffer: Uint8Array) => void;
+}
+
+/**
+ * Switches `socket` to reading into buffers `next` hands out: each read calls `onRead(bytes, buffer)`
+ * (returning false stops reading until `socket.resume()`), then `next()` gives the buffer for the
+ * following read. The socket must not be read any other way afterwards. False (nothing changed) where
+ * this Node does not allow it; bytes already buffered in the stream must have been read out first.
+ */
+export function userBufferReads(
+  socket: Socket,
+  next: () => Buffer,
+  onRead: (bytes: number, buffer: Buffer) => boolean,
+): boolean {
+  const handle = (socket as unknown as { _handle?: Handle | null })._handle;
+  const known = userBufferKeys(socket);
+  // A TLS socket decrypts in a loop that hands each record to the buffer before it looks whether the
+  // reader stopped, so a record could overwrite bytes still being written out: TLS sockets pipe.
+  if ((socket as { encrypted?: boolean }).encrypted) return false;
+  if (!known || typeof handle?.useUserBuffer !== "function" || socket.readableLength > 0) return false;
+  const first = next();
+  const fields = socket as unknown as Record<symbol, unknown>;
+  fields[known.buffer] = first;
+  fields[known.callback] = onRead;
+  fields[known.generator] = next;
+  handle.useUserBuffer(first);
+  return true;
+}
+
+/** Joins `a` and `b` both ways until both have closed. Both must allow half-open. */
+export function splice(a: Socket, b: Socket, options: SpliceOptions = {}): void {
+  let open = 2;
+  let error: string | undefined;
+  const fail = (e: Error) => {
+    error ??= e.message;
+    a.destroy();
+    b.destroy();
+  };
+  const direction = (from: Socket, to: Socket) => {
+    from.on("error", fail);
+    if (options.pipes || !forward(from, to, options)) {
+      from.pipe(to);
+      if (options.onBytes) {
+        const count = options.onBytes;
+        from.on("data", (chunk: Buffer) => count(chunk.length));
+      }
+    }
+    from.once("close", () => {
+      from.unpipe(to);
+      // What `to` still holds goes out first; then it is done (its other direction had nowhere to
+      // go any more).
+      if (!to.destroyed) {
+        if (to.writableFinished) to.destroy();
+        else {
+          to.end();
+          to.once("finish", () => to.destroy());
+        }
+      }
+      open -= 1;
+      if (open === 0) options.done?.(error);
+    });
+  };
+  direction(a, b);
+  direction(b, a);
+}
+
+/** One direction on user buffers; false when `from` cannot read that way (the caller pipes instead). */
+function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
+  const min = options.minBuffer ?? SPLICE_MIN_BUFFER;
+  const max = options.maxBuffer ?? SPLICE_MAX_BUFFER;
+  // Bytes the stream already holds (read with the upgrade, given back with `unshift`) go first.
+  const held: Buffer[] = [];
+  for (let chunk = from.read() as Buffer | null; chunk !== null; chunk = from.read() as Buffer | null) {
+    held.push(chunk);
+  }
+  let buffer = Buffer.allocUnsafe(min);
+  let filled = false;
+  let waiting = false;
+  const written = () => {
+    if (!waiting) return;
+    waiting = false;
+    if (!from.destroyed) from.resume();
+  };
+  const next = () => {
+    // A read that filled the buffer asks for a bigger one; one that used under a quarter, a smaller.
+    if (filled && buffer.length < max) buffer = Buffer.allocUnsafe(Math.min(buffer.length * 2, max));
+    return buffer;
+  };
+  const onRead = (bytes: number, into: Buffer): boolean => {
+    filled = bytes === into.length;
+    if (!filled && bytes < into.length / 4 && into.length > min) {
+      buffer = Buffer.allocUnsafe(Math.max(into.length / 2, min));
+    }
+    if (to.destroyed) return false;
+    to.write(into.subarray(0, bytes), written);
+    // Counted once written, so that a count sees what `to` now holds.
+    options.onBytes?.(bytes);
+    // The write still refers to `into`: read nothing more into it until it is done.
+    if (to.writableLength > 0) {
+      waiting = true;
+      return false;
+    }
+    return true;
+  };
+  if (!userBufferReads(from, next, onRead)) {
+    for (const chunk of held.reverse()) from.unshift(chunk);
+    return false;
+  }
+  for (const chunk of held) {
+    to.write(chunk);
+    options.onBytes?.(chunk.length);
+  }
+  from.once("end", () => to.end());
+  from.resume();
+  return true;
+}

@@ -1,0 +1,145 @@
+// Loopback servers for the splice tests: a splicing proxy, a sink, a TLS socket pair.
+import { execFileSync } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Socket, connect as tcpConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer as createTlsServer, type TLSSocket, connect as tlsConnect } from "node:tls";
+import { type SpliceOptions, splice } from "../src/splice.js";
+
+/** Everything a socket sends until its end. */
+export function readAll(socket: Socket): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  socket.on("data", (c: Buffer) => chunks.push(c));
+  return new Promise((resolve, reject) => {
+    socket.once("end", () => resolve(Buffer.concat(chunks)));
+    socket.once("error", reject);
+  });
+}
+
+export interface SpliceProxy {
+  readonly port: number;
+  /** Bytes the splices counted, both directions. */
+  bytes(): number;
+  /** The most bytes one read carried. */
+  largestRead(): number;
+  /** Errors the splices ended with. */
+  errors(): string[];
+  /** Every spliced pair so far (accepted side, dialled side). */
+  readonly pairs: [Socket, Socket][];
+  /** Resolves once every splice started so far has finished. */
+  allDone(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A proxy that splices each accepted connection to `targetPort`, as the relay and agents do. */
+export async function startProxy(
+  targetPort: number,
+  options: Omit<SpliceOptions, "onBytes" | "done"> = {},
+): Promise<SpliceProxy> {
+  let bytes = 0;
+  let largest = 0;
+  const errors: string[] = [];
+  const finished: Promise<void>[] = [];
+  const pairs: [Socket, Socket][] = [];
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (inbound) => {
+    const outbound = tcpConnect({ host: "127.0.0.1", port: targetPort, allowHalfOpen: true, noDelay: true });
+    pairs.push([inbound, outbound]);
+    finished.push(
+      new Promise((resolve) =>
+        splice(inbound, outbound, {
+          ...options,
+          onBytes: (n) => {
+            bytes += n;
+            largest = Math.max(largest, n);
+          },
+          done: (error) => {
+            if (error) errors.push(error);
+            resolve();
+          },
+        }),
+      ),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as { port: number }).port,
+    bytes: () => bytes,
+    largestRead: () => largest,
+    errors: () => errors,
+    pairs,
+    allDone: async () => {
+      await Promise.all(finished);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const [a, b] of pairs) {
+          a.destroy();
+          b.destroy();
+        }
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A server that collects each connection's bytes until its end; `next()` gives them in order. */
+export async function startSink(): Promise<{
+  port: number;
+  next(): Promise<Buffer>;
+  close(): Promise<void>;
+}> {
+  const arrived: Promise<Buffer>[] = [];
+  const waiters: ((bytes: Promise<Buffer>) => void)[] = [];
+  const server = createServer({ allowHalfOpen: true }, (s) => {
+    const all = readAll(s);
+    s.on("end", () => s.end());
+    const waiter = waiters.shift();
+    if (waiter) waiter(all);
+    else arrived.push(all);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as { port: number }).port,
+    next: () => arrived.shift() ?? new Promise<Buffer>((resolve) => waiters.push(resolve)),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** A connected TLS pair on loopback (a self-signed certificate made with openssl). */
+export async function tlsPair(): Promise<{ client: TLSSocket; server: TLSSocket; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "tsunagi-net-"));
+  const cert = join(dir, "c.pem");
+  const key = join(dir, "k.pem");
+  execFileSync(
+    "openssl",
+    [
+      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
+      ...["-days", "1", "-subj", "/CN=net-test", "-addext", "subjectAltName=IP:127.0.0.1"],
+      ...["-keyout", key, "-out", cert],
+    ],
+    { stdio: "ignore" },
+  );
+  const pem = readFileSync(cert);
+  const server = createTlsServer({ cert: pem, key: readFileSync(key), allowHalfOpen: true });
+  const accepted = once(server, "secureConnection") as Promise<[TLSSocket]>;
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const client = tlsConnect({
+    host: "127.0.0.1",
+    port: (server.address() as { port: number }).port,
+    ca: pem,
+  });
+  await once(client, "secureConnect");
+  const [serverSide] = await accepted;
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    client,
+    server: serverSide,
+    close: () =>
+      new Promise<void>((r) => {
+        client.destroy();
+        serverSide.destroy();
+        server.close(() => r());
+      }),
+  };
+}

@@ -1,0 +1,83 @@
+// splice() when a side misbehaves: a receiver that stops reading (back-pressure reaches the sender and
+// the splicer holds a bounded amount) and a side that resets (both go, the error is reported).
+import { once } from "node:events";
+import { createServer, type Socket, connect as tcpConnect } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { SPLICE_MAX_BUFFER } from "../src/splice.js";
+import { startProxy } from "./helpers.js";
+
+const closers: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+/** A server whose connections are kept but never read. */
+async function startStuck(): Promise<{ port: number; sockets: Socket[] }> {
+  const sockets: Socket[] = [];
+  const server = createServer({ pauseOnConnect: true }, (s) => {
+    s.on("error", () => {});
+    sockets.push(s);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  closers.push(
+    () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r(undefined));
+      }),
+  );
+  return { port: (server.address() as { port: number }).port, sockets };
+}
+
+describe.each([
+  ["user buffers", false],
+  ["stream pipes", true],
+])("splice on %s", (_label, pipes) => {
+  it("a receiver that stops reading holds the sender back; the splicer holds a bounded amount", async () => {
+    const stuck = await startStuck();
+    const proxy = await startProxy(stuck.port, { pipes });
+    closers.push(() => proxy.close());
+    const sender = tcpConnect({ host: "127.0.0.1", port: proxy.port });
+    await once(sender, "connect");
+    const total = 64 * 1024 * 1024;
+    const chunk = Buffer.alloc(1024 * 1024, 7);
+    let queued = 0;
+    let peakHeld = 0;
+    const sample = setInterval(() => {
+      for (const [inbound, outbound] of proxy.pairs) {
+        peakHeld = Math.max(peakHeld, inbound.readableLength + outbound.writableLength);
+      }
+    }, 5);
+    for (let i = 0; i < total / chunk.length; i++) {
+      sender.write(chunk);
+      queued += chunk.length;
+    }
+    // Long enough for every buffer on the way to fill and the sender's writes to stop being taken.
+    await new Promise((r) => setTimeout(r, 1500));
+    clearInterval(sample);
+    const carried = proxy.bytes();
+    // Back-pressure reached the sender: most of its bytes still wait in its own socket...
+    expect(sender.writableLength).toBeGreaterThan(queued / 2);
+    // ...and what the splicer read is bounded by the kernel buffers, not by what was sent.
+    expect(carried).toBeLessThan(16 * 1024 * 1024);
+    expect(peakHeld).toBeLessThanOrEqual(Math.max(SPLICE_MAX_BUFFER, 64 * 1024) + 64 * 1024);
+    sender.destroy();
+  });
+
+  it("a reset on one side closes the other and reports the error", async () => {
+    const stuck = await startStuck();
+    const proxy = await startProxy(stuck.port, { pipes });
+    closers.push(() => proxy.close());
+    const sender = tcpConnect({ host: "127.0.0.1", port: proxy.port });
+    sender.on("error", () => {});
+    await once(sender, "connect");
+    sender.write("before the reset");
+    while (stuck.sockets.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const closed = once(sender, "close");
+    stuck.sockets[0]?.resetAndDestroy();
+    await closed;
+    await proxy.allDone();
+    expect(proxy.errors().length).toBe(1);
+    expect(proxy.errors()[0]).toMatch(/ECONNRESET|EPIPE/);
+  });
+});

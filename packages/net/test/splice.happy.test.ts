@@ -1,0 +1,148 @@
+// splice(): bytes cross byte-exact both ways on real loopback sockets (plain and TLS), on user buffers
+// and on the stream-pipe fallback, half-close kept, bytes already buffered in the stream first.
+import { createHash, randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { splice, userBufferReads } from "../src/splice.js";
+import { readAll, type SpliceProxy, startProxy, startSink, tlsPair } from "./helpers.js";
+
+const servers: { close: () => unknown }[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** An echo server: what it reads it writes back, and ends when its peer ends. */
+async function startEcho(): Promise<Server & { port: number }> {
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => {
+    s.on("error", () => {});
+    s.pipe(s);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  servers.push({ close: () => new Promise((r) => server.close(() => r(undefined))) });
+  return Object.assign(server, { port: (server.address() as { port: number }).port });
+}
+
+async function through(proxy: SpliceProxy, payload: Buffer): Promise<Buffer> {
+  const socket = tcpConnect({ host: "127.0.0.1", port: proxy.port, allowHalfOpen: true });
+  await once(socket, "connect");
+  const back = readAll(socket);
+  socket.end(payload);
+  return back;
+}
+
+describe.each([
+  ["user buffers", false],
+  ["stream pipes", true],
+])("splice on %s", (_label, pipes) => {
+  it("carries 16 MiB out and back byte-exact, the end of each direction in its turn", async () => {
+    const echo = await startEcho();
+    const proxy = await startProxy(echo.port, { pipes });
+    servers.push(proxy);
+    const payload = randomBytes(16 * 1024 * 1024);
+    const back = await through(proxy, payload);
+    expect(back.length).toBe(payload.length);
+    expect(sha(back)).toBe(sha(payload));
+    expect(proxy.bytes()).toBe(2 * payload.length);
+    // A stream pipe reads at most 64 KiB at once; user buffers grow past it on a bulk transfer.
+    if (pipes) expect(proxy.largestRead()).toBeLessThanOrEqual(64 * 1024);
+    else expect(proxy.largestRead()).toBeGreaterThan(64 * 1024);
+    await proxy.allDone();
+    expect(proxy.errors()).toEqual([]);
+  });
+
+  it("carries 50 connections at once, each its own bytes", async () => {
+    const echo = await startEcho();
+    const proxy = await startProxy(echo.port, { pipes });
+    servers.push(proxy);
+    const payloads = Array.from({ length: 50 }, (_, i) => randomBytes(64 * 1024 + i));
+    const backs = await Promise.all(payloads.map((p) => through(proxy, p)));
+    expect(backs.map(sha)).toEqual(payloads.map(sha));
+  });
+
+  it("keeps a half-close: the side that ended still receives", async () => {
+    // A server that answers only after its peer's end: a request, then the reply.
+    const server = createServer({ allowHalfOpen: true }, (s) => {
+      const got = readAll(s);
+      got.then((request) => s.end(Buffer.concat([Buffer.from("reply to "), request])));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    servers.push({ close: () => new Promise((r) => server.close(() => r(undefined))) });
+    const proxy = await startProxy((server.address() as { port: number }).port, { pipes });
+    servers.push(proxy);
+    const back = await through(proxy, Buffer.from("the request"));
+    expect(back.toString()).toBe("reply to the request");
+  });
+
+  it("carries across TLS sockets byte-exact", async () => {
+    const { client, server, close } = await tlsPair();
+    servers.push({ close });
+    const echo = await startEcho();
+    // client ⇄ [TLS server side | splice | plain socket] ⇄ echo
+    const plain = tcpConnect({ host: "127.0.0.1", port: echo.port, allowHalfOpen: true });
+    await once(plain, "connect");
+    server.allowHalfOpen = true;
+    splice(server, plain, { pipes });
+    const payload = randomBytes(4 * 1024 * 1024);
+    const back = readAll(client);
+    client.end(payload);
+    expect(sha(await back)).toBe(sha(payload));
+  });
+});
+
+describe("userBufferReads", () => {
+  it("switches an accepted socket on this Node (so the tests above cover the user-buffer path)", async () => {
+    const accepted = new Promise<Socket>((resolve) => {
+      const server = createServer((s) => resolve(s));
+      server.listen(0, "127.0.0.1", () => {
+        const port = (server.address() as { port: number }).port;
+        tcpConnect({ host: "127.0.0.1", port }).on("error", () => {});
+      });
+      servers.push({ close: () => new Promise((r) => server.close(() => r(undefined))) });
+    });
+    const socket = await accepted;
+    expect(
+      userBufferReads(
+        socket,
+        () => Buffer.alloc(1024),
+        () => true,
+      ),
+    ).toBe(true);
+    socket.destroy();
+  });
+
+  it("leaves a TLS socket to the stream pipe (its decryption loop would overwrite a buffer in use)", async () => {
+    const { server, close } = await tlsPair();
+    servers.push({ close });
+    expect(
+      userBufferReads(
+        server,
+        () => Buffer.alloc(1024),
+        () => true,
+      ),
+    ).toBe(false);
+  });
+
+  it("delivers bytes the stream already held (given back with unshift) before any later read", async () => {
+    const sink = await startSink();
+    servers.push(sink);
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => {
+      s.unshift(Buffer.from("held-"));
+      const out = tcpConnect({ host: "127.0.0.1", port: sink.port, allowHalfOpen: true });
+      splice(s, out);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    servers.push({ close: () => new Promise((r) => server.close(() => r(undefined))) });
+    const socket = tcpConnect({
+      host: "127.0.0.1",
+      port: (server.address() as { port: number }).port,
+      allowHalfOpen: true,
+    });
+    await once(socket, "connect");
+    socket.end("then-the-rest");
+    expect((await sink.next()).toString()).toBe("held-then-the-rest");
+    socket.destroy();
+  });
+});
