@@ -11,6 +11,7 @@ const packages = [
   "packages/core",
   "packages/db",
   "packages/fixtures",
+  "packages/net",
   "apps/relay",
   "apps/admin-api",
   "apps/tui",
