@@ -12,8 +12,11 @@
  * writes straight out of it; the buffer is read into again only once the write is done. An
  * interactive channel so keeps a small buffer, a bulk one reads up to `maxBuffer` per system call.
  *
- * Node offers `onread` only to sockets it creates for us (and TLS sockets cannot use it safely: see
- * `userBufferReads`); the relay's sockets are accepted ones and
+ * A TLS socket's reads are records of at most 16 KiB, each of which would be a write of its own (an
+ * encryption and a system call when the other side is TLS too): from a TLS socket each record is
+ * copied out and the writes of one turn of the event loop go out together (`cork`).
+ *
+ * Node offers `onread` only to sockets it creates for us; the relay's sockets are accepted ones and
  * come from its HTTP server's upgrade. `userBufferReads` switches an existing socket the way Node's
  * own constructor does (its `onread` fields and the handle's `useUserBuffer`); where a Node version
  * lacks those, the splice falls back to stream pipes, so the behaviour never depends on it.
@@ -63,6 +66,9 @@ interface Handle {
  * (returning false stops reading until `socket.resume()`), then `next()` gives the buffer for the
  * following read. The socket must not be read any other way afterwards. False (nothing changed) where
  * this Node does not allow it; bytes already buffered in the stream must have been read out first.
+ *
+ * A TLS socket decrypts the records it has in one loop, handing each to the buffer and `onRead` without
+ * looking whether reading was stopped: on a TLS socket `onRead` must copy what it keeps.
  */
 export function userBufferReads(
   socket: Socket,
@@ -71,9 +77,6 @@ export function userBufferReads(
 ): boolean {
   const handle = (socket as unknown as { _handle?: Handle | null })._handle;
   const known = userBufferKeys(socket);
-  // A TLS socket decrypts in a loop that hands each record to the buffer before it looks whether the
-  // reader stopped, so a record could overwrite bytes still being written out: TLS sockets pipe.
-  if ((socket as { encrypted?: boolean }).encrypted) return false;
   if (!known || typeof handle?.useUserBuffer !== "function" || socket.readableLength > 0) return false;
   const first = next();
   const fields = socket as unknown as Record<symbol, unknown>;
@@ -143,7 +146,29 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
     if (filled && buffer.length < max) buffer = Buffer.allocUnsafe(Math.min(buffer.length * 2, max));
     return buffer;
   };
+  const encrypted = (from as { encrypted?: boolean }).encrypted === true;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    to.uncork();
+  };
   const onRead = (bytes: number, into: Buffer): boolean => {
+    if (encrypted) {
+      if (to.destroyed) return false;
+      if (!corked) {
+        corked = true;
+        to.cork();
+        process.nextTick(uncork);
+      }
+      to.write(Buffer.from(into.subarray(0, bytes)), written);
+      options.onBytes?.(bytes);
+      // Copies: nothing refers to `into`; stop only once `to` holds as much as one plain read may.
+      if (to.writableLength >= max) {
+        waiting = true;
+        return false;
+      }
+      return true;
+    }
     filled = bytes === into.length;
     if (!filled && bytes < into.length / 4 && into.length > min) {
       buffer = Buffer.allocUnsafe(Math.max(into.length / 2, min));
