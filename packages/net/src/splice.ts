@@ -3,18 +3,22 @@
  * joining a channel's local socket and its data connection (docs/protocol.md "Data connections").
  *
  * Each direction ends on its own (TCP's half-close), back-pressure reaches the sender (a direction
- * stops reading while what it wrote is not yet taken), and an error on either side closes both.
+ * stops reading while `to` holds what it wrote), and an error on either side closes both.
  *
- * Why not `a.pipe(b)`: a stream pipe reads into a fresh 64 KiB buffer per read and moves each chunk
- * through the Readable and Writable machinery, which on a bulk transfer costs more CPU than the bytes
- * (`pnpm --filter @tsunagi/net bench`). Here each direction reads into a buffer of its own (Node's
- * `onread` user buffer), which grows while reads fill it and shrinks when they stop doing so, and
- * writes straight out of it; the buffer is read into again only once the write is done. An
- * interactive channel so keeps a small buffer, a bulk one reads up to `maxBuffer` per system call.
- *
- * A TLS socket's reads are records of at most 16 KiB, each of which would be a write of its own (an
- * encryption and a system call when the other side is TLS too): from a TLS socket each record is
- * copied out and the writes of one turn of the event loop go out together (`cork`).
+ * Why not `a.pipe(b)`: a stream pipe reads into a fresh buffer of at most 64 KiB per read and moves
+ * each chunk through the Readable and Writable machinery, which on a bulk transfer costs more CPU than
+ * the bytes (`pnpm --filter @tsunagi/net bench`). Here reads go into buffers we hand Node (its `onread`
+ * user buffer), in one of two ways per direction:
+ *   - quiet (every direction starts so): reads land in one buffer the whole process shares
+ *     (`SHARED_BUFFER`, 64 KiB) and are copied out at once, so an idle or interactive channel holds
+ *     no buffer at all, as with pipes;
+ *   - bulk (once a read filled the shared buffer): the direction reads into a buffer of its own, from
+ *     128 KiB up to `maxBuffer`, and writes straight out of it without a copy; it reads into it again
+ *     only once that write is done. Reads that use under a quarter of it halve it, and below 128 KiB
+ *     the direction is quiet again.
+ * A TLS socket's reads are records of at most 16 KiB handed over in a loop that does not stop when its
+ * reader does, so a TLS direction is always quiet, and the writes of one turn of the event loop go out
+ * together (`cork`): one encryption pass and one system call for several records when `to` is TLS.
  *
  * Node offers `onread` only to sockets it creates for us; the relay's sockets are accepted ones and
  * come from its HTTP server's upgrade. `userBufferReads` switches an existing socket the way Node's
@@ -28,16 +32,18 @@ export interface SpliceOptions {
   readonly onBytes?: (bytes: number) => void;
   /** Runs once both sides have closed: with the first error's message if one failed. */
   readonly done?: (error: string | undefined) => void;
-  /** The read buffer a direction starts with and shrinks back to (default 16 KiB). */
-  readonly minBuffer?: number;
-  /** The most a direction reads at once, and so holds at once (default 256 KiB). */
+  /** The most a bulk direction reads at once, and so holds at once (default 256 KiB). */
   readonly maxBuffer?: number;
   /** Stream pipes, never user buffers (the fallback, chosen by tests that cover it). */
   readonly pipes?: boolean;
 }
 
-export const SPLICE_MIN_BUFFER = 16 * 1024;
 export const SPLICE_MAX_BUFFER = 256 * 1024;
+/** The size of the buffer quiet directions share, and so the read that makes a direction bulk. */
+export const SHARED_BUFFER = 64 * 1024;
+/** A bulk direction's own buffer starts here; shrinking below it makes the direction quiet again. */
+const BULK_MIN = 2 * SHARED_BUFFER;
+let shared: Buffer | undefined;
 
 /** The internals `userBufferReads` needs, looked up once; undefined where this Node lacks them. */
 interface UserBufferKeys {
@@ -126,54 +132,52 @@ export function splice(a: Socket, b: Socket, options: SpliceOptions = {}): void 
 
 /** One direction on user buffers; false when `from` cannot read that way (the caller pipes instead). */
 function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
-  const min = options.minBuffer ?? SPLICE_MIN_BUFFER;
-  const max = options.maxBuffer ?? SPLICE_MAX_BUFFER;
+  const max = Math.max(options.maxBuffer ?? SPLICE_MAX_BUFFER, BULK_MIN);
+  const encrypted = (from as { encrypted?: boolean }).encrypted === true;
   // Bytes the stream already holds (read with the upgrade, given back with `unshift`) go first.
   const held: Buffer[] = [];
   for (let chunk = from.read() as Buffer | null; chunk !== null; chunk = from.read() as Buffer | null) {
     held.push(chunk);
   }
-  let buffer = Buffer.allocUnsafe(min);
-  let filled = false;
+  shared ??= Buffer.allocUnsafe(SHARED_BUFFER);
+  const quiet = shared;
+  /** This direction's own buffer while it is bulk; undefined while it is quiet. */
+  let own: Buffer | undefined;
   let waiting = false;
   const written = () => {
     if (!waiting) return;
     waiting = false;
     if (!from.destroyed) from.resume();
   };
-  const next = () => {
-    // A read that filled the buffer asks for a bigger one; one that used under a quarter, a smaller.
-    if (filled && buffer.length < max) buffer = Buffer.allocUnsafe(Math.min(buffer.length * 2, max));
-    return buffer;
-  };
-  const encrypted = (from as { encrypted?: boolean }).encrypted === true;
   let corked = false;
   const uncork = () => {
     corked = false;
     to.uncork();
   };
+  const next = () => own ?? quiet;
   const onRead = (bytes: number, into: Buffer): boolean => {
-    if (encrypted) {
-      if (to.destroyed) return false;
-      if (!corked) {
+    if (to.destroyed) return false;
+    if (into === quiet) {
+      if (!encrypted && bytes === quiet.length) own = Buffer.allocUnsafe(BULK_MIN);
+      if (encrypted && !corked) {
         corked = true;
         to.cork();
         process.nextTick(uncork);
       }
+      // Other directions read into the same buffer next: what this one keeps is a copy.
       to.write(Buffer.from(into.subarray(0, bytes)), written);
       options.onBytes?.(bytes);
-      // Copies: nothing refers to `into`; stop only once `to` holds as much as one plain read may.
       if (to.writableLength >= max) {
         waiting = true;
         return false;
       }
       return true;
     }
-    filled = bytes === into.length;
-    if (!filled && bytes < into.length / 4 && into.length > min) {
-      buffer = Buffer.allocUnsafe(Math.max(into.length / 2, min));
+    if (bytes === into.length) {
+      if (into.length < max) own = Buffer.allocUnsafe(Math.min(into.length * 2, max));
+    } else if (bytes < into.length / 4) {
+      own = into.length / 2 < BULK_MIN ? undefined : Buffer.allocUnsafe(into.length / 2);
     }
-    if (to.destroyed) return false;
     to.write(into.subarray(0, bytes), written);
     // Counted once written, so that a count sees what `to` now holds.
     options.onBytes?.(bytes);
