@@ -9,7 +9,8 @@
  *     self-signed certificate the agents are given as their CA);
  *   - `ssh -L` through an OpenSSH sshd of the bench's own (`test/openssh.ts`; default ciphers);
  *   - socat as a TCP forwarder (`fork`, default buffer);
- *   - the plain Node pipe proxy (`proc.ts` proxy: net.createServer + pipe);
+ *   - the plain Node pipe proxy (`proc.ts` proxy: net.createServer + pipe), and three of them in a row
+ *     (Tsunagi's three hops with nothing but pipes: what the hops alone cost on this machine);
  *   - and direct.
  * For each: Gbit/s (median of the rounds; rounds alternate the paths, in a rotating order, so a noisy
  * neighbour hits all alike) and Tsunagi's ratio to it; the forwarder's CPU seconds per GiB carried (the
@@ -56,6 +57,8 @@ const SERVER_HOST = "bench";
 const IPERF3 = "/usr/bin/iperf3";
 const SOCAT = "/usr/bin/socat";
 const BLOCK = 250;
+/** Three pipe proxies in a row: Tsunagi's hop count with nothing but pipes. */
+const PIPE_CHAIN = "node pipe ×3";
 
 const seconds = Number(option("seconds", "5"));
 const rounds = Number(option("rounds", "3"));
@@ -263,6 +266,28 @@ async function main(): Promise<void> {
       bulkPort: Number(proxyBulk.info.port),
       echoPort: Number(proxyEcho.info.port),
       cpu: () => [["proxy", cpuSeconds(proxyBulk.pid) + cpuSeconds(proxyEcho.pid)]],
+    });
+
+    // Tsunagi's path crosses three processes (viewer, relay, client): the same pipe proxy three times in
+    // a row is what those hops alone cost on this machine, so a run can tell the hops from the rest.
+    const chain = async (target: number) => {
+      const hops: Child[] = [];
+      for (let i = 0; i < 3; i++) {
+        const hop = await startProcess("proxy", {
+          targetPort: i === 0 ? target : Number(hops[i - 1]?.info.port),
+        });
+        hops.push(hop);
+      }
+      children.push(...hops);
+      return hops;
+    };
+    const chainBulk = await chain(bulkTarget);
+    const chainEcho = await chain(echoPort);
+    paths.push({
+      name: PIPE_CHAIN,
+      bulkPort: Number(chainBulk[2]?.info.port),
+      echoPort: Number(chainEcho[2]?.info.port),
+      cpu: () => [["proxies", [...chainBulk, ...chainEcho].reduce((sum, c) => sum + cpuSeconds(c.pid), 0)]],
     });
 
     if (existsSync(SOCAT)) {
@@ -495,6 +520,13 @@ async function measure(paths: Path[], withIperf: boolean, ca: string): Promise<v
       aims.push(`added round trip ≤ 2× pipe's (p50): ${r.toFixed(2)}× ${r <= 2 ? "met" : "NOT met"}`);
     }
     console.log(`  aims: ${aims.join("; ")}`);
+    if (latency.has(PIPE_CHAIN)) {
+      const hops = added(PIPE_CHAIN).p50;
+      const chainRuns = throughput.get(PIPE_CHAIN) ?? [];
+      console.log(
+        `  against three pipe proxies in a row (the same three hops): added round trip ${(added(t.name).p50 / Math.max(hops, 1e-6)).toFixed(2)}×${chainRuns.length ? `, throughput ${(mine / median(chainRuns)).toFixed(2)}` : ""}`,
+      );
+    }
     const k = latency.get(t.name);
     if (k) {
       console.log(
