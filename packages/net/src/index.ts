@@ -1,2 +1,2 @@
 /** Socket plumbing the relay and the agents share (docs/architecture.md, "The house"). */
-export { type SpliceOptions, splice, userBufferReads } from "./splice.js";
+export { bulkDirections, type SpliceOptions, splice, userBufferReads } from "./splice.js";

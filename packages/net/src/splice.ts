@@ -44,6 +44,12 @@ export const SHARED_BUFFER = 64 * 1024;
 /** A bulk direction's own buffer starts here; shrinking below it makes the direction quiet again. */
 const BULK_MIN = 2 * SHARED_BUFFER;
 let shared: Buffer | undefined;
+let bulk = 0;
+
+/** Directions reading into buffers of their own now, in this process: the rest hold no buffer. */
+export function bulkDirections(): number {
+  return bulk;
+}
 
 /** The internals `userBufferReads` needs, looked up once; undefined where this Node lacks them. */
 interface UserBufferKeys {
@@ -155,10 +161,17 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
     to.uncork();
   };
   const next = () => own ?? quiet;
+  /** Sets this direction's own buffer (bulk) or drops it (quiet), keeping the count. */
+  const setOwn = (buffer: Buffer | undefined) => {
+    if (own === undefined && buffer !== undefined) bulk += 1;
+    if (own !== undefined && buffer === undefined) bulk -= 1;
+    own = buffer;
+  };
+  from.once("close", () => setOwn(undefined));
   const onRead = (bytes: number, into: Buffer): boolean => {
     if (to.destroyed) return false;
     if (into === quiet) {
-      if (!encrypted && bytes === quiet.length) own = Buffer.allocUnsafe(BULK_MIN);
+      if (!encrypted && bytes === quiet.length) setOwn(Buffer.allocUnsafe(BULK_MIN));
       if (encrypted && !corked) {
         corked = true;
         to.cork();
@@ -174,9 +187,9 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
       return true;
     }
     if (bytes === into.length) {
-      if (into.length < max) own = Buffer.allocUnsafe(Math.min(into.length * 2, max));
+      if (into.length < max) setOwn(Buffer.allocUnsafe(Math.min(into.length * 2, max)));
     } else if (bytes < into.length / 4) {
-      own = into.length / 2 < BULK_MIN ? undefined : Buffer.allocUnsafe(into.length / 2);
+      setOwn(into.length / 2 < BULK_MIN ? undefined : Buffer.allocUnsafe(into.length / 2));
     }
     to.write(into.subarray(0, bytes), written);
     // Counted once written, so that a count sees what `to` now holds.

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { splice, userBufferReads } from "../src/splice.js";
+import { bulkDirections, splice, userBufferReads } from "../src/splice.js";
 import { readAll, type SpliceProxy, startProxy, startSink, tlsPair } from "./helpers.js";
 
 const servers: { close: () => unknown }[] = [];
@@ -89,6 +89,49 @@ describe.each([
     const back = readAll(client);
     client.end(payload);
     expect(sha(await back)).toBe(sha(payload));
+  });
+});
+
+describe("splice's buffers", () => {
+  it("an interactive channel holds none of its own; a bulk one does, until it is quiet again", async () => {
+    const echo = await startEcho();
+    const proxy = await startProxy(echo.port);
+    servers.push(proxy);
+    const base = bulkDirections();
+    const socket = tcpConnect({ host: "127.0.0.1", port: proxy.port, noDelay: true });
+    await once(socket, "connect");
+    const roundTrips = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const back = once(socket, "data");
+        socket.write("k");
+        await back;
+      }
+    };
+    await roundTrips(50);
+    expect(bulkDirections()).toBe(base);
+
+    let peak = base;
+    let received = 0;
+    const total = 16 * 1024 * 1024;
+    const all = new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer) => {
+        peak = Math.max(peak, bulkDirections());
+        received += chunk.length;
+        if (received >= total) {
+          socket.off("data", onData);
+          resolve();
+        }
+      };
+      socket.on("data", onData);
+    });
+    socket.write(randomBytes(total));
+    await all;
+    expect(peak).toBeGreaterThan(base);
+
+    // Small reads halve a bulk buffer each time, and below 128 KiB the direction shares again.
+    await roundTrips(10);
+    expect(bulkDirections()).toBe(base);
+    socket.destroy();
   });
 });
 
