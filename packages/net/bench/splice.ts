@@ -7,7 +7,7 @@
  * ratios to the pipe measured in the same run. With `--tls`, the forwarder's inbound side is TLS (the
  * relay's case with its own certificate). Nothing is asserted: it prints.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Socket, connect as tcpConnect } from "node:net";
@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { createServer as createTlsServer, connect as tlsConnect } from "node:tls";
 import { parseArgs } from "node:util";
 import { splice } from "../src/splice.js";
+import { selfSignedCertificate } from "../test/helpers.js";
 
 const CHUNK = Buffer.alloc(256 * 1024, 0x5a);
 
@@ -59,19 +60,7 @@ async function main() {
   const seconds = Number(values.seconds);
   const rounds = Number(values.rounds);
   const dir = mkdtempSync(join(tmpdir(), "tsunagi-net-bench-"));
-  const cert = join(dir, "c.pem");
-  const key = join(dir, "k.pem");
-  if (values.tls) {
-    execFileSync(
-      "openssl",
-      [
-        ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
-        ...["-days", "1", "-subj", "/CN=bench", "-addext", "subjectAltName=IP:127.0.0.1"],
-        ...["-keyout", key, "-out", cert],
-      ],
-      { stdio: "ignore" },
-    );
-  }
+  const { cert, key } = values.tls ? selfSignedCertificate(dir) : { cert: "", key: "" };
   let sunk = 0;
   const sink = createServer((s) => {
     s.on("data", (d: Buffer) => {

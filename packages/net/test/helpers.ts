@@ -106,9 +106,8 @@ export async function startSink(): Promise<{
   };
 }
 
-/** A connected TLS pair on loopback (a self-signed certificate made with openssl). */
-export async function tlsPair(): Promise<{ client: TLSSocket; server: TLSSocket; close(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), "tsunagi-net-"));
+/** A self-signed certificate for 127.0.0.1 in `dir` (openssl): its PEM files' paths. */
+export function selfSignedCertificate(dir: string): { cert: string; key: string } {
   const cert = join(dir, "c.pem");
   const key = join(dir, "k.pem");
   execFileSync(
@@ -120,6 +119,13 @@ export async function tlsPair(): Promise<{ client: TLSSocket; server: TLSSocket;
     ],
     { stdio: "ignore" },
   );
+  return { cert, key };
+}
+
+/** A connected TLS pair on loopback (a self-signed certificate made with openssl). */
+export async function tlsPair(): Promise<{ client: TLSSocket; server: TLSSocket; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "tsunagi-net-"));
+  const { cert, key } = selfSignedCertificate(dir);
   const pem = readFileSync(cert);
   const server = createTlsServer({ cert: pem, key: readFileSync(key), allowHalfOpen: true });
   const accepted = once(server, "secureConnection") as Promise<[TLSSocket]>;
