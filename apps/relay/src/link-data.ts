@@ -11,9 +11,10 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { connect as netConnect, type Socket } from "node:net";
-import { TLSSocket, connect as tlsConnect } from "node:tls";
+import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
 import { DATA_UPGRADE } from "@tsunagi/core/wire";
+import { dialUpgrade } from "@tsunagi/net/upgrade";
 
 export const LINK_DATA_PATH = "/v1/link-data";
 const LABEL = "tsunagi-link-data-v1";
@@ -46,60 +47,19 @@ export function dialLinkData(options: {
   readonly key: Buffer;
   readonly token: string;
 }): Promise<Socket> {
-  const url = new URL(LINK_DATA_PATH, options.url);
-  const secure = url.protocol === "wss:" || url.protocol === "https:";
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  const port = Number(url.port) || (secure ? 443 : 80);
-  // The MAC is bound to this TLS session (as the link's): the certificate is not what authenticates.
-  const socket: Socket = secure
-    ? tlsConnect({ host, port, rejectUnauthorized: false })
-    : netConnect({ host, port });
-  socket.allowHalfOpen = true;
-  socket.setNoDelay(true);
-  return new Promise((resolve, reject) => {
-    let received = Buffer.alloc(0);
-    const timer = setTimeout(() => fail("no answer in time"), DIAL_TIMEOUT_MS);
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off("data", onData);
-      socket.off("error", onError);
-      socket.off("close", onClose);
-      socket.off("end", onClose);
-    };
-    const fail = (why: string) => {
-      cleanup();
-      socket.destroy();
-      reject(new Error(`data connection to ${options.remoteId}: ${why}`));
-    };
-    const onError = (error: Error) => fail(error.message);
-    const onClose = () => fail("closed before the upgrade");
-    const onData = (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      const end = received.indexOf("\r\n\r\n");
-      if (end < 0) {
-        if (received.length > 8192) fail("oversized answer");
-        return;
-      }
-      const status = received.subarray(0, end).toString("latin1").split("\r\n")[0] ?? "";
-      if (!status.startsWith("HTTP/1.1 101")) return fail(`refused (${status})`);
-      cleanup();
-      socket.pause();
-      const rest = received.subarray(end + 4);
-      if (rest.length > 0) socket.unshift(rest);
-      socket.on("error", () => {});
-      resolve(socket);
-    };
-    socket.on("data", onData);
-    socket.on("error", onError);
-    socket.on("close", onClose);
-    socket.on("end", onClose);
-    socket.once(secure ? "secureConnect" : "connect", () => {
-      const mac = macOf(options.key, options.selfId, options.remoteId, exporterOf(socket), options.token);
-      socket.write(
-        `GET ${LINK_DATA_PATH} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: Upgrade\r\nUpgrade: ${DATA_UPGRADE}\r\n` +
-          `${NODE_HEADER}: ${options.selfId}\r\n${TOKEN_HEADER}: ${options.token}\r\n${MAC_HEADER}: ${mac}\r\n\r\n`,
-      );
-    });
+  return dialUpgrade({
+    url: new URL(LINK_DATA_PATH, options.url),
+    protocol: DATA_UPGRADE,
+    // The MAC is bound to this TLS session (as the link's): the certificate is not what authenticates.
+    headers: (socket) => ({
+      [NODE_HEADER]: options.selfId,
+      [TOKEN_HEADER]: options.token,
+      [MAC_HEADER]: macOf(options.key, options.selfId, options.remoteId, exporterOf(socket), options.token),
+    }),
+    tls: { rejectUnauthorized: false },
+    timeoutMs: DIAL_TIMEOUT_MS,
+  }).catch((error: Error) => {
+    throw new Error(`data connection to ${options.remoteId}: ${error.message}`);
   });
 }
 

@@ -1,2 +1,3 @@
 /** Socket plumbing the relay and the agents share (docs/architecture.md, "The house"). */
 export { bulkDirections, type SpliceOptions, splice, userBufferReads } from "./splice.js";
+export { dialUpgrade, type UpgradeOptions, UpgradeRefusedError } from "./upgrade.js";

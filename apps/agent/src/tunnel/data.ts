@@ -10,8 +10,7 @@
  * path, as a relay without data connections would have it. `spliced` never falls back; `mux` never
  * dials.
  */
-import { isIP, connect as netConnect, type Socket } from "node:net";
-import { connect as tlsConnect } from "node:tls";
+import { isIP, type Socket } from "node:net";
 import {
   DATA_PATH,
   DATA_POOL_HEADER,
@@ -19,6 +18,7 @@ import {
   DATA_TOKEN_BYTES,
   DATA_UPGRADE,
 } from "@tsunagi/core/wire";
+import { dialUpgrade, UpgradeRefusedError } from "@tsunagi/net/upgrade";
 
 /** Which path channels take: decided per session (`auto`), or forced. */
 export type DataPathMode = "auto" | "spliced" | "mux";
@@ -50,89 +50,23 @@ export interface DataDialOptions {
   readonly timeoutMs?: number;
 }
 
-const MAX_RESPONSE_HEAD = 8 * 1024;
-
 /** Dials and upgrades one data connection; resolves once the relay answered 101 (it is then parked). */
 export function dialData(options: DataDialOptions): Promise<Socket> {
-  const { url } = options;
-  const secure = url.protocol === "wss:" || url.protocol === "https:";
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  const port = Number(url.port) || (secure ? 443 : 80);
-  const socket: Socket = secure
-    ? tlsConnect({
-        host,
-        port,
-        ca: options.ca,
-        ...(isIP(host) ? {} : { servername: host }),
-        ALPNProtocols: ["http/1.1"],
-      })
-    : netConnect({ host, port });
-  // Each direction ends on its own: the channel keeps TCP's half-close.
-  socket.allowHalfOpen = true;
-  socket.setNoDelay(true);
-  const headers: Record<string, string> = {
-    ...options.headers,
-    Host: url.host,
-    Connection: "Upgrade",
-    Upgrade: DATA_UPGRADE,
-    [DATA_SESSION_HEADER]: options.sessionId,
-    [DATA_POOL_HEADER]: options.pool,
-  };
-  const request = `GET ${url.pathname}${url.search} HTTP/1.1\r\n${Object.entries(headers)
-    .map(([name, value]) => `${name}: ${value}\r\n`)
-    .join("")}\r\n`;
-  return new Promise((resolve, reject) => {
-    let received = Buffer.alloc(0);
-    const timer = setTimeout(
-      () => fail(new Error("no answer to the data upgrade in time")),
-      options.timeoutMs ?? 15_000,
-    );
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off("data", onData);
-      socket.off("error", onError);
-      socket.off("close", onClose);
-      socket.off("end", onClose);
-    };
-    const fail = (error: Error) => {
-      cleanup();
-      socket.destroy();
-      reject(error);
-    };
-    const onError = (error: Error) => fail(new DataRefusedError(`data connection failed: ${error.message}`));
-    const onClose = () => fail(new DataRefusedError("data connection closed before the upgrade"));
-    const onData = (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      const end = received.indexOf("\r\n\r\n");
-      if (end < 0) {
-        if (received.length > MAX_RESPONSE_HEAD)
-          fail(new DataRefusedError("oversized answer to the data upgrade"));
-        return;
-      }
-      const head = received.subarray(0, end).toString("latin1").split("\r\n");
-      const status = /^HTTP\/1\.1 (\d{3})/.exec(head[0] ?? "")?.[1];
-      const upgrade = head
-        .slice(1)
-        .find((line) => line.toLowerCase().startsWith("upgrade:"))
-        ?.slice("upgrade:".length)
-        .trim()
-        .toLowerCase();
-      if (status !== "101" || upgrade !== DATA_UPGRADE) {
-        return fail(new DataRefusedError(`data upgrade refused (${head[0] ?? "no status"})`));
-      }
-      cleanup();
-      socket.pause();
-      const rest = received.subarray(end + 4);
-      if (rest.length > 0) socket.unshift(rest);
-      socket.on("error", () => {});
-      resolve(socket);
-    };
-    socket.on("data", onData);
-    socket.on("error", onError);
-    socket.on("close", onClose);
-    // Half-open is allowed on this socket: a proxy's FIN before any answer closes no socket by itself.
-    socket.on("end", onClose);
-    socket.once(secure ? "secureConnect" : "connect", () => socket.write(request));
+  const host = options.url.hostname.replace(/^\[(.*)\]$/, "$1");
+  return dialUpgrade({
+    url: options.url,
+    protocol: DATA_UPGRADE,
+    headers: {
+      ...options.headers,
+      [DATA_SESSION_HEADER]: options.sessionId,
+      [DATA_POOL_HEADER]: options.pool,
+    },
+    tls: { ca: options.ca, ...(isIP(host) ? {} : { servername: host }), ALPNProtocols: ["http/1.1"] },
+    timeoutMs: options.timeoutMs ?? 15_000,
+  }).catch((error: Error) => {
+    throw error instanceof UpgradeRefusedError
+      ? new DataRefusedError(`data ${error.message}`)
+      : new Error(`data ${error.message}`);
   });
 }
 
