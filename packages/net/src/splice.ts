@@ -13,9 +13,9 @@
  *     (`SHARED_BUFFER`, 64 KiB) and are copied out at once, so an idle or interactive channel holds
  *     no buffer at all, as with pipes;
  *   - bulk (once a read filled the shared buffer): the direction reads into a buffer of its own, from
- *     128 KiB up to `maxBuffer`, and writes straight out of it without a copy; it reads into it again
- *     only once that write is done. Reads that use under a quarter of it halve it, and below 128 KiB
- *     the direction is quiet again.
+ *     128 KiB up to `maxBuffer` (doubled by each read that fills it), and writes straight out of it
+ *     without a copy; it reads again only once every write it made is done. A read that uses under
+ *     half of it makes the direction quiet again, its buffer released.
  * A TLS socket's reads are records of at most 16 KiB handed over in a loop that does not stop when its
  * reader does, so a TLS direction is always quiet, and the writes of one turn of the event loop go out
  * together (`cork`): one encryption pass and one system call for several records when `to` is TLS.
@@ -57,15 +57,16 @@ interface UserBufferKeys {
   readonly callback: symbol;
   readonly generator: symbol;
 }
-let keys: UserBufferKeys | undefined | null = null;
+let keys: UserBufferKeys | undefined;
 function userBufferKeys(socket: Socket): UserBufferKeys | undefined {
-  if (keys !== null) return keys;
+  if (keys) return keys;
   const named = (description: string) =>
     Object.getOwnPropertySymbols(socket).find((s) => s.description === description);
   const buffer = named("kBuffer");
   const callback = named("kBufferCb");
   const generator = named("kBufferGen");
-  keys = buffer && callback && generator ? { buffer, callback, generator } : undefined;
+  // Kept only when found: a stream of another kind (not a net.Socket) must not turn them off for all.
+  if (buffer && callback && generator) keys = { buffer, callback, generator };
   return keys;
 }
 
@@ -150,10 +151,16 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
   /** This direction's own buffer while it is bulk; undefined while it is quiet. */
   let own: Buffer | undefined;
   let waiting = false;
-  const written = () => {
-    if (!waiting) return;
-    waiting = false;
-    if (!from.destroyed) from.resume();
+  // Writes complete in order: once the latest is done, every buffer written from is free again. An
+  // earlier write's completion must not resume reading, or a read could land in a buffer still queued.
+  let writes = 0;
+  const write = (chunk: Buffer) => {
+    const n = ++writes;
+    to.write(chunk, () => {
+      if (!waiting || n !== writes) return;
+      waiting = false;
+      if (!from.destroyed) from.resume();
+    });
   };
   let corked = false;
   const uncork = () => {
@@ -178,7 +185,7 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
         process.nextTick(uncork);
       }
       // Other directions read into the same buffer next: what this one keeps is a copy.
-      to.write(Buffer.from(into.subarray(0, bytes)), written);
+      write(Buffer.from(into.subarray(0, bytes)));
       options.onBytes?.(bytes);
       if (to.writableLength >= max) {
         waiting = true;
@@ -188,10 +195,11 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
     }
     if (bytes === into.length) {
       if (into.length < max) setOwn(Buffer.allocUnsafe(Math.min(into.length * 2, max)));
-    } else if (bytes < into.length / 4) {
-      setOwn(into.length / 2 < BULK_MIN ? undefined : Buffer.allocUnsafe(into.length / 2));
+    } else if (bytes < into.length / 2) {
+      // The burst is over (or slowed): the buffer goes, and an idle direction holds none.
+      setOwn(undefined);
     }
-    to.write(into.subarray(0, bytes), written);
+    write(into.subarray(0, bytes));
     // Counted once written, so that a count sees what `to` now holds.
     options.onBytes?.(bytes);
     // The write still refers to `into`: read nothing more into it until it is done.
@@ -209,7 +217,9 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
     to.write(chunk);
     options.onBytes?.(chunk.length);
   }
-  from.once("end", () => to.end());
+  // A stream that ended before the splice (an agent's FIN while its half waited) emits no more 'end'.
+  if (from.readableEnded) process.nextTick(() => to.end());
+  else from.once("end", () => to.end());
   from.resume();
   return true;
 }

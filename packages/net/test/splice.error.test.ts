@@ -2,9 +2,12 @@
 // the splicer holds a bounded amount) and a side that resets (both go, the error is reported).
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Socket, connect as tcpConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { SPLICE_MAX_BUFFER } from "../src/splice.js";
+import { SPLICE_MAX_BUFFER, splice } from "../src/splice.js";
 import { startProxy } from "./helpers.js";
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -89,6 +92,102 @@ describe.each([
     const digest = (b: Buffer) => createHash("sha256").update(b).digest("hex");
     expect(digest(Buffer.concat(chunks))).toBe(digest(payload));
   }, 60_000);
+
+  it("a burst arriving while earlier writes are still queued is carried intact", async () => {
+    // The receiver behind the splice (on a Unix socket, whose small buffer fills at once) reads a
+    // chunk every 2 ms; small writes first leave some 100 KiB queued at the splice, then a burst makes
+    // the direction bulk: no read may land in a buffer a queued write still refers to.
+    const dir = mkdtempSync(join(tmpdir(), "tsunagi-net-burst-"));
+    const path = join(dir, "sink.sock");
+    const received: Buffer[] = [];
+    let stalled: Socket | undefined;
+    const ended = new Promise<void>((resolve) => {
+      const sink = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => {
+        stalled = s;
+        s.on("data", (c: Buffer) => {
+          received.push(c);
+          s.pause();
+          setTimeout(() => s.resume(), 2);
+        });
+        s.on("end", () => {
+          s.end();
+          resolve();
+        });
+      });
+      sink.listen(path);
+      closers.push(() => new Promise((r) => sink.close(() => r(undefined))));
+    });
+    let out: Socket | undefined;
+    const proxy = createServer({ allowHalfOpen: true }, (inbound) => {
+      const outbound = tcpConnect({ path, allowHalfOpen: true });
+      out = outbound;
+      outbound.once("connect", () => splice(inbound, outbound, { pipes }));
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    closers.push(() => new Promise((r) => proxy.close(() => r(undefined))));
+    const total = 8 * 1024 * 1024;
+    const data = randomBytes(total);
+    const sender = tcpConnect({
+      host: "127.0.0.1",
+      port: (proxy.address() as { port: number }).port,
+      allowHalfOpen: true,
+      noDelay: true,
+    });
+    await once(sender, "connect");
+    let at = 0;
+    // (A stream pipe never queues that much: it stops reading at 16 KiB; 2 MiB of small writes bound it.)
+    while ((!out || out.writableLength < 100_000) && at < 2 * 1024 * 1024) {
+      sender.write(data.subarray(at, at + 16384));
+      at += 16384;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    sender.write(data.subarray(at, at + 4 * 1024 * 1024));
+    at += 4 * 1024 * 1024;
+    await new Promise((r) => setTimeout(r, 50));
+    stalled?.resume();
+    sender.end(data.subarray(at));
+    await ended;
+    sender.destroy();
+    rmSync(dir, { recursive: true, force: true });
+    const digest = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+    expect(digest(Buffer.concat(received))).toBe(digest(data));
+  }, 60_000);
+
+  it("a side that ended before the splice began still passes its end on", async () => {
+    // As at the relay: a parked half whose agent sent its FIN (and nothing else) before the other half came.
+    const accepted: Socket[] = [];
+    const server = createServer({ allowHalfOpen: true }, (s) => {
+      accepted.push(s);
+      s.pause();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    closers.push(
+      () =>
+        new Promise((r) => {
+          for (const s of accepted) s.destroy();
+          server.close(() => r(undefined));
+        }),
+    );
+    const port = (server.address() as { port: number }).port;
+    const peerA = tcpConnect({ host: "127.0.0.1", port, allowHalfOpen: true });
+    await once(peerA, "connect");
+    while (accepted.length < 1) await new Promise((r) => setTimeout(r, 5));
+    const peerB = tcpConnect({ host: "127.0.0.1", port, allowHalfOpen: true });
+    await once(peerB, "connect");
+    while (accepted.length < 2) await new Promise((r) => setTimeout(r, 5));
+    const [a, b] = accepted as [Socket, Socket];
+    const aEnded = once(a, "end");
+    a.resume();
+    peerA.end();
+    await aEnded;
+    a.pause();
+    const bSeesEnd = once(peerB, "end");
+    peerB.resume();
+    splice(a, b, { pipes });
+    await bSeesEnd;
+    peerA.destroy();
+    peerB.destroy();
+  });
 
   it("a reset on one side closes the other and reports the error", async () => {
     const stuck = await startStuck();
