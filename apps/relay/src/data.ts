@@ -107,7 +107,9 @@ export class Splice implements SpliceHandle {
     // An error closes both halves; either way the channel ends once both have closed.
     splice(a, b, {
       onBytes: (bytes) => this.path.counted(this, bytes),
-      done: () => this.end(undefined),
+      // A failure (a reset on one side) is told to both agents as one, so neither takes the cut
+      // stream for a finished one.
+      done: (error) => this.end(error === undefined ? undefined : `the data connection failed: ${error}`),
     });
   }
 
@@ -267,7 +269,9 @@ export class DataPath {
     socket.on("close", onClose);
     socket.on("end", onEnd);
     if (head.length > 0) onData(Buffer.alloc(0));
-    socket.resume();
+    // A token that came with the request was presented already: the socket stays paused for its
+    // splice, with what followed the token given back to it; resumed now, those bytes would be lost.
+    if (parking.parked.has(socket)) socket.resume();
   }
 
   private present(parking: Parking, socket: Socket, token: Buffer): void {

@@ -274,3 +274,48 @@ describe("tokens", () => {
     await relay.close();
   });
 });
+
+describe("the splice's seams", () => {
+  it("keeps the bytes that came with the request and the token in one write", async () => {
+    const { relay, url } = await relayWith();
+    const c = await splicedChannel(url, "usb.ndl");
+    // The viewer's half: a connection of its own that sends the request, its token and the channel's
+    // first bytes at once (the protocol does not make it wait for the 101).
+    const port = Number(new URL(url).port);
+    const pipelined = connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+    await new Promise((r) => pipelined.once("connect", r));
+    pipelined.write(
+      Buffer.concat([
+        Buffer.from(
+          `GET /v1/data HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tsunagi-data/1\r\n` +
+            `tsunagi-session: ${c.viewer.result.sessionId}\r\ntsunagi-pool: ${c.viewer.result.data?.pool}\r\n\r\n`,
+        ),
+        tokenBytes(c.viewerToken),
+        Buffer.from("sent with the token"),
+      ]),
+    );
+    // The other half comes later: what came with the token waits for it.
+    await new Promise((r) => setTimeout(r, 200));
+    c.clientData.write(tokenBytes(c.clientToken));
+    await receive(c.clientData, "sent with the token");
+    expect(relay.stats().data.joined).toBe(1);
+    pipelined.destroy();
+    await c.close();
+    await relay.close();
+  });
+
+  it("tells both agents that a reset half failed, rather than ending their channel as finished", async () => {
+    const { relay, url } = await relayWith();
+    const c = await splicedChannel(url, "usb.ndl");
+    c.viewerData.write(tokenBytes(c.viewerToken));
+    c.clientData.write(tokenBytes(c.clientToken));
+    c.viewerData.write("before the reset");
+    await receive(c.clientData, "before the reset");
+    c.clientData.on("error", () => {});
+    c.viewerData.resetAndDestroy();
+    await eventually(() => closeOf(c.client.raw, c.clientChannel) !== undefined);
+    expect(closeOf(c.client.raw, c.clientChannel)?.reason).toMatch(/data connection failed/);
+    await c.close();
+    await relay.close();
+  });
+});

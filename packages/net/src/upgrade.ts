@@ -91,11 +91,13 @@ export function dialUpgrade(options: UpgradeOptions): Promise<Socket> {
     socket.on("end", onClose);
     socket.once(secure ? "secureConnect" : "connect", () => {
       const headers = typeof options.headers === "function" ? options.headers(socket) : options.headers;
+      // The caller's headers never replace the request's own (whatever their case).
+      const own = new Set(["host", "connection", "upgrade"]);
       const lines = Object.entries({
+        ...Object.fromEntries(Object.entries(headers).filter(([name]) => !own.has(name.toLowerCase()))),
         Host: url.host,
         Connection: "Upgrade",
         Upgrade: options.protocol,
-        ...headers,
       }).map(([name, value]) => `${name}: ${value}\r\n`);
       socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\n${lines.join("")}\r\n`);
     });

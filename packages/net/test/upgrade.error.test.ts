@@ -52,9 +52,13 @@ describe("dialUpgrade", () => {
       );
       setTimeout(() => socket.end("-then"), 20);
     });
-    const socket = await dial(url, { "tsunagi-session": "s1" });
+    const socket = await dial(url, { "tsunagi-session": "s1", host: "elsewhere", Upgrade: "websocket" });
     expect(request).toMatch(/^GET \/v1\/data\?route=abc HTTP\/1\.1\r\n/);
+    // The caller's headers never replace the request's own.
+    expect(request.match(/^upgrade:/gim)).toHaveLength(1);
     expect(request).toContain(`Upgrade: ${PROTOCOL}\r\n`);
+    expect(request.match(/^host:/gim)).toEqual(["Host:"]);
+    expect(request).toContain(`Host: ${url.host}\r\n`);
     expect(request).toContain("tsunagi-session: s1\r\n");
     const chunks: Buffer[] = [];
     socket.on("data", (c: Buffer) => chunks.push(c));
