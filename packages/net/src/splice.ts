@@ -14,8 +14,9 @@
  *     no buffer at all, as with pipes;
  *   - bulk (once a read filled the shared buffer): the direction reads into a buffer of its own, from
  *     128 KiB up to `maxBuffer` (doubled by each read that fills it), and writes straight out of it
- *     without a copy; it reads again only once every write it made is done. A read that uses under
- *     half of it makes the direction quiet again, its buffer released.
+ *     without a copy; it reads again only once every write it made is done. A read that uses under a
+ *     quarter of it halves it, and below 128 KiB, or after a second without a read, the direction is
+ *     quiet again, its buffer released.
  * A TLS socket's reads are records of at most 16 KiB handed over in a loop that does not stop when its
  * reader does, so a TLS direction is always quiet, and the writes of one turn of the event loop go out
  * together (`cork`): one encryption pass and one system call for several records when `to` is TLS.
@@ -44,11 +45,26 @@ export const SHARED_BUFFER = 64 * 1024;
 /** A bulk direction's own buffer starts here; shrinking below it makes the direction quiet again. */
 const BULK_MIN = 2 * SHARED_BUFFER;
 let shared: Buffer | undefined;
-let bulk = 0;
+/**
+ * Bulk directions, each with the time of its last read and the way to release its buffer: a sweep
+ * every `IDLE_MS` releases those that have read nothing since, so a burst's buffer does not outlive
+ * the burst (a read-driven rule would keep it on a direction that then falls silent).
+ */
+const bulkNow = new Map<object, { lastRead: number; release: () => void }>();
+const IDLE_MS = 1000;
+let sweeper: NodeJS.Timeout | undefined;
+function sweep(): void {
+  const now = performance.now();
+  for (const entry of [...bulkNow.values()]) if (now - entry.lastRead >= IDLE_MS) entry.release();
+  if (bulkNow.size === 0 && sweeper) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
 
 /** Directions reading into buffers of their own now, in this process: the rest hold no buffer. */
 export function bulkDirections(): number {
-  return bulk;
+  return bulkNow.size;
 }
 
 /** The internals `userBufferReads` needs, looked up once; undefined where this Node lacks them. */
@@ -169,10 +185,14 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
   };
   const next = () => own ?? quiet;
   /** Sets this direction's own buffer (bulk) or drops it (quiet), keeping the count. */
+  const entry = { lastRead: 0, release: () => setOwn(undefined) };
   const setOwn = (buffer: Buffer | undefined) => {
-    if (own === undefined && buffer !== undefined) bulk += 1;
-    if (own !== undefined && buffer === undefined) bulk -= 1;
     own = buffer;
+    if (buffer === undefined) bulkNow.delete(entry);
+    else if (!bulkNow.has(entry)) {
+      bulkNow.set(entry, entry);
+      sweeper ??= setInterval(sweep, IDLE_MS).unref();
+    }
   };
   from.once("close", () => setOwn(undefined));
   const onRead = (bytes: number, into: Buffer): boolean => {
@@ -193,11 +213,13 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
       }
       return true;
     }
+    entry.lastRead = performance.now();
     if (bytes === into.length) {
       if (into.length < max) setOwn(Buffer.allocUnsafe(Math.min(into.length * 2, max)));
-    } else if (bytes < into.length / 2) {
-      // The burst is over (or slowed): the buffer goes, and an idle direction holds none.
-      setOwn(undefined);
+    } else if (bytes < into.length / 4) {
+      // Reads that use little of it halve it; below BULK_MIN the direction is quiet again.
+      const half = into.length >>> 1;
+      setOwn(half < BULK_MIN ? undefined : Buffer.allocUnsafe(half));
     }
     write(into.subarray(0, bytes));
     // Counted once written, so that a count sees what `to` now holds.
