@@ -5,7 +5,10 @@
  * a sender in this process writes for `--seconds` through the forwarder to a sink in this process.
  * Prints per mode the median Gbit/s, the forwarder's CPU seconds per GiB (/proc, Linux), and splice's
  * ratios to the pipe measured in the same run. With `--tls`, the forwarder's inbound side is TLS (the
- * relay's case with its own certificate). Nothing is asserted: it prints.
+ * relay's case with its own certificate). Then `--idle N` (default 1000) connections through a fresh
+ * forwarder of each mode, each carrying one 100-byte round trip to an echo server and then idle: the
+ * forwarder's resident memory per connection (VmRSS from /proc, before and after). Nothing is
+ * asserted: it prints.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -37,7 +40,11 @@ async function hop(mode: string, target: number, tls: { cert: string; key: strin
     : createServer({ noDelay: true }, onConnection);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   process.stdout.write(`${(server.address() as { port: number }).port}\n`);
-  process.stdin.resume();
+  // "gc" on stdin collects garbage first (run with --expose-gc), so a memory reading sees what is held.
+  process.stdin.on("data", (line: Buffer) => {
+    if (line.toString().trim() === "gc") (globalThis as { gc?: () => void }).gc?.();
+    process.stdout.write("collected\n");
+  });
   process.stdin.on("end", () => process.exit(0));
 }
 
@@ -45,6 +52,12 @@ function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A process's resident memory in KiB (VmRSS). */
+function residentKiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -55,6 +68,7 @@ async function main() {
       seconds: { type: "string", default: "3" },
       rounds: { type: "string", default: "3" },
       tls: { type: "boolean", default: false },
+      idle: { type: "string", default: "1000" },
     },
   });
   const seconds = Number(values.seconds);
@@ -126,11 +140,59 @@ async function main() {
       results.set(mode, entry);
     }
   }
+  const idle = Number(values.idle);
+  const memory = new Map<string, number>();
+  if (idle > 0) {
+    const echo = createServer((s) => {
+      s.on("error", () => {});
+      s.pipe(s);
+    });
+    await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
+    const echoPort = (echo.address() as { port: number }).port;
+    for (const mode of ["pipe", "splice"]) {
+      const child = spawn(
+        process.execPath,
+        [...process.execArgv, "--expose-gc", process.argv[1] as string, "hop", mode, String(echoPort)],
+        {
+          stdio: ["pipe", "pipe", "inherit"],
+        },
+      );
+      const [line] = (await once(child.stdout, "data")) as [Buffer];
+      const port = Number(line.toString().trim());
+      const collected = async () => {
+        child.stdin?.write("gc\n");
+        await once(child.stdout, "data");
+        return residentKiB(child.pid as number);
+      };
+      await new Promise((r) => setTimeout(r, 500));
+      const before = await collected();
+      const sockets: Socket[] = [];
+      for (let i = 0; i < idle; i++) {
+        const socket = tcpConnect({ host: "127.0.0.1", port, noDelay: true });
+        await once(socket, "connect");
+        const back = once(socket, "data");
+        socket.write(Buffer.alloc(100, 0x61));
+        await back;
+        sockets.push(socket);
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      memory.set(mode, ((await collected()) - before) / idle);
+      for (const socket of sockets) socket.destroy();
+      child.stdin?.end();
+      await once(child, "exit");
+    }
+    echo.close();
+  }
   sink.close();
   rmSync(dir, { recursive: true, force: true });
   for (const [mode, r] of results) {
     console.log(
       `${mode.padEnd(7)} ${median(r.gbit).toFixed(2).padStart(6)} Gbit/s [${r.gbit.map((g) => g.toFixed(2)).join(", ")}]  forwarder ${median(r.cpu).toFixed(2)} CPU-s/GiB [${r.cpu.map((c) => c.toFixed(2)).join(", ")}]`,
+    );
+  }
+  for (const [mode, kib] of memory) {
+    console.log(
+      `${mode.padEnd(7)} ${kib.toFixed(1)} KiB resident per idle connection (${values.idle}, after one round trip each, garbage collected)`,
     );
   }
   const pipe = results.get("pipe");

@@ -127,14 +127,18 @@ export function splice(a: Socket, b: Socket, options: SpliceOptions = {}): void 
   };
   const direction = (from: Socket, to: Socket) => {
     from.on("error", fail);
-    if (options.pipes || !forward(from, to, options)) {
+    const release = options.pipes ? undefined : forward(from, to, options);
+    if (!release) {
       from.pipe(to);
       if (options.onBytes) {
         const count = options.onBytes;
         from.on("data", (chunk: Buffer) => count(chunk.length));
       }
     }
-    from.once("close", () => {
+    // `on`, not `once`, for events a socket emits once: an idle splice is mostly its listeners, and
+    // `once` wraps each in two more objects.
+    from.on("close", () => {
+      release?.();
       from.unpipe(to);
       // What `to` still holds goes out first; then it is done (its other direction had nowhere to
       // go any more).
@@ -153,8 +157,11 @@ export function splice(a: Socket, b: Socket, options: SpliceOptions = {}): void 
   direction(b, a);
 }
 
-/** One direction on user buffers; false when `from` cannot read that way (the caller pipes instead). */
-function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
+/**
+ * One direction on user buffers: returns what to run when `from` closes, or undefined when `from`
+ * cannot read that way (the caller pipes instead).
+ */
+function forward(from: Socket, to: Socket, options: SpliceOptions): (() => void) | undefined {
   const max = Math.max(options.maxBuffer ?? SPLICE_MAX_BUFFER, BULK_MIN);
   const encrypted = (from as { encrypted?: boolean }).encrypted === true;
   // Bytes the stream already holds (read with the upgrade, given back with `unshift`) go first.
@@ -194,7 +201,6 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
       sweeper ??= setInterval(sweep, IDLE_MS).unref();
     }
   };
-  from.once("close", () => setOwn(undefined));
   const onRead = (bytes: number, into: Buffer): boolean => {
     if (to.destroyed) return false;
     if (into === quiet) {
@@ -233,7 +239,7 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
   };
   if (!userBufferReads(from, next, onRead)) {
     for (const chunk of held.reverse()) from.unshift(chunk);
-    return false;
+    return undefined;
   }
   for (const chunk of held) {
     to.write(chunk);
@@ -241,7 +247,7 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): boolean {
   }
   // A stream that ended before the splice (an agent's FIN while its half waited) emits no more 'end'.
   if (from.readableEnded) process.nextTick(() => to.end());
-  else from.once("end", () => to.end());
+  else from.on("end", () => to.end());
   from.resume();
-  return true;
+  return entry.release;
 }
