@@ -124,6 +124,16 @@ export type RecordAndOpenResult =
   | { opened: false; historyId: number };
 
 /**
+ * The columns a session's opening inserts, in the order both statements that open one give their
+ * values (`recordSuccessAndOpenSession`, and statement 2 of `settleAttempt`).
+ */
+const LEASE_COLUMNS = sql.raw(`(id, contract_id, user_id, user_name, role, source_address, relay_instance,
+         history_id, peer_user_name, access_epoch)`);
+const HISTORY_COLUMNS =
+  sql.raw(`(id, contract_id, user_id, user_name, role, started_at, ended_at, source_address,
+         mac, result, reason_key, reason_code, product, edition, peer_user_name, session_id)`);
+
+/**
  * Records a successful attempt and opens its session lease, in one statement: the row gets the new
  * session's id, the lease the row's id. When a lease of this user and role already exists (a racing
  * login won it), nothing is opened and the row is recorded as the failure `lost` (ending where it
@@ -146,8 +156,7 @@ export async function recordSuccessAndOpenSession(
              gen_random_uuid() as session_id
     ), lease as (
       insert into active_sessions
-        (id, contract_id, user_id, user_name, role, source_address, relay_instance, history_id, peer_user_name,
-         access_epoch)
+        ${LEASE_COLUMNS}
       select ids.session_id, ${open.contractId}::uuid, ${open.userId}::uuid, ${open.userName}::text,
              ${open.role}::role, ${open.sourceAddress}::text, ${open.relayInstance}::text, ids.history_id,
              ${open.peerUserName ?? null}::text, ${open.accessEpoch ?? 0}::integer
@@ -156,8 +165,7 @@ export async function recordSuccessAndOpenSession(
       returning id
     ), history_row as (
       insert into access_history
-        (id, contract_id, user_id, user_name, role, started_at, ended_at, source_address, mac, result,
-         reason_key, reason_code, product, edition, peer_user_name, session_id)
+        ${HISTORY_COLUMNS}
       overriding system value
       select ids.history_id, ${row.contractId}::uuid, ${row.userId ?? null}::uuid, ${row.userName}::text,
              ${row.role}::role, ${startedAt}::timestamptz,
@@ -447,8 +455,7 @@ const settleStatement = perStaleWindow((staleAfterSeconds) =>
       from decided d where d.outcome in ('locked', 'failure', 'success')
     ), lease as (
       insert into active_sessions
-        (id, contract_id, user_id, user_name, role, source_address, relay_instance, history_id, peer_user_name,
-         access_epoch)
+        ${LEASE_COLUMNS}
       select ids.session_id, d.contract_id, d.id, d.user_name, ${value("role")}::role, ${value("sourceAddress")}::text,
              ${value("relayInstance")}::text, ids.history_id, ${value("leasePeer")}::text,
              ${value("accessEpoch")}::integer
@@ -457,8 +464,7 @@ const settleStatement = perStaleWindow((staleAfterSeconds) =>
       returning id
     ), history_row as (
       insert into access_history
-        (id, contract_id, user_id, user_name, role, started_at, ended_at, source_address, mac, result,
-         reason_key, reason_code, product, edition, peer_user_name, session_id)
+        ${HISTORY_COLUMNS}
       overriding system value
       select ids.history_id, d.contract_id, d.id, d.user_name, ${value("role")}::role, ${value("now")}::timestamptz,
              case when lease.id is null then ${value("now")}::timestamptz end,
