@@ -24,11 +24,9 @@
  * `BENCH_HANDSHAKES=N` sets the handshakes per phase (default 600). An embedded PostgreSQL in a
  * temporary directory holds the data (`measure.ts`); nothing is left behind.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { AuthenticationError, connectAndAuthenticate } from "@tsunagi/agent";
 import { hashSecret, verifySecret } from "@tsunagi/core/password";
 import { connect, schema } from "@tsunagi/db";
@@ -42,6 +40,7 @@ import {
   relayDir,
   sleep,
   startBenchDatabase,
+  startProcess,
   topStatements,
 } from "./measure.js";
 
@@ -50,7 +49,6 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 600);
 const WARM_UP = 60;
 const BASELINE = process.env.BENCH_BASELINE;
-const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const CHEAP = process.env.BENCH_HASH === "cheap";
 
 /** CPU seconds of a process and of the children it has reaped (/proc stat fields 14–17). */
@@ -159,42 +157,9 @@ async function handshakes(url: string, users: readonly string[], password: strin
   };
 }
 
-/** The relays this run started and that are still running: killed when the run fails. */
-const relayChildren = new Set<ChildProcess>();
-
 /** A relay in its own process, run from `dir` (this tree's apps/relay, or a baseline's). */
-function startRelayIn(dir: string, databaseUrl: string): Promise<Child> {
-  const child = spawn(
-    process.execPath,
-    [
-      // `BENCH_CPU_PROF=DIR`: each relay's profile in a directory of its own under DIR.
-      ...(PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", join(PROFILE_DIR, `relay.${Date.now()}`)] : []),
-      "--import",
-      "tsx",
-      "bench/proc.ts",
-      "relay",
-      JSON.stringify({ databaseUrl }),
-    ],
-    { cwd: dir, stdio: ["pipe", "pipe", "inherit"] },
-  );
-  relayChildren.add(child);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  void exited.then(() => relayChildren.delete(child));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      if (!line.startsWith("ready ")) return;
-      resolve({
-        info: JSON.parse(line.slice("ready ".length)) as Record<string, unknown>,
-        pid: child.pid ?? 0,
-        async stop() {
-          child.kill("SIGTERM");
-          await exited;
-        },
-      });
-    });
-    void exited.then(() => reject(new Error(`the relay in ${dir} exited before it was ready`)));
-  });
-}
+const startRelayIn = (dir: string, databaseUrl: string): Promise<Child> =>
+  startProcess("relay", { databaseUrl }, dir);
 
 type Phase = "ok" | "wrong";
 
@@ -324,7 +289,6 @@ main().then(
   (error) => {
     console.error(error);
     killChildren();
-    for (const child of relayChildren) child.kill("SIGKILL");
     process.exit(1);
   },
 );

@@ -245,10 +245,11 @@ export function killChildren(): void {
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 
 /**
- * Starts one `bench/proc.ts` role (relay, client, viewer, proxy) in its own process; resolves with what
- * it printed when ready. `BENCH_CPU_PROF=DIR` runs it with `--cpu-prof`, its profile left in DIR.
+ * Starts one `bench/proc.ts` role (relay, client, viewer, proxy) in its own process, from this tree's
+ * apps/relay or `dir` (another tree's, a baseline); resolves with what it printed when ready.
+ * `BENCH_CPU_PROF=DIR` runs it with `--cpu-prof`, its profile left in DIR.
  */
-export function startProcess(role: string, args: object): Promise<Child> {
+export function startProcess(role: string, args: object, dir = relayDir): Promise<Child> {
   const child = spawn(
     process.execPath,
     [
@@ -263,7 +264,7 @@ export function startProcess(role: string, args: object): Promise<Child> {
       role,
       JSON.stringify(args),
     ],
-    { cwd: relayDir, stdio: ["pipe", "pipe", "inherit"] },
+    { cwd: dir, stdio: ["pipe", "pipe", "inherit"] },
   );
   children.add(child);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -281,7 +282,7 @@ export function startProcess(role: string, args: object): Promise<Child> {
         },
       });
     });
-    void exited.then(() => reject(new Error(`bench ${role} exited before it was ready`)));
+    void exited.then(() => reject(new Error(`bench ${role} in ${dir} exited before it was ready`)));
   });
 }
 
