@@ -19,12 +19,12 @@ import { connect } from "@tsunagi/db";
 import {
   type Child,
   cpuSeconds,
-  killChildren,
   median,
   option,
   percentile,
   type RelayProcess,
   relayProgram,
+  runBench,
   scrapeMetrics,
   sleep,
   startBenchDatabase,
@@ -313,11 +313,4 @@ async function measure(
   console.log(`  ratio cross/single ${(crossMiBs / singleMiBs).toFixed(2)}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    killChildren();
-    process.exit(1);
-  },
-);
+runBench(main);

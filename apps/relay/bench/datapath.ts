@@ -38,12 +38,12 @@ import { opensshPresent, SSH, type Sshd, startSshd } from "../test/openssh.js";
 import {
   type Child,
   cpuSeconds,
-  killChildren,
   median,
   option,
   percentile,
   type RelayProcess,
   relayProgram,
+  runBench,
   scrapeMetrics,
   sleep,
   startBenchDatabase,
@@ -561,12 +561,6 @@ async function relayedBytes(relay: RelayProcess, ca: string): Promise<number> {
   return value(name) - value(spliced);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    killChildren();
-    for (const child of spawned) child.kill("SIGKILL");
-    process.exit(1);
-  },
-);
+runBench(main, () => {
+  for (const child of spawned) child.kill("SIGKILL");
+});

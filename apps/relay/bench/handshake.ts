@@ -34,10 +34,10 @@ import argon2 from "argon2";
 import {
   type Child,
   cpuSeconds,
-  killChildren,
   median,
   percentile,
   relayDir,
+  runBench,
   sleep,
   startBenchDatabase,
   startProcess,
@@ -284,11 +284,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    killChildren();
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -29,7 +29,6 @@ import {
   type BenchDatabase,
   cpuSeconds,
   type DatabaseCounters,
-  killChildren,
   median,
   mib,
   option,
@@ -37,6 +36,7 @@ import {
   relayDir,
   relayProgram,
   rssBytes,
+  runBench,
   scrapeMetrics,
   sleep,
   startBenchDatabase,
@@ -423,12 +423,5 @@ if (process.argv[2] === "generator") {
     process.exit(1);
   });
 } else {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      killChildren();
-      process.exit(1);
-    },
-  );
+  runBench(main);
 }

@@ -242,6 +242,22 @@ export function killChildren(): void {
   for (const child of children) child.kill("SIGKILL");
 }
 
+/**
+ * Runs a benchmark's `main`: exits 0 once it is done; on a failure prints the error, kills every
+ * process the run started (`alsoKill` for those it spawned itself) and exits 1.
+ */
+export function runBench(main: () => Promise<void>, alsoKill: () => void = () => {}): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      killChildren();
+      alsoKill();
+      process.exit(1);
+    },
+  );
+}
+
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 
 /**

@@ -22,6 +22,7 @@ import { AuthenticationError, connectAndAuthenticate, type Program } from "@tsun
 import { hashSecret } from "@tsunagi/core/password";
 import { connect, migrate, schema } from "@tsunagi/db";
 import { ensureDatabase, startEmbedded } from "@tsunagi/db/server";
+import { runBench } from "./measure.js";
 
 const PASSWORD = "bench-password";
 const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 100);
@@ -199,10 +200,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

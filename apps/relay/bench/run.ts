@@ -24,7 +24,7 @@ import { connectAndAuthenticate } from "@tsunagi/agent";
 import { hashSecret, verifySecret } from "@tsunagi/core/password";
 import { connect, migrate, schema } from "@tsunagi/db";
 import { ensureDatabase, startEmbedded } from "@tsunagi/db/server";
-import { type Child, cpuSeconds, killChildren, median, percentile, startProcess } from "./measure.js";
+import { type Child, cpuSeconds, median, percentile, runBench, startProcess } from "./measure.js";
 
 const PASSWORD = "bench-password";
 const USB_KEY = "BENCH-KEY";
@@ -287,11 +287,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    killChildren();
-    process.exit(1);
-  },
-);
+runBench(main);
