@@ -27,15 +27,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
-import { AuthenticationError, connectAndAuthenticate } from "@tsunagi/agent";
 import { hashSecret, verifySecret } from "@tsunagi/core/password";
 import { connect, schema } from "@tsunagi/db";
 import argon2 from "argon2";
 import {
   type Child,
+  clientHandshakes,
   cpuSeconds,
   median,
-  percentile,
   relayDir,
   runBench,
   sleep,
@@ -121,42 +120,6 @@ async function argonCeiling(
   };
 }
 
-async function handshakes(url: string, users: readonly string[], password: string) {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < users.length) {
-        const user = users[next++] as string;
-        const t0 = performance.now();
-        const result = await connectAndAuthenticate(
-          { server: url, serverHost: "bench", user, password },
-          { role: "client" },
-        ).then(
-          ({ ws }) => {
-            ws.close();
-            return true;
-          },
-          (error: unknown) => {
-            if (!(error instanceof AuthenticationError)) throw error;
-            return false;
-          },
-        );
-        if (result !== (password === PASSWORD)) throw new Error(`${user}: unexpected outcome ${result}`);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    perSecond: users.length / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-  };
-}
-
 /** A relay in its own process, run from `dir` (this tree's apps/relay, or a baseline's). */
 const startRelayIn = (dir: string, databaseUrl: string): Promise<Child> =>
   startProcess("relay", { databaseUrl }, dir);
@@ -234,7 +197,9 @@ async function main() {
       console.log("BENCH_HASH=cheap: argon2id m=1024 KiB t=1 for every user (not the production parameters)");
     if (BASELINE)
       console.log(`baseline: the relay in ${BASELINE}, measured in turn with this tree's, phase by phase`);
-    for (const r of started) await handshakes(r.url, usersOf(r.name, "warm", WARM_UP), PASSWORD);
+    for (const r of started) {
+      await clientHandshakes(r.url, usersOf(r.name, "warm", WARM_UP), PASSWORD, { concurrency: CONCURRENCY });
+    }
     await sleep(1000);
 
     for (const phase of ["ok", "wrong"] as Phase[]) {
@@ -250,7 +215,10 @@ async function main() {
           db: serverCpu(postmaster),
           counters: await database.counters(),
         };
-        const hs = await handshakes(r.url, users, phase === "ok" ? PASSWORD : "not-the-password");
+        const hs = await clientHandshakes(r.url, users, phase === "ok" ? PASSWORD : "not-the-password", {
+          concurrency: CONCURRENCY,
+          refused: phase !== "ok",
+        });
         // The sessions' closes and the statistics' flush land just after the last answer.
         await sleep(1500);
         const relayCpu = cpuSeconds(r.child.pid) - before.relay;

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { AuthenticationError, connectAndAuthenticate } from "@tsunagi/agent";
 import { connect, migrate } from "@tsunagi/db";
 import { type DatabaseServer, ensureDatabase, external, startEmbedded } from "@tsunagi/db/server";
 
@@ -370,4 +371,52 @@ export function startRelayProcess(
     });
     void exited.then(() => reject(new Error(`the relay exited before it listened:\n${text}`)));
   });
+}
+
+/**
+ * `users` (of the server host "bench") log in as clients through the relay at `url` with `password`,
+ * `concurrency` at once, each closing its session again: every login must succeed, or with
+ * `refused: true` be refused, or the run fails. Handshakes per second and latency percentiles (ms).
+ */
+export async function clientHandshakes(
+  url: string,
+  users: readonly string[],
+  password: string,
+  options: { readonly concurrency: number; readonly refused?: boolean },
+): Promise<{ perSecond: number; p50: number; p99: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < users.length) {
+        const user = users[next++] as string;
+        const t0 = performance.now();
+        const succeeded = await connectAndAuthenticate(
+          { server: url, serverHost: "bench", user, password },
+          { role: "client" },
+        ).then(
+          ({ ws }) => {
+            ws.close();
+            return true;
+          },
+          (error: unknown) => {
+            if (!(error instanceof AuthenticationError)) throw error;
+            return false;
+          },
+        );
+        if (succeeded === (options.refused === true)) {
+          throw new Error(`${user}: ${succeeded ? "logged in where it was to be refused" : "refused"}`);
+        }
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    perSecond: users.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }

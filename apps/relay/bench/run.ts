@@ -20,11 +20,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectAndAuthenticate } from "@tsunagi/agent";
 import { hashSecret, verifySecret } from "@tsunagi/core/password";
 import { connect, migrate, schema } from "@tsunagi/db";
 import { ensureDatabase, startEmbedded } from "@tsunagi/db/server";
-import { type Child, cpuSeconds, median, percentile, runBench, startProcess } from "./measure.js";
+import { type Child, clientHandshakes, cpuSeconds, median, runBench, startProcess } from "./measure.js";
 
 const PASSWORD = "bench-password";
 const USB_KEY = "BENCH-KEY";
@@ -63,33 +62,6 @@ async function singleVerifyMs(hash: string, count: number): Promise<number> {
     times.push(performance.now() - t0);
   }
   return median(times);
-}
-
-async function handshakes(url: string, users: string[]) {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < users.length) {
-        const user = users[next++] as string;
-        const t0 = performance.now();
-        const { ws } = await connectAndAuthenticate(
-          { server: url, serverHost: "bench", user, password: PASSWORD },
-          { role: "client" },
-        );
-        latencies.push(performance.now() - t0);
-        ws.close();
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    perSecond: users.length / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-  };
 }
 
 /** A server that counts and discards; `expect(bytes)` resolves once that many more arrived. */
@@ -193,7 +165,7 @@ async function main() {
     if (!ONLY_TUNNEL) {
       const oneVerify = await singleVerifyMs(hash, 20);
       const ceiling = await argonCeiling(hash, 4);
-      const hs = await handshakes(relayUrl, names.slice(1));
+      const hs = await clientHandshakes(relayUrl, names.slice(1), PASSWORD, { concurrency: CONCURRENCY });
       // 50 handshakes in flight, served at (at best) the verify ceiling: by Little's law each waits
       // about 50 / ceiling, however fast one verification alone is.
       const queueing = (CONCURRENCY / ceiling) * 1000;
