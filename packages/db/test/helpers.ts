@@ -1,8 +1,15 @@
 /** Minimal rows for the db package's own tests (fixtures depends on db, so it cannot be used here). */
 import { randomBytes } from "node:crypto";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Connection, Database } from "../src/client.js";
-import { FLEET_LOCK_CLASS, type LeaseToOpen, recordSuccessAndOpenSession } from "../src/queries/index.js";
+import {
+  type AttemptPlan,
+  FLEET_LOCK_CLASS,
+  type LeaseToOpen,
+  readAttemptState,
+  recordSuccessAndOpenSession,
+  settleAttempt,
+} from "../src/queries/index.js";
 import { contracts, users } from "../src/schema/index.js";
 
 export async function makeContract(db: Database, serverHost = `srv${randomBytes(3).toString("hex")}`) {
@@ -67,4 +74,59 @@ export async function killNode(t: Pick<Connection, "db">, node: { lockKey: numbe
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error("the lock outlived its session");
+}
+
+/**
+ * What the tests of statement 2 (settle.queries, lockout.queries) share, on the test database `t` (its
+ * `db` read at each call): the attempts' time, a wrong password's plan and a success's as the relay
+ * gives them for a client, the statement itself for a client's attempt, statement 1's fingerprint of
+ * an account, and a user's failure counter.
+ */
+export function attemptHelpers(t: { readonly db: Database }) {
+  const now = new Date("2026-11-30T00:00:00Z");
+  const mismatch: AttemptPlan = {
+    kind: "failure",
+    reasonKey: "password-mismatch-client",
+    reasonCode: 110200,
+  };
+  const success: AttemptPlan = {
+    kind: "success",
+    lease: { relayInstance: "r", peerUserName: null, accessEpoch: 0 },
+    lost: { reasonKey: "duplicate-client", reasonCode: 30200 },
+  };
+  /** Statement 2 of an attempt by `user` (null: unknown) on the account statement 1 read as `fingerprint`. */
+  const settle = (
+    user: { id: string } | null,
+    fingerprint: string | null,
+    passwordOk: boolean,
+    plan: AttemptPlan,
+    at = now,
+  ) =>
+    settleAttempt(t.db, {
+      userId: user?.id ?? null,
+      fingerprint,
+      passwordOk,
+      now: at,
+      staleAfterSeconds: 60,
+      row: {
+        role: "client",
+        sourceAddress: "192.0.2.7",
+        mac: null,
+        product: null,
+        edition: null,
+        peerUserName: null,
+      },
+      lockedOut: { reasonKey: "locked-out", reasonCode: 100300 },
+      plan,
+    });
+  const fingerprintOf = async (contract: { serverHost: string }, userName: string) =>
+    (await readAttemptState(t.db, contract.serverHost, userName, 60))?.fingerprint ?? null;
+  const counter = async (userId: string) => {
+    const [row] = await t.db
+      .select({ count: users.failedCount, lockedUntil: users.lockedUntil })
+      .from(users)
+      .where(eq(users.id, userId));
+    return row;
+  };
+  return { now, mismatch, success, settle, fingerprintOf, counter };
 }

@@ -7,64 +7,18 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
-  type AttemptPlan,
-  type AttemptToSettle,
   findUserForAttempt,
   readAttemptState,
   registerDevice,
   sessionsOfUser,
-  settleAttempt,
 } from "../src/queries/index.js";
 import { accessHistory, activeSessions, groupLinks, users } from "../src/schema/index.js";
 import { useTestDatabase } from "../src/testing/index.js";
-import { makeContract, makeUser, openLoginSession } from "./helpers.js";
+import { attemptHelpers, makeContract, makeUser, openLoginSession } from "./helpers.js";
 
 const t = useTestDatabase();
 
-const now = new Date("2026-11-30T00:00:00Z");
-const mismatch: AttemptPlan = { kind: "failure", reasonKey: "password-mismatch-client", reasonCode: 110200 };
-const success: AttemptPlan = {
-  kind: "success",
-  lease: { relayInstance: "r", peerUserName: null, accessEpoch: 0 },
-  lost: { reasonKey: "duplicate-client", reasonCode: 30200 },
-};
-
-async function settle(
-  user: { id: string } | null,
-  fingerprint: string | null,
-  passwordOk: boolean,
-  plan: AttemptPlan,
-  at = now,
-) {
-  const attempt: AttemptToSettle = {
-    userId: user?.id ?? null,
-    fingerprint,
-    passwordOk,
-    now: at,
-    staleAfterSeconds: 60,
-    row: {
-      role: "client",
-      sourceAddress: "192.0.2.7",
-      mac: null,
-      product: null,
-      edition: null,
-      peerUserName: null,
-    },
-    lockedOut: { reasonKey: "locked-out", reasonCode: 100300 },
-    plan,
-  };
-  return settleAttempt(t.db, attempt);
-}
-
-const fingerprintOf = async (c: { serverHost: string }, userName: string) =>
-  (await readAttemptState(t.db, c.serverHost, userName, 60))?.fingerprint ?? null;
-const counter = async (id: string) => {
-  const [row] = await t.db
-    .select({ count: users.failedCount, lockedUntil: users.lockedUntil })
-    .from(users)
-    .where(eq(users.id, id));
-  return row;
-};
+const { now, mismatch, success, settle, fingerprintOf, counter } = attemptHelpers(t);
 const rowsOf = (userId: string) =>
   t.db
     .select({
