@@ -9,7 +9,7 @@ import { startClient, startViewer } from "@tsunagi/agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLog } from "../src/log.js";
 import { createRelay, type Relay } from "../src/server.js";
-import { freePort, type Haproxy, haproxyPresent, startHaproxy } from "./haproxy.js";
+import { freePort, type Haproxy, haproxyPresent, startHaproxy, tcpProxyConfig } from "./haproxy.js";
 import {
   agentBase,
   echoThrough,
@@ -41,24 +41,7 @@ describe.skipIf(!present)("spliced channels through HAProxy (TCP, send-proxy-v2)
     });
     const relayPort = (await relay.listen(0, "127.0.0.1")).port;
     const front = await freePort();
-    haproxy = await startHaproxy(
-      [
-        "global",
-        "  log stderr format short local0",
-        "defaults",
-        "  mode tcp",
-        "  log global",
-        "  timeout connect 5s",
-        "  timeout client 60s",
-        "  timeout server 60s",
-        "frontend relays",
-        `  bind 127.0.0.1:${front}`,
-        "  default_backend relay",
-        "backend relay",
-        `  server r1 127.0.0.1:${relayPort} send-proxy-v2 source 127.0.0.3`,
-      ],
-      [front],
-    );
+    haproxy = await startHaproxy(tcpProxyConfig(front, relayPort), [front]);
     url = `wss://127.0.0.1:${front}`;
   });
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLog } from "../src/log.js";
 import { createRelay } from "../src/server.js";
-import { freePort, type Haproxy, haproxyPresent, startHaproxy } from "./haproxy.js";
+import { freePort, type Haproxy, haproxyPresent, startHaproxy, tcpProxyConfig } from "./haproxy.js";
 import {
   agentBase,
   failureOf,
@@ -56,19 +56,7 @@ describe.skipIf(!present)("a viewer through HAProxy with send-proxy-v2", () => {
     const tlsFrontPort = await freePort();
     haproxy = await startHaproxy(
       [
-        "global",
-        "  log stderr format short local0",
-        "defaults",
-        "  mode tcp",
-        "  log global",
-        "  timeout connect 5s",
-        "  timeout client 60s",
-        "  timeout server 60s",
-        "frontend relays",
-        `  bind 127.0.0.1:${port}`,
-        "  default_backend relay",
-        "backend relay",
-        `  server r1 127.0.0.1:${relayPort} send-proxy-v2 source 127.0.0.3`,
+        ...tcpProxyConfig(port, relayPort),
         "frontend tls-relays",
         `  bind 127.0.0.1:${tlsFrontPort}`,
         "  default_backend tls-relay",

@@ -42,6 +42,28 @@ export const accepts = (port: number) =>
     socket.once("connect", () => socket.end());
   });
 
+/**
+ * A HAProxy configuration passing TCP from 127.0.0.1:`front` to the relay at `relayPort`, with a PROXY
+ * v2 header and 127.0.0.3 as the source of the connection the relay sees.
+ */
+export function tcpProxyConfig(front: number, relayPort: number | string): string[] {
+  return [
+    "global",
+    "  log stderr format short local0",
+    "defaults",
+    "  mode tcp",
+    "  log global",
+    "  timeout connect 5s",
+    "  timeout client 60s",
+    "  timeout server 60s",
+    "frontend relays",
+    `  bind 127.0.0.1:${front}`,
+    "  default_backend relay",
+    "backend relay",
+    `  server r1 127.0.0.1:${relayPort} send-proxy-v2 source 127.0.0.3`,
+  ];
+}
+
 export interface Haproxy {
   readonly child: ChildProcess;
   /** What HAProxy wrote so far (its log goes to stderr), for failure messages. */
