@@ -11,6 +11,7 @@ import { migrate as drizzleMigrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { describe, expect, inject, it } from "vitest";
 import { migrate, migrationsFolder } from "../src/client.js";
+import { connectedTotals } from "../src/testing/rollups.js";
 
 describe("migration 0005 (history partitions)", () => {
   it("keeps every row of a history written under the old schema", async () => {
@@ -82,13 +83,9 @@ describe("migration 0005 (history partitions)", () => {
         values (${contract?.id}, 'after', 'viewer', 'failure') returning id`;
       expect(Number(next?.id)).toBe(18001);
       // The rollup holds exactly the ended successes.
-      const [sums] = await sql`select
-          (select sum(connected_micros)::text from access_history_daily) as rollup,
-          (select sum(connected_micros)::text from access_history_monthly) as monthly,
-          (select sum(access_history_micros(started_at, ended_at))::text from access_history
-            where result = 'success' and ended_at is not null) as rows`;
-      expect(sums?.rollup).toBe(sums?.rows);
-      expect(sums?.monthly).toBe(sums?.rows);
+      const sums = await connectedTotals(sql);
+      expect(sums.rollup).toBe(sums.rows);
+      expect(sums.monthly).toBe(sums.rows);
       // And the sessions still open are listed as such.
       const [open] = await sql`select
           (select count(*)::int from access_history_open) as listed,

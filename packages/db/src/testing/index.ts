@@ -65,4 +65,5 @@ export function useTestDatabase(prepare?: (t: TestDatabase) => Promise<unknown>)
 }
 
 export const globalSetupPath = new URL("./global-setup.ts", import.meta.url).pathname;
+export * from "./rollups.js";
 export * from "./statements.js";
