@@ -50,12 +50,12 @@ let shared: Buffer | undefined;
  * every `IDLE_MS` releases those that have read nothing since, so a burst's buffer does not outlive
  * the burst (a read-driven rule would keep it on a direction that then falls silent).
  */
-const bulkNow = new Map<object, { lastRead: number; release: () => void }>();
+const bulkNow = new Set<{ lastRead: number; release: () => void }>();
 const IDLE_MS = 1000;
 let sweeper: NodeJS.Timeout | undefined;
 function sweep(): void {
   const now = performance.now();
-  for (const entry of [...bulkNow.values()]) if (now - entry.lastRead >= IDLE_MS) entry.release();
+  for (const entry of [...bulkNow]) if (now - entry.lastRead >= IDLE_MS) entry.release();
   if (bulkNow.size === 0 && sweeper) {
     clearInterval(sweeper);
     sweeper = undefined;
@@ -191,13 +191,19 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): (() => void)
     to.uncork();
   };
   const next = () => own ?? quiet;
-  /** Sets this direction's own buffer (bulk) or drops it (quiet), keeping the count. */
+  /** This direction in `bulkNow` while it is bulk. */
   const entry = { lastRead: 0, release: () => setOwn(undefined) };
+  /** Sets this direction's own buffer (bulk) or drops it (quiet). */
   const setOwn = (buffer: Buffer | undefined) => {
     own = buffer;
-    if (buffer === undefined) bulkNow.delete(entry);
-    else if (!bulkNow.has(entry)) {
-      bulkNow.set(entry, entry);
+    if (buffer === undefined) {
+      bulkNow.delete(entry);
+      return;
+    }
+    // A direction just made bulk has its first read ahead of it: the sweep must not take it back first.
+    entry.lastRead = performance.now();
+    if (!bulkNow.has(entry)) {
+      bulkNow.add(entry);
       sweeper ??= setInterval(sweep, IDLE_MS).unref();
     }
   };
