@@ -78,15 +78,16 @@ export function startClient(options: ClientOptions): Client {
         const session = runSession(
           connected,
           {
-            onOpen: (channelId, token) => {
+            onOpen: (channelId, token, key) => {
               const socket = connect({
                 host: options.forward.host,
                 port: options.forward.port,
                 allowHalfOpen: true,
               });
               // A token: the channel travels on a data connection (a parked one, or one dialled now).
-              if (token && session.pool) session.mux.splice(channelId, socket, token, session.pool.acquire());
-              else session.mux.attach(channelId, socket);
+              if (token && session.pool) {
+                session.mux.splice(channelId, socket, session.pool.acquire(), { token, key, role: "client" });
+              } else session.mux.attach(channelId, socket);
             },
             onChannelClosed: (id, reason) => {
               if (reason) notice(`connection ${id} closed: ${reason}`);

@@ -10,7 +10,7 @@ import { DataPool, type DataPoolOptions } from "./tunnel/data.js";
 import { Mux, type MuxEvents, type MuxLimits } from "./tunnel/mux.js";
 
 /** How a session dials its data connections: everything but what the relay's result gives. */
-export type SessionDataOptions = Omit<DataPoolOptions, "sessionId" | "pool" | "onNotice">;
+export type SessionDataOptions = Omit<DataPoolOptions, "sessionId" | "pool" | "sealed" | "onNotice">;
 
 export interface SessionEnd {
   readonly code: number;
@@ -49,6 +49,7 @@ export function runSession(
           ...data,
           sessionId: connected.result.sessionId,
           pool: offered.pool,
+          sealed: offered.sealed === true,
           onNotice: events.onNotice,
         })
       : undefined;

@@ -37,6 +37,13 @@ export interface DataPathOptions {
   readonly enabled?: boolean;
   readonly tokenTtlMs?: number;
   readonly maxParked?: number;
+  /**
+   * Spliced channels are sealed end to end (docs/protocol.md "Sealed channels"): each gets a key both
+   * agents are given, and data connections may come as plain TCP on a TLS port (server.ts). The
+   * default is on when the relay terminates TLS itself, where it would otherwise decrypt and
+   * re-encrypt every byte.
+   */
+  readonly sealed?: boolean;
 }
 
 export interface DataPathDeps extends DataPathOptions {
@@ -75,6 +82,8 @@ export class Splice implements SpliceHandle {
     readonly clientId: number,
     readonly tokens: readonly string[],
     ttlMs: number,
+    /** Its agents were given a key: the bytes it carries are their TLS (docs/protocol.md "Sealed channels"). */
+    readonly sealed: boolean,
   ) {
     this.timer = setTimeout(() => this.end("the data connections were not paired in time"), ttlMs);
     this.timer.unref();
@@ -102,6 +111,7 @@ export class Splice implements SpliceHandle {
   private join(a: Socket, b: Socket): void {
     this.state = "joined";
     this.path.joined += 1;
+    if (this.sealed) this.path.sealedJoined += 1;
     clearTimeout(this.timer);
     this.path.forgetTokens(this);
     // An error closes both halves; either way the channel ends once both have closed.
@@ -143,6 +153,7 @@ export class Splice implements SpliceHandle {
 
 export class DataPath {
   readonly enabled: boolean;
+  readonly sealed: boolean;
   private readonly tokenTtlMs: number;
   readonly maxParked: number;
   private readonly sessions = new Map<string, Parking>();
@@ -152,15 +163,18 @@ export class DataPath {
   peakHeldBytes = 0;
   /** Channels whose two halves were joined, since the relay started. */
   joined = 0;
+  /** Of those, the sealed ones. */
+  sealedJoined = 0;
 
   constructor(private readonly deps: DataPathDeps) {
     this.enabled = deps.enabled ?? true;
+    this.sealed = this.enabled && deps.sealed === true;
     this.tokenTtlMs = deps.tokenTtlMs ?? DATA_TOKEN_MS;
     this.maxParked = deps.maxParked ?? DATA_MAX_PARKED;
   }
 
   /** A session opened: its pool secret for the result, or undefined when data connections are off. */
-  offer(peer: Peer): { pool: string; max: number } | undefined {
+  offer(peer: Peer): { pool: string; max: number; sealed?: true } | undefined {
     if (!this.enabled) return undefined;
     const secret = randomBytes(32);
     const parking: Parking = { peer, secret, parked: new Set(), ready: false };
@@ -170,7 +184,11 @@ export class DataPath {
       for (const socket of parking.parked) socket.destroy();
       parking.parked.clear();
     });
-    return { pool: secret.toString("base64url"), max: this.maxParked };
+    return {
+      pool: secret.toString("base64url"),
+      max: this.maxParked,
+      ...(this.sealed ? { sealed: true } : {}),
+    };
   }
 
   /**
@@ -182,13 +200,21 @@ export class DataPath {
     return this.sessions.get(peer.sessionId)?.ready === true;
   }
 
-  /** Tokens for a new spliced channel between a viewer's channel and a client's; the handle ends it. */
+  /**
+   * Tokens for a new spliced channel between a viewer's channel and a client's; the handle ends it.
+   * With a key (this relay seals, or `seal` asks for it: a sealing relay's link open; or the key given,
+   * the far relay's answer), both agents are to seal the channel with it.
+   */
   splice(
     viewer: Peer,
     viewerId: number,
     client: Peer,
     clientId: number,
-  ): { viewer: string; client: string; handle: Splice } {
+    seal: { readonly key?: string; readonly asked?: boolean } = {},
+  ): { viewer: string; client: string; key?: string; handle: Splice } {
+    const key =
+      seal.key ??
+      (this.sealed || seal.asked ? randomBytes(DATA_TOKEN_BYTES).toString("base64url") : undefined);
     const viewerToken = randomBytes(DATA_TOKEN_BYTES).toString("base64url");
     const clientToken = randomBytes(DATA_TOKEN_BYTES).toString("base64url");
     const splice = new Splice(
@@ -199,11 +225,12 @@ export class DataPath {
       clientId,
       [viewerToken, clientToken],
       this.tokenTtlMs,
+      key !== undefined,
     );
     this.splices.add(splice);
     this.tokens.set(viewerToken, { splice, side: "viewer", session: viewer });
     this.tokens.set(clientToken, { splice, side: "client", session: client });
-    return { viewer: viewerToken, client: clientToken, handle: splice };
+    return { viewer: viewerToken, client: clientToken, ...(key ? { key } : {}), handle: splice };
   }
 
   /** `GET /v1/data` with an upgrade on the public listener (server.ts): parked, or refused. */

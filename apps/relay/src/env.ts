@@ -38,6 +38,11 @@ const settings = {
     .optional(),
   /** SIGTERM: how long the drain waits for agents with open channels before sending them away. */
   TSUNAGI_DRAIN_SECONDS: seconds,
+  /**
+   * Seal spliced channels end to end (docs/protocol.md "Sealed channels"): on by default when the
+   * relay terminates TLS itself, off otherwise; 0 or 1 overrides.
+   */
+  TSUNAGI_SEALED_CHANNELS: z.enum(["0", "1"]).optional(),
 };
 
 const tlsPair = [

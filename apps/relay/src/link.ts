@@ -48,12 +48,19 @@ const LinkOpen = z.object({
   viewer: z.string().min(1).max(256),
   /** The viewer asked for a data connection: answered with `answer` (link-data.ts). */
   data: z.boolean().optional(),
+  /** The asking relay seals its channels: the answer must carry a key (docs/protocol.md "Sealed channels"). */
+  seal: z.boolean().optional(),
 });
 /** The accepting relay's answer to an `open` with `data`: with a token, dial a data connection presenting it. */
 const LinkAnswer = z.object({
   type: z.literal("answer"),
   channelId,
   token: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/)
+    .optional(),
+  /** The sealed channel's key, given to the viewer with its token. */
+  key: z
     .string()
     .regex(/^[A-Za-z0-9_-]{43}$/)
     .optional(),
@@ -328,7 +335,7 @@ export class Links {
       if (message.type === "answer") {
         // Answers go to the relay that opened the channel: the dialler.
         if (way !== "dialled") return violated({ code: "malformed", detail: "answer on an accepted link" });
-        return violated(tunnel.onLinkAnswer(link, message.channelId, message.token));
+        return violated(tunnel.onLinkAnswer(link, message.channelId, message.token, message.key));
       }
       // Channels on a link are numbered by the relay that dialled it: an open the other way is a fault.
       if (way === "dialled") return violated({ code: "malformed", detail: "open on a dialled link" });

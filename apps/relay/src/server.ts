@@ -42,6 +42,10 @@ import { type WebSocket, WebSocketServer } from "ws";
 import { type RelayConfig, resolveConfig } from "./config.js";
 import { CloseCode, onConnection, type RelayContext } from "./connection.js";
 import { DataPath, type DataPathOptions } from "./data.js";
+
+/** The first byte of a TLS connection: a handshake record (its ClientHello). */
+const TLS_HANDSHAKE_RECORD = 0x16;
+
 import { Heartbeats } from "./heartbeats.js";
 import { LINK_PATH, Links } from "./link.js";
 import { LINK_DATA_PATH, verifyLinkData } from "./link-data.js";
@@ -102,7 +106,15 @@ export interface Relay {
     links: number;
     draining: boolean;
     /** Data connections parked, channels spliced, and the bytes spliced channels hold here now and at most. */
-    data: { parked: number; spliced: number; joined: number; heldBytes: number; peakHeldBytes: number };
+    data: {
+      parked: number;
+      spliced: number;
+      joined: number;
+      /** Joined channels that were sealed end to end. */
+      sealed: number;
+      heldBytes: number;
+      peakHeldBytes: number;
+    };
   };
 }
 
@@ -156,7 +168,13 @@ export function createRelay(deps: RelayDeps): Relay {
   // The dummy hash is made once; making it now keeps the first unknown user as slow as any other.
   void dummyHashOnce();
 
-  const dataPath = new DataPath({ ...deps.data, peers, log, metrics });
+  const dataPath = new DataPath({
+    ...deps.data,
+    sealed: deps.data?.sealed ?? deps.tls !== undefined,
+    peers,
+    log,
+    metrics,
+  });
   const relay: RelayContext = {
     config,
     db,
@@ -250,6 +268,56 @@ export function createRelay(deps: RelayDeps): Relay {
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
   });
 
+  // A sealing relay that terminates TLS also takes data connections as plain TCP on its port (their
+  // channels are TLS end to end, docs/protocol.md "Sealed channels"): a connection's first byte tells
+  // a TLS ClientHello (22, a handshake record) from an HTTP request. On the plain side only the data
+  // upgrade is answered; anything else, a login above all, is refused.
+  const plainData = deps.tls !== undefined && dataPath.sealed;
+  const plainServer = createHttpServer((_request, response) => {
+    response.writeHead(426, { connection: "close", upgrade: "TLS/1.3", "content-type": "application/json" });
+    response.end(JSON.stringify({ error: { code: "tls-required", message: "Connect with TLS" } }));
+  });
+  plainServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(request.url ?? "/", "http://relay").pathname;
+    if (path === DATA_PATH && !closing) return dataPath.accept(request, socket, head);
+    log({
+      event: "plain-refused",
+      source: (socket as Socket).remoteAddress,
+      detail: "not a data connection",
+    });
+    socket.end(
+      "HTTP/1.1 426 Upgrade Required\r\nUpgrade: TLS/1.3\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+    );
+  });
+  // Connections whose first byte has not come yet.
+  const sniffing = new Set<Socket>();
+  /** A connection (its PROXY header read, if any) to the server it speaks to. */
+  const deliver = (socket: Socket) => {
+    if (!plainData) return hand(server, socket);
+    const timer = setTimeout(() => socket.destroy(), config.handshakeTimeoutMs);
+    sniffing.add(socket);
+    socket.on("error", () => {});
+    socket.once("close", () => {
+      clearTimeout(timer);
+      sniffing.delete(socket);
+    });
+    socket.once("data", (chunk: Buffer) => {
+      clearTimeout(timer);
+      sniffing.delete(socket);
+      socket.pause();
+      socket.unshift(chunk);
+      hand(chunk[0] === TLS_HANDSHAKE_RECORD ? server : plainServer, socket);
+    });
+    // Paused after a PROXY header (its bytes given back): the first byte is read either way.
+    socket.resume();
+  };
+  const hand = (to: Server, socket: Socket) => {
+    to.emit("connection", socket);
+    // HTTP reads the socket as a stream and must be restarted; TLS takes the buffered bytes and the
+    // handle over itself, and a resumed stream would take them back.
+    if (to === plainServer || !deps.tls) socket.resume();
+  };
+
   // Sockets from a trusted proxy whose PROXY header has not fully arrived yet.
   const awaitingHeader = new Set<Socket>();
   // The source each header named, for the TLS socket that wraps the raw one (its own peer is the proxy).
@@ -264,7 +332,7 @@ export function createRelay(deps: RelayDeps): Relay {
     const peer = canonicalAddress(socket.remoteAddress ?? "");
     // From anyone else the bytes are the connection's own (a header there would prove nothing).
     if (!addressAllowed(peer, config.trustedProxies)) {
-      server.emit("connection", socket);
+      deliver(socket);
       return;
     }
     awaitingHeader.add(socket);
@@ -298,17 +366,18 @@ export function createRelay(deps: RelayDeps): Relay {
       }
       const rest = received.subarray(header.length);
       if (rest.length > 0) socket.unshift(rest);
-      server.emit("connection", socket);
-      // HTTP reads the socket as a stream and must be restarted; TLS takes the buffered bytes and
-      // the handle over itself, and a resumed stream would take them back.
-      if (!deps.tls) socket.resume();
+      deliver(socket);
     };
     socket.on("data", onData);
     socket.on("close", done);
     // A reset before the header is over would otherwise be an unhandled 'error' (destroy closes it).
     socket.on("error", done);
   };
-  const listener: NetServer = config.proxyProtocol ? createNetServer(readProxyHeader) : server;
+  const listener: NetServer = config.proxyProtocol
+    ? createNetServer(readProxyHeader)
+    : plainData
+      ? createNetServer(deliver)
+      : server;
 
   // Abnormally dropped sessions (this relay's or a crashed one's) are ended once stale.
   const sweep = async () => {
@@ -417,10 +486,11 @@ export function createRelay(deps: RelayDeps): Relay {
     dataPath.close();
     await Promise.allSettled(sessions.map((id) => closeSession(db, id)));
     for (const ws of sockets.keys()) ws.terminate();
-    for (const socket of awaitingHeader) socket.destroy();
+    for (const socket of [...awaitingHeader, ...sniffing]) socket.destroy();
     await new Promise<void>((resolve) => {
       listener.close(() => resolve());
       server.closeAllConnections?.();
+      plainServer.closeAllConnections();
     });
     await new Promise<void>((resolve) => {
       internalServer.close(() => resolve());
@@ -518,6 +588,7 @@ export function createRelay(deps: RelayDeps): Relay {
           parked: dataPath.parked,
           spliced: dataPath.splices.size,
           joined: dataPath.joined,
+          sealed: dataPath.sealedJoined,
           heldBytes: dataPath.heldBytes(),
           peakHeldBytes: dataPath.peakHeldBytes,
         },

@@ -28,6 +28,8 @@ export interface StartRelayConfig {
   readonly log?: Log;
   /** Trusted proxies, the stale window, the heartbeat, channels and limits; config.ts has the defaults. */
   readonly config?: Partial<RelayConfig>;
+  /** Data connections' options (data.ts); sealing defaults to on with `tls`. */
+  readonly data?: RelayDeps["data"];
   /**
    * Where other relays link to this one: the host (this relay's host unless given), the port
    * (RELAY_DEFAULTS.internalPort, or a free one when `port` is 0) and the URL they dial.
@@ -63,6 +65,7 @@ export async function startRelay(config: StartRelayConfig): Promise<RunningRelay
       ...(config.tls ? { tls: config.tls } : {}),
       log: config.log ?? jsonLog,
       ...(config.config ? { config: config.config } : {}),
+      ...(config.data ? { data: config.data } : {}),
       internal: {
         ...config.internal,
         port: config.internal?.port ?? (port === 0 ? 0 : RELAY_DEFAULTS.internalPort),
@@ -100,7 +103,7 @@ export async function startRelay(config: StartRelayConfig): Promise<RunningRelay
  */
 export async function relaySettings(
   env: RelaySettingsEnv,
-): Promise<Pick<StartRelayConfig, "tls" | "config" | "internal">> {
+): Promise<Pick<StartRelayConfig, "tls" | "config" | "internal" | "data">> {
   const tls =
     env.TSUNAGI_TLS_CERT && env.TSUNAGI_TLS_KEY
       ? { cert: await readFile(env.TSUNAGI_TLS_CERT), key: await readFile(env.TSUNAGI_TLS_KEY) }
@@ -113,6 +116,7 @@ export async function relaySettings(
   return {
     ...(tls ? { tls } : {}),
     internal,
+    ...(env.TSUNAGI_SEALED_CHANNELS ? { data: { sealed: env.TSUNAGI_SEALED_CHANNELS === "1" } } : {}),
     config: {
       trustedProxies: env.TSUNAGI_TRUSTED_PROXIES,
       proxyProtocol: env.TSUNAGI_PROXY_PROTOCOL === "1",

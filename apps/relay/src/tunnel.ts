@@ -163,7 +163,14 @@ export class Tunnel {
    * Joins `from`'s channel `fromId` (a viewer's, or a link's on behalf of a viewer on another relay)
    * to a new channel of `client`, or answers `close` when the client has no channel to spare.
    */
-  private pair(from: Peer, fromId: number, client: Peer, viewerName: string, data = false): void {
+  private pair(
+    from: Peer,
+    fromId: number,
+    client: Peer,
+    viewerName: string,
+    data = false,
+    sealAsked = false,
+  ): void {
     const { peers, maxChannelsPerSession: max } = this.deps;
     if (client.channels.size >= max) {
       peers.sendControl(
@@ -179,8 +186,9 @@ export class Tunnel {
     const dataPath = this.deps.data;
     const spliced =
       data && from.role !== "client" && dataPath?.usable(from) && dataPath.usable(client)
-        ? dataPath.splice(from, fromId, client, clientChannel)
+        ? dataPath.splice(from, fromId, client, clientChannel, { asked: sealAsked })
         : undefined;
+    const key = spliced?.key ? { key: spliced.key } : {};
     const splice = spliced?.handle;
     from.channels.set(fromId, {
       peer: client,
@@ -203,7 +211,7 @@ export class Tunnel {
         {
           type: from.role === "link" ? "answer" : "open",
           channelId: fromId,
-          ...(spliced ? { token: spliced.viewer } : {}),
+          ...(spliced ? { token: spliced.viewer, ...key } : {}),
         },
         from,
       );
@@ -211,7 +219,7 @@ export class Tunnel {
     // The opener's own traffic: one that opens and closes channels to a client that doesn't read is paused.
     peers.sendControl(
       client,
-      { type: "open", channelId: clientChannel, ...(spliced ? { token: spliced.client } : {}) },
+      { type: "open", channelId: clientChannel, ...(spliced ? { token: spliced.client, ...key } : {}) },
       from,
     );
     if (!client.recordedViewers.has(viewerName)) {
@@ -235,6 +243,7 @@ export class Tunnel {
       readonly target: string;
       readonly viewer: string;
       readonly data?: boolean | undefined;
+      readonly seal?: boolean | undefined;
     },
   ): Violation | undefined {
     if (channelId === WINDOW_CHANNEL || link.channels.has(channelId)) {
@@ -249,16 +258,22 @@ export class Tunnel {
       );
       return undefined;
     }
-    this.pair(link, channelId, client, open.viewer, open.data === true);
+    this.pair(link, channelId, client, open.viewer, open.data === true, open.seal === true);
     return undefined;
   }
 
   /**
    * The far relay's answer to a link `open` that asked for a data connection: with its token, the
    * viewer's channel is spliced here to a data connection dialled to that relay, which splices it to
-   * its client's; without, the channel is multiplexed over the link. The viewer hears which now.
+   * its client's; without, the channel is multiplexed over the link. The viewer hears which now, with
+   * the channel's key when the far relay sealed it.
    */
-  onLinkAnswer(link: Peer, linkChannel: number, token: string | undefined): Violation | undefined {
+  onLinkAnswer(
+    link: Peer,
+    linkChannel: number,
+    token: string | undefined,
+    key: string | undefined,
+  ): Violation | undefined {
     const { peers } = this.deps;
     const end = link.channels.get(linkChannel);
     if (!end) return undefined; // closed meanwhile
@@ -271,10 +286,22 @@ export class Tunnel {
       peers.sendControl(viewer, { type: "open", channelId: end.id }, viewer);
       return undefined;
     }
-    const spliced = dataPath.splice(viewer, end.id, link, linkChannel);
+    if (dataPath.sealed && !key) {
+      // We asked for a sealed channel (our viewers' data connections may be plain TCP): one the far
+      // relay did not seal must not be spliced to them.
+      const reason = "the client's relay did not seal the channel";
+      peers.sendControl(link, { type: "close", channelId: linkChannel, reason }, link);
+      this.onClose(link, linkChannel, reason);
+      return undefined;
+    }
+    const spliced = dataPath.splice(viewer, end.id, link, linkChannel, key ? { key } : {});
     viewer.channels.set(end.id, { ...viewerEnd, splice: spliced.handle });
     link.channels.set(linkChannel, { ...end, splice: spliced.handle });
-    peers.sendControl(viewer, { type: "open", channelId: end.id, token: spliced.viewer }, viewer);
+    peers.sendControl(
+      viewer,
+      { type: "open", channelId: end.id, token: spliced.viewer, ...(key ? { key } : {}) },
+      viewer,
+    );
     remote.dialData(link, token).then(
       (socket) => spliced.handle.attach("client", socket),
       () => spliced.handle.end("the data connection to the client's relay failed"),
@@ -313,7 +340,7 @@ export class Tunnel {
         server: viewer.serverHost,
         target: viewer.target,
         viewer: viewer.userName,
-        ...(asking ? { data: true } : {}),
+        ...(asking ? { data: true, ...(this.deps.data?.sealed ? { seal: true } : {}) } : {}),
       },
       viewer,
     );

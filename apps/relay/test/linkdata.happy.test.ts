@@ -27,7 +27,8 @@ import {
 const stack = useStack();
 const echo = useEchoServer();
 
-async function twoRelays(tls: boolean) {
+/** Relays A (the viewer's) and B (the client's); `sealA` overrides A's own choice to seal. */
+async function twoRelays(tls: boolean, sealA?: boolean) {
   const certs = tls ? await Promise.all([selfSigned("relay-a"), selfSigned("relay-b")]) : [];
   const make = (i: number) => {
     const cert = certs[i];
@@ -36,6 +37,7 @@ async function twoRelays(tls: boolean) {
       config: testConfig,
       log: silentLog,
       ...(cert ? { tls: cert } : {}),
+      ...(i === 0 && sealA !== undefined ? { data: { sealed: sealA } } : {}),
     });
   };
   const a = make(0);
@@ -45,11 +47,13 @@ async function twoRelays(tls: boolean) {
 }
 
 describe.each([
-  { name: "plain", tls: false },
-  { name: "over TLS", tls: true },
-])("a spliced channel across relays, $name", ({ tls }) => {
+  { name: "plain", tls: false, sealed: false },
+  { name: "over TLS", tls: true, sealed: true },
+  // The viewer's relay seals, the client's would not by itself: it seals the channel when asked.
+  { name: "sealed at the viewer's relay's asking", tls: false, sealed: true, sealA: true },
+])("a spliced channel across relays, $name", ({ tls, sealed, sealA }) => {
   it("is spliced at both relays and carries bytes exactly, 20 channels at once, with half-close", async () => {
-    const { a, b, onA, onB, caA, caB } = await twoRelays(tls);
+    const { a, b, onA, onB, caA, caB } = await twoRelays(tls, sealA);
     // The client on B, the viewer on A: only the link and a data connection between them join them.
     const client = startClient({
       ...agentBase(onB.url, "usb.ndl"),
@@ -78,6 +82,9 @@ describe.each([
     for (const [i, back] of backs.entries()) expect(sha(back)).toBe(sha(payloads[i] as Buffer));
     expect(a.stats().data.joined).toBe(21);
     expect(b.stats().data.joined).toBe(21);
+    // The key made at the client's relay reaches both agents: the channels are sealed at both relays.
+    expect(a.stats().data.sealed).toBe(sealed ? 21 : 0);
+    expect(b.stats().data.sealed).toBe(sealed ? 21 : 0);
     expect(a.stats().links).toBe(1);
     await eventually(() => viewer.stats().channels === 0 && client.stats().channels === 0);
     await eventually(() => a.stats().data.spliced === 0 && b.stats().data.spliced === 0);

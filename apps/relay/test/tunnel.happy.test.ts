@@ -29,11 +29,17 @@ const echo = useEchoServer();
 /** Channels the 100-at-once test opens: above the default cap, so the cap is raised for it. */
 const AT_ONCE = 100;
 
-const paths: readonly { name: string; dataPath: DataPathMode; tls: boolean }[] = [
-  { name: "multiplexed", dataPath: "mux", tls: false },
-  { name: "spliced", dataPath: "spliced", tls: false },
-  { name: "spliced, over TLS", dataPath: "spliced", tls: true },
-  { name: "multiplexed, over TLS", dataPath: "mux", tls: true },
+/**
+ * `sealed`: the relay seals spliced channels (docs/protocol.md "Sealed channels"), its default with TLS;
+ * the agents then park plain TCP data connections on its TLS port.
+ */
+const paths: readonly { name: string; dataPath: DataPathMode; tls: boolean; sealed: boolean }[] = [
+  { name: "multiplexed", dataPath: "mux", tls: false, sealed: false },
+  { name: "spliced", dataPath: "spliced", tls: false, sealed: false },
+  { name: "spliced, over TLS, sealed", dataPath: "spliced", tls: true, sealed: true },
+  { name: "spliced, over TLS, not sealed", dataPath: "spliced", tls: true, sealed: false },
+  { name: "spliced, sealed, without TLS to the relay", dataPath: "spliced", tls: false, sealed: true },
+  { name: "multiplexed, over TLS", dataPath: "mux", tls: true, sealed: true },
 ];
 
 /** A service on loopback for one test, closed by the caller. */
@@ -51,7 +57,7 @@ async function sessionsGone(user: string): Promise<void> {
   await eventually(async () => (await openSessions(stack.t)).every((s) => s.userName !== user));
 }
 
-describe.each(paths)("the tunnel, $name", ({ dataPath, tls }) => {
+describe.each(paths)("the tunnel, $name", ({ dataPath, tls, sealed }) => {
   let relay: Relay;
   let url: string;
   let ca: Buffer | undefined;
@@ -91,6 +97,7 @@ describe.each(paths)("the tunnel, $name", ({ dataPath, tls }) => {
       config: { ...testConfig, maxChannelsPerSession: AT_ONCE + 28 },
       log: silentLog,
       ...(certificate ? { tls: certificate } : {}),
+      data: { sealed },
     });
     ({ url } = await relay.listen(0, "127.0.0.1"));
     // usb.ndl is a USB viewer (no device slot) and its own client: the standard connection.
@@ -119,6 +126,7 @@ describe.each(paths)("the tunnel, $name", ({ dataPath, tls }) => {
 
   it("carries 1 MiB byte-exact and in order, on the path asked for", async () => {
     const before = relay.stats().data.joined;
+    const sealedBefore = relay.stats().data.sealed;
     // The metrics say which path carried the bytes (plain runs: the scrape speaks http).
     const splicedBytes = async () =>
       tls ? 0 : sample((await scrape(url)).text, "tsunagi_relay_spliced_bytes_total");
@@ -128,6 +136,7 @@ describe.each(paths)("the tunnel, $name", ({ dataPath, tls }) => {
     expect(back.length).toBe(payload.length);
     expect(sha(back)).toBe(sha(payload));
     expect(relay.stats().data.joined - before).toBe(spliced ? 1 : 0);
+    expect(relay.stats().data.sealed - sealedBefore).toBe(spliced && sealed ? 1 : 0);
     if (!tls) {
       await eventually(
         async () => (await splicedBytes()) - splicedBefore >= (spliced ? 2 * payload.length : 0),

@@ -35,7 +35,10 @@ const base64 = (label: string, maxLength: number) =>
 
 const text = (max: number) => z.string().min(1).max(max);
 
-/** 32 random bytes, base64url without padding (43 characters): a data connection's token or pool secret. */
+/**
+ * 32 random bytes, base64url without padding (43 characters): a data connection's token, a pool secret
+ * or a sealed channel's key.
+ */
 const token = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "token must be 32 bytes of base64url");
 
 /** The request path of a data connection (docs/protocol.md "Data connections"). */
@@ -112,9 +115,13 @@ export const Result = z.object({
   /**
    * (ours) Data connections are available (docs/protocol.md "Data connections"): the session's pool
    * secret, which `GET /v1/data` must carry to park a connection, and how many may be parked at once.
-   * Absent: the relay offers only the multiplexed path.
+   * Absent: the relay offers only the multiplexed path. `sealed`: the relay seals spliced channels end
+   * to end (each `open` with a token carries the channel's `key`), and so also takes data connections
+   * as plain TCP on its TLS port (docs/protocol.md "Sealed channels").
    */
-  data: z.object({ pool: token, max: z.number().int().min(1).max(64) }).optional(),
+  data: z
+    .object({ pool: token, max: z.number().int().min(1).max(64), sealed: z.boolean().optional() })
+    .optional(),
 });
 
 /**
@@ -153,13 +160,16 @@ const channelId = z
  * A channel's opening. Viewer → relay: `data: true` asks for a spliced data connection (the viewer
  * holds a parked one). Relay → viewer, only in answer to such a request: with `token` the channel is
  * spliced, without it the channel runs on the multiplexed path. Relay → client: with `token` the
- * client carries the channel on a data connection, without it on the multiplexed path.
+ * client carries the channel on a data connection, without it on the multiplexed path. With `key`
+ * (relay → agent, only beside a token) the channel is sealed: the two agents speak TLS 1.3 keyed by it
+ * over the data connection (docs/protocol.md "Sealed channels").
  */
 export const OpenChannel = z.object({
   type: z.literal("open"),
   channelId,
   data: z.boolean().optional(),
   token: token.optional(),
+  key: token.optional(),
 });
 export const CloseChannel = z.object({
   type: z.literal("close"),

@@ -1,11 +1,13 @@
-// Loopback servers for the splice tests: a splicing proxy, a sink, a TLS socket pair.
+// Loopback servers for the splice and seal tests: a splicing proxy, a sink, a TLS socket pair, a middle
+// that splices two raw connections as the relay does.
 import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type Socket, connect as tcpConnect } from "node:net";
+import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer as createTlsServer, type TLSSocket, connect as tlsConnect } from "node:tls";
+import { seal } from "../src/seal.js";
 import { type SpliceOptions, splice } from "../src/splice.js";
 
 /** Everything a socket sends until its end. */
@@ -148,4 +150,81 @@ export async function tlsPair(): Promise<{ client: TLSSocket; server: TLSSocket;
         server.close(() => r());
       }),
   };
+}
+
+const middles: (() => void)[] = [];
+/** Closes every middle and sealed pair the test made (afterEach). */
+export function closeMiddles(): void {
+  for (const close of middles.splice(0)) close();
+}
+
+export interface Middle {
+  /** The viewer's and the client's raw data connections, spliced to each other at the middle. */
+  readonly viewer: Socket;
+  readonly client: Socket;
+  /** Everything the middle carried, viewer → client. */
+  readonly seen: Buffer[];
+}
+
+/**
+ * A relay's part: accepts two connections and forwards each to the other (ends too), recording what
+ * crosses viewer → client; `alter` may change a chunk on its way (tampering).
+ */
+export async function throughMiddle(alter?: (chunk: Buffer) => Buffer): Promise<Middle> {
+  const seen: Buffer[] = [];
+  const accepted: Socket[] = [];
+  const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    accepted.push(socket);
+    socket.on("error", () => {});
+    if (accepted.length < 2) return;
+    const [fromViewer, fromClient] = accepted as [Socket, Socket];
+    fromViewer.on("data", (c: Buffer) => {
+      seen.push(Buffer.from(c));
+      fromClient.write(alter ? alter(c) : c);
+    });
+    fromClient.on("data", (c: Buffer) => fromViewer.write(c));
+    fromViewer.on("end", () => fromClient.end());
+    fromClient.on("end", () => fromViewer.end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const dial = async () => {
+    const socket = tcpConnect({ host: "127.0.0.1", port, allowHalfOpen: true, noDelay: true });
+    await once(socket, "connect");
+    return socket;
+  };
+  // In order: the middle takes the first it accepts for the viewer's.
+  const viewer = await dial();
+  while (accepted.length < 1) await new Promise((r) => setTimeout(r, 5));
+  const client = await dial();
+  middles.push(() => {
+    for (const s of [viewer, client, ...accepted]) s.destroy();
+    server.close();
+  });
+  return { viewer, client, seen };
+}
+
+/** Both ends of a channel sealed through a middle; the promises settle when each handshake does. */
+export async function sealedEnds(
+  viewerKey: Buffer,
+  clientKey = viewerKey,
+  alter?: (chunk: Buffer) => Buffer,
+) {
+  const middle = await throughMiddle(alter);
+  const viewer = seal(middle.viewer, viewerKey, "viewer", 5_000);
+  const client = seal(middle.client, clientKey, "client", 5_000);
+  for (const end of [viewer, client]) {
+    end.then(
+      (s) => middles.push(() => s.destroy()),
+      () => {},
+    );
+  }
+  return { viewer, client, middle };
+}
+
+/** Both ends of a channel sealed with one key, handshakes done. */
+export async function sealedPair(key: Buffer, alter?: (chunk: Buffer) => Buffer) {
+  const ends = await sealedEnds(key, key, alter);
+  const [viewer, client] = await Promise.all([ends.viewer, ends.client]);
+  return { viewer, client, middle: ends.middle };
 }

@@ -70,6 +70,19 @@ export function dialData(options: DataDialOptions): Promise<Socket> {
   });
 }
 
+function isSecure(url: URL): boolean {
+  return url.protocol === "wss:" || url.protocol === "https:";
+}
+
+/** The same host and port, without TLS (its port written out: a TLS default is not plain's). */
+export function plainUrl(url: URL): URL {
+  const plain = new URL(url);
+  const port = url.port || "443";
+  plain.protocol = url.protocol === "https:" ? "http:" : "ws:";
+  plain.port = port;
+  return plain;
+}
+
 /** The token's bytes as a data connection presents them. */
 export function tokenBytes(token: string): Buffer {
   const bytes = Buffer.from(token, "base64url");
@@ -79,6 +92,12 @@ export function tokenBytes(token: string): Buffer {
 
 export interface DataPoolOptions extends Omit<DataDialOptions, "timeoutMs"> {
   readonly mode: DataPathMode;
+  /**
+   * The relay seals spliced channels end to end (its result's `data.sealed`): data connections to a
+   * wss:// relay are dialled as plain TCP first, TLS being the channel's own (docs/protocol.md "Sealed
+   * channels"), and as TLS once plain ones do not get through (a TLS-only proxy in between).
+   */
+  readonly sealed?: boolean;
   readonly size?: number;
   readonly onNotice?: (text: string) => void;
 }
@@ -96,8 +115,12 @@ export class DataPool {
   /** Dials that failed in a row: in `spliced` mode the pool stops refilling by itself after a few. */
   private failures = 0;
 
+  /** Dialling plain TCP to a wss:// relay (`sealed`), until that fails before any succeeded. */
+  private plain: boolean;
+
   constructor(private readonly options: DataPoolOptions) {
     this.size = options.size ?? DATA_POOL_SIZE;
+    this.plain = options.sealed === true && isSecure(options.url);
   }
 
   /** Whether channels of this session may ask for data connections at all. */
@@ -135,13 +158,21 @@ export class DataPool {
   }
 
   private dial(): Promise<Socket> {
-    return dialData(this.options).then(
+    const plain = this.plain;
+    return dialData(plain ? { ...this.options, url: plainUrl(this.options.url) } : this.options).then(
       (socket) => {
         this.failures = 0;
         this.state = "ok";
         return socket;
       },
       (error: Error) => {
+        if (plain && this.state === "unknown") {
+          // Refused or unanswered: something between takes only TLS. Its channels are sealed all the
+          // same. Every plain dial under way then tries again with TLS; the first says so.
+          if (this.plain) this.options.onNotice?.(`plain ${error.message}; data connections use TLS`);
+          this.plain = false;
+          return this.dial();
+        }
         this.failures += 1;
         if (error instanceof DataRefusedError && this.state === "unknown") {
           this.state = "refused";

@@ -31,7 +31,7 @@ import {
   windowOverrun,
 } from "@tsunagi/core/frames";
 import { CloseCode } from "@tsunagi/core/wire";
-import { splice } from "@tsunagi/net";
+import { type SealRole, seal, splice } from "@tsunagi/net";
 import type { WebSocket } from "ws";
 import { tokenBytes } from "./data.js";
 
@@ -80,7 +80,7 @@ export interface MuxEvents {
    * Client side: the relay opened a channel; dial the local service and attach it, or with a `token`
    * join it to a data connection (`splice`).
    */
-  onOpen?: (channelId: number, token?: string) => void;
+  onOpen?: (channelId: number, token?: string, key?: string) => void;
   /** A channel ended; `reason` is the far side's when it gave one. */
   onChannelClosed?: (channelId: number, reason: string | undefined) => void;
   /** The far side broke the tunnel's rules; the relay connection is being closed. */
@@ -162,14 +162,40 @@ export class Mux {
 
   /**
    * Carries channel `id` on a data connection: the token is its first bytes, then it is joined to the
-   * local socket. `data` may still be on its way (the client dialling one); without one, the channel
-   * is closed with the reason.
+   * local socket; with a key the two agents first seal it (TLS 1.3 keyed by it, this agent in `role`:
+   * docs/protocol.md "Sealed channels"). `data` may still be on its way (the client dialling one);
+   * without one, or when the seal fails, the channel is closed with the reason.
    */
-  splice(id: number, socket: Socket, token: string, data: Socket | Promise<Socket>): void {
+  splice(
+    id: number,
+    socket: Socket,
+    data: Socket | Promise<Socket>,
+    path: { readonly token: string; readonly key?: string | undefined; readonly role: SealRole },
+  ): void {
     const entry: Spliced = { socket };
     this.spliced.set(id, entry);
     socket.setNoDelay(true);
     socket.on("error", () => {});
+    const fail = (reason: string) => {
+      socket.destroy();
+      entry.data?.destroy();
+      if (this.spliced.get(id) === entry) this.sendControl({ type: "close", channelId: id, reason });
+    };
+    const join = (conn: Socket) => {
+      if (this.spliced.get(id) !== entry || socket.destroyed) {
+        conn.destroy();
+        return;
+      }
+      entry.data = conn;
+      splice(socket, conn, {
+        done: (error) => {
+          // The relay's `close` ends the channel's id; a failure here names itself to the far side.
+          if (error && this.spliced.get(id) === entry) {
+            this.sendControl({ type: "close", channelId: id, reason: error });
+          }
+        },
+      });
+    };
     const start = (conn: Socket) => {
       if (this.spliced.get(id) !== entry || socket.destroyed) {
         conn.destroy();
@@ -184,23 +210,14 @@ export class Mux {
       }
       entry.data = conn;
       conn.setNoDelay(true);
-      conn.write(tokenBytes(token));
-      splice(socket, conn, {
-        done: (error) => {
-          // The relay's `close` ends the channel's id; a failure here names itself to the far side.
-          if (error && this.spliced.get(id) === entry) {
-            this.sendControl({ type: "close", channelId: id, reason: error });
-          }
-        },
-      });
+      conn.write(tokenBytes(path.token));
+      if (!path.key) return join(conn);
+      seal(conn, tokenBytes(path.key), path.role).then(join, (error: Error) =>
+        fail(`the channel's end-to-end TLS failed: ${error.message}`),
+      );
     };
     if (data instanceof Promise) {
-      data.then(start, (error: Error) => {
-        socket.destroy();
-        if (this.spliced.get(id) === entry) {
-          this.sendControl({ type: "close", channelId: id, reason: `no data connection: ${error.message}` });
-        }
-      });
+      data.then(start, (error: Error) => fail(`no data connection: ${error.message}`));
     } else start(data);
   }
 
@@ -370,6 +387,7 @@ export class Mux {
     channelId: number;
     reason?: string | undefined;
     token?: string | undefined;
+    key?: string | undefined;
   }): void {
     if (this.violated) return;
     const id = message.channelId;
@@ -388,7 +406,11 @@ export class Mux {
         socket.once("finish", () => socket.destroy());
         this.events.onChannelClosed?.(id, message.reason);
       } else if (message.token) {
-        this.splice(id, awaiting.socket, message.token, awaiting.data);
+        this.splice(id, awaiting.socket, awaiting.data, {
+          token: message.token,
+          key: message.key,
+          role: "viewer",
+        });
       } else {
         awaiting.giveBack(awaiting.data);
         if (awaiting.socket.destroyed) {
@@ -430,7 +452,7 @@ export class Mux {
         });
         return;
       }
-      this.events.onOpen?.(id, message.token);
+      this.events.onOpen?.(id, message.token, message.key);
       return;
     }
     const channel = this.channels.get(id);

@@ -1,0 +1,207 @@
+/**
+ * Sealed channels (docs/protocol.md "Sealed channels"), against a relay that terminates TLS itself:
+ * its port takes plain TCP for data connections and for nothing else (a login in clear is refused);
+ * a sealed channel's bytes cross the network and the relay as the agents' TLS records only; and where
+ * something in between passes only TLS, the agents park TLS data connections and still seal.
+ */
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { connect, createServer, type Socket } from "node:net";
+import { startClient, startViewer } from "@tsunagi/agent";
+import { describe, expect, it } from "vitest";
+import { silentLog } from "../src/log.js";
+import { createRelay } from "../src/server.js";
+import {
+  agentBase,
+  echoThrough,
+  eventually,
+  openSessions,
+  selfSigned,
+  sha,
+  testConfig,
+  useEchoServer,
+  useStack,
+} from "./helpers.js";
+
+const stack = useStack();
+const echo = useEchoServer();
+
+const sessionsGone = () => eventually(async () => (await openSessions(stack.t)).length === 0);
+
+async function tlsRelay() {
+  const cert = await selfSigned("relay");
+  const relay = createRelay({ db: stack.t.db, config: testConfig, log: silentLog, tls: cert });
+  const { port } = await relay.listen(0, "127.0.0.1");
+  return { relay, port, ca: cert.cert };
+}
+
+/**
+ * A TCP hop in front of the relay that records what each connection carried towards it; with
+ * `onlyTls`, a connection whose first byte does not open a TLS handshake is reset, as a TLS-only
+ * proxy or firewall would.
+ */
+async function front(relayPort: number, onlyTls = false) {
+  const streams: Buffer[][] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer({ allowHalfOpen: true }, (inbound) => {
+    const seen: Buffer[] = [];
+    streams.push(seen);
+    const outbound = connect({ host: "127.0.0.1", port: relayPort, allowHalfOpen: true });
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on("error", () => {
+        inbound.destroy();
+        outbound.destroy();
+      });
+    }
+    inbound.on("data", (chunk: Buffer) => {
+      if (onlyTls && seen.length === 0 && chunk[0] !== 0x16) {
+        inbound.resetAndDestroy();
+        outbound.destroy();
+        return;
+      }
+      seen.push(Buffer.from(chunk));
+      outbound.write(chunk);
+    });
+    outbound.on("data", (chunk: Buffer) => inbound.write(chunk));
+    inbound.on("end", () => outbound.end());
+    outbound.on("end", () => inbound.end());
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    url: `wss://127.0.0.1:${(server.address() as { port: number }).port}`,
+    /** Each connection's bytes towards the relay, whole. */
+    streams: () => streams.map((s) => Buffer.concat(s)),
+    close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+/** A client forwarding to the echo server and its viewer, through `url`. */
+async function agents(url: string, ca: Buffer, notices: string[]) {
+  const base = {
+    ...agentBase(url, "usb.ndl"),
+    ca,
+    dataPath: "spliced" as const,
+    onNotice: (t: string) => notices.push(t),
+  };
+  const client = startClient({ ...base, forward: { host: "127.0.0.1", port: echo.port } });
+  await client.ready;
+  const viewer = await startViewer({
+    ...base,
+    product: "usb-ndl",
+    usbKeySerial: "NDL-0001-0001",
+    listen: { host: "127.0.0.1", port: 0 },
+  });
+  return {
+    port: viewer.listening.port,
+    async close() {
+      await viewer.close();
+      await client.stop();
+      await sessionsGone();
+    },
+  };
+}
+
+/** A raw exchange on the relay's port: what it answered to `request`, until it closed. */
+async function rawAnswer(port: number, request: string): Promise<string> {
+  const socket = connect({ host: "127.0.0.1", port });
+  let answer = "";
+  socket.on("data", (d: Buffer) => {
+    answer += d.toString("latin1");
+  });
+  socket.on("error", () => {});
+  socket.write(request);
+  await once(socket, "close");
+  return answer;
+}
+
+describe("a sealing relay's TLS port, spoken to in clear", () => {
+  it("refuses a login (the control upgrade), any other request, and a data upgrade without the session's secret", async () => {
+    const { relay, port } = await tlsRelay();
+    try {
+      const login = await rawAnswer(
+        port,
+        "GET /v1/connect HTTP/1.1\r\nHost: relay\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+          "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+      );
+      expect(login).toMatch(/^HTTP\/1\.1 426 /);
+      expect(login).not.toMatch(/101/);
+      const page = await rawAnswer(port, "GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n");
+      expect(page).toMatch(/^HTTP\/1\.1 426 /);
+      expect(page).toContain("tls-required");
+      const data = await rawAnswer(
+        port,
+        "GET /v1/data HTTP/1.1\r\nHost: relay\r\nConnection: Upgrade\r\nUpgrade: tsunagi-data/1\r\n" +
+          `tsunagi-session: nobody\r\ntsunagi-pool: ${"A".repeat(43)}\r\n\r\n`,
+      );
+      expect(data).toMatch(/^HTTP\/1\.1 403 /);
+      expect(relay.stats().data.parked).toBe(0);
+      expect(await openSessions(stack.t)).toHaveLength(0);
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
+describe("a sealed channel", () => {
+  it("crosses the network in plain TCP data connections that carry only the agents' TLS records", async () => {
+    const { relay, port, ca } = await tlsRelay();
+    const hop = await front(port);
+    const notices: string[] = [];
+    const pair = await agents(hop.url, ca, notices);
+    try {
+      await eventually(() => relay.stats().data.parked >= 4);
+      // A payload whose every 1 KiB holds a marker: any cleartext on the wire would show one.
+      const marker = Buffer.from("TSUNAGI-CLEARTEXT-MARKER");
+      const payload = Buffer.concat(
+        Array.from({ length: 512 }, () => Buffer.concat([marker, randomBytes(1000)])),
+      );
+      expect(sha(await echoThrough(pair.port, payload))).toBe(sha(payload));
+      expect(relay.stats().data.sealed).toBe(1);
+      const streams = hop.streams();
+      const plainData = streams.filter((s) => s.subarray(0, 12).toString("latin1") === "GET /v1/data");
+      // The agents' parked connections are plain TCP (their upgrade readable on the wire)...
+      expect(plainData.length).toBeGreaterThanOrEqual(4);
+      // ...and the control connections TLS from their first byte.
+      expect(streams.filter((s) => s[0] === 0x16).length).toBe(2);
+      for (const stream of streams) expect(stream.includes(marker)).toBe(false);
+      // What follows the token on the used data connection is a TLS record (22: its ClientHello).
+      const used = plainData.filter((s) => s.length > s.indexOf("\r\n\r\n") + 4 + 32);
+      expect(used.length).toBeGreaterThanOrEqual(1);
+      for (const s of used) expect(s[s.indexOf("\r\n\r\n") + 4 + 32]).toBe(0x16);
+      expect(notices.filter((n) => /data connections use TLS/.test(n))).toEqual([]);
+    } finally {
+      await pair.close();
+      hop.close();
+      await relay.close();
+    }
+  });
+
+  it("where only TLS gets through, parks TLS data connections instead and is still sealed", async () => {
+    const { relay, port, ca } = await tlsRelay();
+    const hop = await front(port, true);
+    const notices: string[] = [];
+    const pair = await agents(hop.url, ca, notices);
+    try {
+      await eventually(() => relay.stats().data.parked >= 4);
+      const payloads = Array.from({ length: 10 }, () => randomBytes(256 * 1024));
+      const backs = await Promise.all(payloads.map((p) => echoThrough(pair.port, p)));
+      for (const [i, back] of backs.entries()) expect(sha(back)).toBe(sha(payloads[i] as Buffer));
+      expect(relay.stats().data.joined).toBe(10);
+      expect(relay.stats().data.sealed).toBe(10);
+      expect(notices.filter((n) => /data connections use TLS/.test(n)).length).toBe(2);
+      // The plain dials were reset (nothing passed); everything that passed is TLS.
+      const passed = hop.streams().filter((s) => s.length > 0);
+      expect(hop.streams().length - passed.length).toBeGreaterThanOrEqual(2);
+      for (const stream of passed) expect(stream[0]).toBe(0x16);
+    } finally {
+      await pair.close();
+      hop.close();
+      await relay.close();
+    }
+  });
+});
