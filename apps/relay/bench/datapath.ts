@@ -1,12 +1,15 @@
 /**
  * The data path against the programs people would use instead (issue 12), on demand:
  * `pnpm --filter @tsunagi/relay bench:datapath [--seconds 5] [--rounds 3] [--round-trips 3000]
- * [--data-path mux|spliced] [--tls both|off|on] [--relay dist|source]`.
+ * [--data-path mux|spliced] [--tls both|off|on|sealed] [--relay dist|source]`.
  *
  * In one run, side by side, one stream of Debian's iperf3 (client → server, loopback) through:
  *   - Tsunagi: viewer → relay → client, the relay as operators run it (its own process, `measure.ts`)
  *     and each agent a process of its own (`proc.ts`), with TLS off (ws://) and on (wss://, a
- *     self-signed certificate the agents are given as their CA);
+ *     self-signed certificate the agents are given as their CA), on twice: its channels sealed end to
+ *     end (the relay's default with TLS: it splices the agents' TLS over plain TCP data connections)
+ *     and not (`TSUNAGI_SEALED_CHANNELS=0`: TLS data connections the relay decrypts and re-encrypts);
+ *     `--tls sealed` runs the sealed one alone;
  *   - `ssh -L` through an OpenSSH sshd of the bench's own (`test/openssh.ts`; default ciphers);
  *   - socat as a TCP forwarder (`fork`, default buffer);
  *   - the plain Node pipe proxy (`proc.ts` proxy: net.createServer + pipe), and three of them in a row
@@ -64,7 +67,25 @@ const seconds = Number(option("seconds", "5"));
 const rounds = Number(option("rounds", "3"));
 const roundTrips = Number(option("round-trips", "3000"));
 const dataPath = option("data-path", "mux");
-const tlsModes = { both: [false, true], off: [false], on: [true] }[option("tls", "both")] ?? [false, true];
+/** The Tsunagi rows: TLS to the relay or not, and whether the relay seals spliced channels. */
+interface TsunagiMode {
+  readonly tls: boolean;
+  readonly sealed: boolean;
+  /** The row's name, and its bench users' infix. */
+  readonly label: string;
+}
+const WS: TsunagiMode = { tls: false, sealed: false, label: "ws://" };
+const WSS_SEALED: TsunagiMode = { tls: true, sealed: true, label: "wss://, sealed" };
+const WSS_UNSEALED: TsunagiMode = { tls: true, sealed: false, label: "wss://, not sealed" };
+const tlsModes: readonly TsunagiMode[] = {
+  both: [WS, WSS_SEALED, WSS_UNSEALED],
+  off: [WS],
+  on: [WSS_SEALED, WSS_UNSEALED],
+  sealed: [WSS_SEALED],
+}[option("tls", "both")] ?? [WS, WSS_SEALED, WSS_UNSEALED];
+/** A bench user's name for a mode and a role. */
+const benchUser = (mode: TsunagiMode, role: "bulk" | "echo") =>
+  `dp.${mode.tls ? "wss" : "ws"}${mode.tls && !mode.sealed ? "0" : ""}.${role}`;
 if (dataPath !== "mux" && dataPath !== "spliced") throw new Error("--data-path is mux or spliced");
 
 /** CPU seconds of a process and every descendant, the reaped ones included (their time moves to
@@ -141,8 +162,26 @@ interface Path {
   readonly tsunagi?: boolean;
 }
 
-/** One iperf3 run of `secs` through `port`: bits per second received, and bytes received. */
-function iperf(port: number, secs: number): Promise<{ bps: number; bytes: number }> {
+/**
+ * One iperf3 run of `secs` through `port`, with its name for errors: bits per second and bytes
+ * received. The one iperf3 server serves every path in turn and may still be closing the previous
+ * test when the next client arrives (it then answers "busy", or closes the control connection at
+ * once): such a run is tried again after a pause, a few times, and said.
+ */
+async function iperf(port: number, secs: number, name: string): Promise<{ bps: number; bytes: number }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await iperfOnce(port, secs, name);
+    } catch (error) {
+      const busy = /server is busy|control socket has closed unexpectedly/.test((error as Error).message);
+      if (!busy || attempt >= 5) throw error;
+      console.log(`note: iperf3 through ${name}: the server was still busy; trying again (${attempt})`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+function iperfOnce(port: number, secs: number, name: string): Promise<{ bps: number; bytes: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(IPERF3, ["-c", "127.0.0.1", "-p", String(port), "-t", String(secs), "-J"], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -164,7 +203,11 @@ function iperf(port: number, secs: number): Promise<{ bps: number; bytes: number
         if (!sum) throw new Error(json.error ?? "no result");
         resolve({ bps: sum.bits_per_second, bytes: sum.bytes });
       } catch (error) {
-        reject(new Error(`iperf3 through port ${port}: ${(error as Error).message}\n${out.slice(0, 500)}`));
+        reject(
+          new Error(
+            `iperf3 through ${name} (port ${port}): ${(error as Error).message}\n${out.slice(0, 500)}`,
+          ),
+        );
       }
     });
   });
@@ -232,7 +275,7 @@ async function main(): Promise<void> {
     await setup.sql`
       insert into users (contract_id, server_host, user_name, password_hash, viewer_product, usb_key_serial)
       select ${contract?.id}, ${SERVER_HOST}, name, ${hash}, 'usb-ndl', ${USB_KEY}
-      from unnest(array['dp.ws.bulk', 'dp.ws.echo', 'dp.wss.bulk', 'dp.wss.echo']) name`;
+      from unnest(${[WS, WSS_SEALED, WSS_UNSEALED].flatMap((m) => [benchUser(m, "bulk"), benchUser(m, "echo")])}::text[]) name`;
     await setup.close();
     await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
     const echoPort = (echo.address() as { port: number }).port;
@@ -334,17 +377,18 @@ async function main(): Promise<void> {
     // Tsunagi: one relay per TLS mode, each with a pair for the iperf3 server and a pair for the echo.
     const cert = certificate(dir);
     const ca = readFileSync(cert.certFile, "utf8");
-    for (const tls of tlsModes) {
-      const scheme = tls ? "wss" : "ws";
+    for (const mode of tlsModes) {
+      const { tls } = mode;
       const relay = await startRelayProcess(relayBinary, {
         DATABASE_URL: db.url,
         ...(tls ? { TSUNAGI_TLS_CERT: cert.certFile, TSUNAGI_TLS_KEY: cert.keyFile } : {}),
+        TSUNAGI_SEALED_CHANNELS: mode.sealed ? "1" : "0",
       });
       relays.push(relay);
       const agent = (role: "bulk" | "echo") => ({
         server: relay.url,
         serverHost: SERVER_HOST,
-        user: `dp.${scheme}.${role}`,
+        user: benchUser(mode, role),
         password: PASSWORD,
         dataPath,
         ...(tls ? { ca } : {}),
@@ -359,7 +403,7 @@ async function main(): Promise<void> {
       ];
       children.push(...agents, ...viewers);
       paths.push({
-        name: `Tsunagi ${scheme}://`,
+        name: `Tsunagi ${mode.label}`,
         bulkPort: Number(viewers[0]?.info.port),
         echoPort: Number(viewers[1]?.info.port),
         relay,
@@ -369,7 +413,7 @@ async function main(): Promise<void> {
           ["agents", [...agents, ...viewers].reduce((sum, c) => sum + cpuSeconds(c.pid), 0)],
         ],
       });
-      console.log(`Tsunagi ${scheme}://: relay pid ${relay.pid} at ${relay.url}`);
+      console.log(`Tsunagi ${mode.label}: relay pid ${relay.pid} at ${relay.url}`);
     }
     for (const note of notes) console.log(`note: ${note}`);
 
@@ -414,7 +458,7 @@ async function measure(paths: Path[], withIperf: boolean, ca: string): Promise<v
   const relayedShare = new Map<string, number>();
   if (withIperf) {
     // One short unmeasured run each: JIT, TCP autotuning, the first window grants.
-    for (const path of paths) await iperf(path.bulkPort, 1);
+    for (const path of paths) await iperf(path.bulkPort, 1, path.name);
     const carried = new Map<string, number>();
     const spent = new Map<string, Map<string, number>>();
     const relayed = new Map<string, number>();
@@ -424,7 +468,7 @@ async function measure(paths: Path[], withIperf: boolean, ca: string): Promise<v
       for (const path of order) {
         const relayedBefore = path.relay ? await relayedBytes(path.relay, ca) : 0;
         const before = path.cpu();
-        const result = await iperf(path.bulkPort, seconds);
+        const result = await iperf(path.bulkPort, seconds, path.name);
         // sshd's session processes and socat's children may be reaped a moment after the run ends.
         await sleep(200);
         const after = path.cpu();
@@ -464,7 +508,7 @@ async function measure(paths: Path[], withIperf: boolean, ca: string): Promise<v
     `iperf3, 1 stream client → server, ${seconds} s per run, median of ${rounds} (rounds alternate the paths); round trip: 1 byte through an echo server, ${roundTrips} per path in alternating blocks of ${BLOCK}`,
   );
   const header = [
-    "path".padEnd(18),
+    "path".padEnd(28),
     "Gbit/s".padStart(7),
     "  runs".padEnd(22),
     "CPU s/GiB".padEnd(34),
@@ -479,7 +523,7 @@ async function measure(paths: Path[], withIperf: boolean, ca: string): Promise<v
     const cpu = [...(cpuPerGib.get(path.name) ?? [])].map(([label, v]) => `${label} ${v.toFixed(2)}`);
     console.log(
       [
-        path.name.padEnd(18),
+        path.name.padEnd(28),
         (runs.length ? gbit(median(runs)) : "-").padStart(7),
         `  [${runs.map(gbit).join(", ")}]`.padEnd(22),
         (cpu.join(", ") || "-").padEnd(34),

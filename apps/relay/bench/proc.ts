@@ -22,6 +22,8 @@ const ready = (info: object) => process.stdout.write(`ready ${JSON.stringify(inf
 const agentExtras = {
   ...(args.ca === undefined ? {} : { ca: String(args.ca) }),
   ...(args.dataPath === undefined ? {} : { dataPath: args.dataPath as "mux" | "spliced" }),
+  // What an agent says (a fallback taken, a channel closed with a reason) is part of the run's story.
+  onNotice: (text: string) => process.stderr.write(`bench ${role}: ${text}\n`),
 };
 
 let stop: () => Promise<void> = async () => {};

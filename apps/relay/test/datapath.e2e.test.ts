@@ -2,10 +2,10 @@
  * Spliced data connections through Debian's HAProxy in TCP mode with `send-proxy-v2`, in front of a
  * relay that terminates TLS itself (docs/protocol.md "Data connections"): the data upgrade goes
  * through the same PROXY header handling and the same TLS as the control connection, and the
- * channels it carries are byte-exact, many at once, with half-close passed on by HAProxy.
+ * channels it carries are byte-exact, many at once, with half-close passed on by HAProxy; sealed
+ * (docs/protocol.md "Sealed channels"), their plain data connections pass the same frontend.
  */
 import { randomBytes } from "node:crypto";
-import { startClient, startViewer } from "@tsunagi/agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLog } from "../src/log.js";
 import { createRelay, type Relay } from "../src/server.js";
@@ -17,6 +17,7 @@ import {
   selfSigned,
   sha,
   testConfig,
+  usbNdlAgents,
   useEchoServer,
   useStack,
 } from "./helpers.js";
@@ -50,15 +51,10 @@ describe.skipIf(!present)("spliced channels through HAProxy (TCP, send-proxy-v2)
   });
 
   it("parks, splices and carries 1 MiB and 20 channels at once byte-exact", async () => {
-    const base = { ...agentBase(url, "usb.ndl"), ca: cert.cert, dataPath: "spliced" as const };
-    const client = startClient({ ...base, forward: { host: "127.0.0.1", port: echo.port } });
-    await client.ready;
-    const viewer = await startViewer({
-      ...base,
-      product: "usb-ndl",
-      usbKeySerial: "NDL-0001-0001",
-      listen: { host: "127.0.0.1", port: 0 },
-    });
+    const { client, viewer } = await usbNdlAgents(
+      { ...agentBase(url, "usb.ndl"), ca: cert.cert, dataPath: "spliced" },
+      echo.port,
+    );
     try {
       await eventually(() => relay.stats().data.parked >= 4);
       const payload = randomBytes(1024 * 1024);
@@ -67,6 +63,9 @@ describe.skipIf(!present)("spliced channels through HAProxy (TCP, send-proxy-v2)
       const backs = await Promise.all(payloads.map((p) => echoThrough(viewer.listening.port, p)));
       for (const [i, back] of backs.entries()) expect(sha(back)).toBe(sha(payloads[i] as Buffer));
       expect(relay.stats().data.joined).toBe(21);
+      // The relay terminates TLS, so it seals: the agents' data connections came as plain TCP through
+      // HAProxy (after the PROXY header the relay reads their first byte) and carried the agents' TLS.
+      expect(relay.stats().data.sealed).toBe(21);
     } finally {
       await viewer.close();
       await client.stop();

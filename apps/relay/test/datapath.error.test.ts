@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { connect, createServer, type Socket } from "node:net";
-import { type DataPathMode, startClient, startViewer } from "@tsunagi/agent";
+import type { DataPathMode } from "@tsunagi/agent";
 import { describe, expect, it } from "vitest";
 import { silentLog } from "../src/log.js";
 import { createRelay } from "../src/server.js";
@@ -18,6 +18,7 @@ import {
   openSessions,
   sha,
   testConfig,
+  usbNdlAgents,
   useEchoServer,
   useStack,
 } from "./helpers.js";
@@ -80,14 +81,7 @@ async function carry(url: string, dataPath?: DataPathMode, before?: () => Promis
     ...(dataPath ? { dataPath } : {}),
     onNotice: (text: string) => notices.push(text),
   };
-  const client = startClient({ ...options, forward: { host: "127.0.0.1", port: echo.port } });
-  await client.ready;
-  const viewer = await startViewer({
-    ...options,
-    product: "usb-ndl",
-    usbKeySerial: "NDL-0001-0001",
-    listen: { host: "127.0.0.1", port: 0 },
-  });
+  const { client, viewer } = await usbNdlAgents(options, echo.port);
   await before?.();
   const payloads = Array.from({ length: 20 }, () => randomBytes(128 * 1024));
   const backs = await Promise.all(payloads.map((p) => echoThrough(viewer.listening.port, p)));

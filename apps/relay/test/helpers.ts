@@ -9,7 +9,7 @@ import { mkdtemp } from "node:fs/promises";
 import { connect as connectTcp, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuthenticationError } from "@tsunagi/agent";
+import { AuthenticationError, type CommonOptions, startClient, startViewer } from "@tsunagi/agent";
 import type { Product } from "@tsunagi/core/domain";
 import { beforeAndAfterAll } from "@tsunagi/core/testing";
 import type { FromRelay, Hello, ToRelay } from "@tsunagi/core/wire";
@@ -257,3 +257,22 @@ export const usbViewerHello = (user: string, product: Product, usbKeySerial: str
   product,
   usbKeySerial,
 });
+
+/**
+ * usb.ndl's client forwarding to `forwardPort` and its USB viewer on a free local port, both with
+ * `options` (the relay's URL and user from agentBase, a CA, a data path, a notice sink).
+ */
+export async function usbNdlAgents(
+  options: CommonOptions & { readonly onNotice?: (text: string) => void },
+  forwardPort: number,
+) {
+  const client = startClient({ ...options, forward: { host: "127.0.0.1", port: forwardPort } });
+  await client.ready;
+  const viewer = await startViewer({
+    ...options,
+    product: "usb-ndl",
+    usbKeySerial: "NDL-0001-0001",
+    listen: { host: "127.0.0.1", port: 0 },
+  });
+  return { client, viewer };
+}

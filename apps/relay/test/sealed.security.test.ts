@@ -7,7 +7,6 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { connect, createServer, type Socket } from "node:net";
-import { startClient, startViewer } from "@tsunagi/agent";
 import { describe, expect, it } from "vitest";
 import { silentLog } from "../src/log.js";
 import { createRelay } from "../src/server.js";
@@ -19,6 +18,7 @@ import {
   selfSigned,
   sha,
   testConfig,
+  usbNdlAgents,
   useEchoServer,
   useStack,
 } from "./helpers.js";
@@ -82,20 +82,10 @@ async function front(relayPort: number, onlyTls = false) {
 
 /** A client forwarding to the echo server and its viewer, through `url`. */
 async function agents(url: string, ca: Buffer, notices: string[]) {
-  const base = {
-    ...agentBase(url, "usb.ndl"),
-    ca,
-    dataPath: "spliced" as const,
-    onNotice: (t: string) => notices.push(t),
-  };
-  const client = startClient({ ...base, forward: { host: "127.0.0.1", port: echo.port } });
-  await client.ready;
-  const viewer = await startViewer({
-    ...base,
-    product: "usb-ndl",
-    usbKeySerial: "NDL-0001-0001",
-    listen: { host: "127.0.0.1", port: 0 },
-  });
+  const { client, viewer } = await usbNdlAgents(
+    { ...agentBase(url, "usb.ndl"), ca, dataPath: "spliced", onNotice: (t: string) => notices.push(t) },
+    echo.port,
+  );
   return {
     port: viewer.listening.port,
     async close() {
