@@ -48,37 +48,49 @@ export function seal(
   const common = { ciphers: SEAL_CIPHERS, minVersion: "TLSv1.3", maxVersion: "TLSv1.3" } as const;
   return new Promise((resolve, reject) => {
     let settled = false;
+    let sealed: TLSSocket | undefined;
     const timer = setTimeout(() => fail(new Error("the channel's TLS handshake timed out")), timeoutMs);
+    const onClose = () => fail(new Error("the data connection closed during the channel's TLS handshake"));
     const fail = (error: Error) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      socket.off("close", onClose);
+      sealed?.destroy();
       socket.destroy();
       reject(error);
     };
-    const done = (sealed: TLSSocket) => {
+    const done = (tls: TLSSocket) => {
       if (settled) return;
+      // The handshake must have used the key. A TLS 1.3 server may ignore an offered key and prove
+      // itself with a certificate instead: one from any public CA would then pass Node's chain check
+      // (the name check is ours, refused below). A sealed channel takes no certificate at all.
+      const certificate = tls.getPeerCertificate();
+      if (certificate && Object.keys(certificate).length > 0) {
+        fail(new Error("the far end showed a certificate instead of the channel's key"));
+        return;
+      }
       settled = true;
       clearTimeout(timer);
+      socket.off("close", onClose);
       // Until the caller's own listener (the splice's) is on, an error must not throw.
-      sealed.on("error", () => {});
-      sealed.allowHalfOpen = true;
-      sealed.setNoDelay(true);
-      resolve(sealed);
+      tls.on("error", () => {});
+      tls.allowHalfOpen = true;
+      tls.setNoDelay(true);
+      resolve(tls);
     };
-    socket.once("close", () =>
-      fail(new Error("the data connection closed during the channel's TLS handshake")),
-    );
+    socket.once("close", onClose);
     if (role === "viewer") {
-      const sealed = connect({
+      const client = connect({
         ...common,
         socket,
         pskCallback: () => ({ psk: key, identity: SEAL_IDENTITY }),
-        // No certificate to check: the key authenticates the far end.
-        checkServerIdentity: () => undefined,
+        // Called only for a handshake that did not use the key, which a sealed channel refuses.
+        checkServerIdentity: () => new Error("a sealed channel takes no certificate"),
       });
-      sealed.once("error", fail);
-      sealed.once("secureConnect", () => done(sealed));
+      sealed = client;
+      client.once("error", fail);
+      client.once("secureConnect", () => done(client));
       return;
     }
     const server = createServer({
@@ -87,9 +99,10 @@ export function seal(
       pskCallback: (_socket: TLSSocket, identity: string) => (identity === SEAL_IDENTITY ? key : null),
     });
     server.once("tlsClientError", fail);
-    server.once("secureConnection", (sealed: TLSSocket) => {
-      sealed.once("error", fail);
-      done(sealed);
+    server.once("secureConnection", (tls: TLSSocket) => {
+      sealed = tls;
+      tls.once("error", fail);
+      done(tls);
     });
     server.emit("connection", socket);
   });

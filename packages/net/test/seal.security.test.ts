@@ -1,11 +1,17 @@
-// seal() against the wrong key, a peer that is not TLS, silence and bytes changed on the way: each
-// fails the channel with an error, and nothing the far side did not send is ever delivered.
+// seal() against the wrong key, a peer that is not TLS, a certificate in place of the key, silence and
+// bytes changed on the way: each fails the channel with an error, and nothing the far side did not send
+// is ever delivered.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import type { TLSSocket } from "node:tls";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { seal } from "../src/seal.js";
-import { closeMiddles, sealedEnds, sealedPair, throughMiddle } from "./helpers.js";
+import { closeMiddles, sealedEnds, sealedPair, selfSignedCertificate, throughMiddle } from "./helpers.js";
 
 afterEach(closeMiddles);
 
@@ -58,6 +64,45 @@ describe("seal refuses", () => {
     // What came before the changed record arrived intact; nothing after it.
     expect(delivered.length).toBeLessThan(64 * 1024);
     expect(delivered.equals(sent.subarray(0, delivered.length))).toBe(true);
+  });
+
+  it("a far end that proves itself with a trusted certificate instead of the key (a man in the middle)", async () => {
+    // The attacker answers the viewer's plain data connection itself with an ordinary TLS server whose
+    // certificate the viewer's process trusts (as it would one from any public CA).
+    const dir = mkdtempSync(join(tmpdir(), "tsunagi-seal-"));
+    const { cert, key } = selfSignedCertificate(dir);
+    const heard: Buffer[] = [];
+    const attacker = createTlsServer({ cert: readFileSync(cert), key: readFileSync(key) }, (socket) => {
+      socket.on("data", (d: Buffer) => heard.push(d));
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((r) => attacker.listen(0, "127.0.0.1", r));
+    try {
+      const port = (attacker.address() as { port: number }).port;
+      const child = spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          fileURLToPath(new URL("./fixtures/seal-viewer.ts", import.meta.url)),
+          String(port),
+          randomBytes(32).toString("base64url"),
+        ],
+        { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert }, stdio: ["ignore", "pipe", "inherit"] },
+      );
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+      });
+      await once(child, "exit");
+      const result = JSON.parse(out.trim()) as { sealed: boolean; error?: string };
+      expect(result.sealed).toBe(false);
+      expect(result.error).toMatch(/certificate/);
+      expect(Buffer.concat(heard).toString()).not.toContain("secret");
+    } finally {
+      attacker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a key of the wrong length, before anything is sent", async () => {
