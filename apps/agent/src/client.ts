@@ -44,7 +44,8 @@ export interface Client {
    * The current session's open channels, closed ones still writing out what the viewer sent, and the
    * bytes the local sockets hold unwritten (all zero when offline).
    */
-  stats(): { channels: number; draining: number; queuedBytes: number };
+  /** Channels open and draining now, bytes queued; channels sealed so far. */
+  stats(): { channels: number; draining: number; queuedBytes: number; sealed: number };
 }
 
 export function startClient(options: ClientOptions): Client {
@@ -53,6 +54,8 @@ export function startClient(options: ClientOptions): Client {
   const pause = new Pause();
   let stopping = false;
   let current: Session | undefined;
+  // Channels whose end-to-end TLS came up, over every session of this client (stats()).
+  let sealedChannels = 0;
   let markReady: (value: { sessionId: string }) => void = () => {};
   let failReady: (error: Error) => void = () => {};
   const ready = new Promise<{ sessionId: string }>((resolve, reject) => {
@@ -91,6 +94,9 @@ export function startClient(options: ClientOptions): Client {
             },
             onChannelClosed: (id, reason) => {
               if (reason) notice(`connection ${id} closed: ${reason}`);
+            },
+            onSealed: () => {
+              sealedChannels += 1;
             },
             onNotice: notice,
           },
@@ -154,8 +160,9 @@ export function startClient(options: ClientOptions): Client {
             channels: current.mux.channels.size + current.mux.spliced.size,
             draining: current.mux.drainingChannels,
             queuedBytes: current.mux.queuedBytes(),
+            sealed: sealedChannels,
           }
-        : { channels: 0, draining: 0, queuedBytes: 0 };
+        : { channels: 0, draining: 0, queuedBytes: 0, sealed: sealedChannels };
     },
   };
 }

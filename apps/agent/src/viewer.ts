@@ -86,7 +86,8 @@ export interface Viewer {
    * Channels open, closed ones still writing out, the bytes the local sockets hold unwritten, and
    * local connections waiting for the relay to be back.
    */
-  stats(): { channels: number; draining: number; queuedBytes: number; waiting: number };
+  /** Channels open and draining now, bytes queued, local connections waiting; channels sealed so far. */
+  stats(): { channels: number; draining: number; queuedBytes: number; waiting: number; sealed: number };
 }
 
 /** A local connection accepted while offline, paused until the next session. */
@@ -122,6 +123,8 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   const waiting = new Set<Waiting>();
 
   let current: Session | undefined;
+  // Channels whose end-to-end TLS came up, over every session of this viewer (stats()).
+  let sealedChannels = 0;
   let sessionId = first.result.sessionId;
   let reachableClients: readonly string[] = [];
   let stopping = false;
@@ -175,6 +178,9 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       {
         onChannelClosed: (id, reason) => {
           if (reason) notice(`connection ${id} closed: ${reason}`);
+        },
+        onSealed: () => {
+          sealedChannels += 1;
         },
         onNotice: notice,
       },
@@ -338,6 +344,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       draining: current?.mux.drainingChannels ?? 0,
       queuedBytes: current?.mux.queuedBytes() ?? 0,
       waiting: waiting.size,
+      sealed: sealedChannels,
     }),
   };
 }

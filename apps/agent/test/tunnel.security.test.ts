@@ -174,7 +174,7 @@ describe("channel ids and the channel cap at the client", () => {
     expect(outcome).toEqual({ code: 1008, reason: "channel 5 is reserved or already open" });
     // The connection is over: without reconnecting, the client has stopped.
     await client.stopped;
-    expect(client.stats()).toEqual({ channels: 0, draining: 0, queuedBytes: 0 });
+    expect(client.stats()).toEqual({ channels: 0, draining: 0, queuedBytes: 0, sealed: 0 });
   });
 
   it("answers an open beyond its cap with close, and dials no more than the cap", async () => {

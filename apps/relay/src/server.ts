@@ -289,21 +289,35 @@ export function createRelay(deps: RelayDeps): Relay {
       "HTTP/1.1 426 Upgrade Required\r\nUpgrade: TLS/1.3\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
     );
   });
-  // Connections whose first byte has not come yet.
-  const sniffing = new Set<Socket>();
+  // Connections handed over by a listener of ours (PROXY header, first byte) that have not made their
+  // first request or upgrade yet, each with the timer that drops it. Node's header and request
+  // timeouts watch only the sockets a listening server accepted itself, so these get a deadline of
+  // ours: a connection that sends nothing, or half a request, goes after `handshakeTimeoutMs` (later
+  // requests on a kept-alive connection are Node's keep-alive timeout's), and all go when the relay
+  // closes.
+  const waiting = new Map<Socket, NodeJS.Timeout>();
+  const stopWaiting = (socket: Socket) => {
+    clearTimeout(waiting.get(socket));
+    waiting.delete(socket);
+  };
+  /** A request or upgrade came: its connection (the TCP socket under a TLS one) is in use. */
+  const firstRequest = (request: IncomingMessage) => {
+    const socket = request.socket as Socket & { _parent?: Socket };
+    stopWaiting(socket._parent ?? socket);
+  };
+  server.prependListener("request", firstRequest);
+  server.prependListener("upgrade", firstRequest);
+  plainServer.prependListener("upgrade", firstRequest);
   /** A connection (its PROXY header read, if any) to the server it speaks to. */
   const deliver = (socket: Socket) => {
-    if (!plainData) return hand(server, socket);
-    const timer = setTimeout(() => socket.destroy(), config.handshakeTimeoutMs);
-    sniffing.add(socket);
+    waiting.set(
+      socket,
+      setTimeout(() => socket.destroy(), config.handshakeTimeoutMs),
+    );
     socket.on("error", () => {});
-    socket.once("close", () => {
-      clearTimeout(timer);
-      sniffing.delete(socket);
-    });
+    socket.once("close", () => stopWaiting(socket));
+    if (!plainData) return hand(server, socket);
     socket.once("data", (chunk: Buffer) => {
-      clearTimeout(timer);
-      sniffing.delete(socket);
       socket.pause();
       socket.unshift(chunk);
       hand(chunk[0] === TLS_HANDSHAKE_RECORD ? server : plainServer, socket);
@@ -311,7 +325,13 @@ export function createRelay(deps: RelayDeps): Relay {
     // Paused after a PROXY header (its bytes given back): the first byte is read either way.
     socket.resume();
   };
+  // Every socket handed to a server that does not listen itself (under a PROXY or first-byte
+  // listener): Node's closeAllConnections does not reliably reach them (seen: a TLS socket with half a
+  // request outlived it), so close() ends them.
+  const handed = new Set<Socket>();
   const hand = (to: Server, socket: Socket) => {
+    handed.add(socket);
+    socket.once("close", () => handed.delete(socket));
     to.emit("connection", socket);
     // HTTP reads the socket as a stream and must be restarted; TLS takes the buffered bytes and the
     // handle over itself, and a resumed stream would take them back.
@@ -486,11 +506,10 @@ export function createRelay(deps: RelayDeps): Relay {
     dataPath.close();
     await Promise.allSettled(sessions.map((id) => closeSession(db, id)));
     for (const ws of sockets.keys()) ws.terminate();
-    for (const socket of [...awaitingHeader, ...sniffing]) socket.destroy();
+    for (const socket of [...awaitingHeader, ...waiting.keys(), ...handed]) socket.destroy();
     await new Promise<void>((resolve) => {
       listener.close(() => resolve());
       server.closeAllConnections?.();
-      plainServer.closeAllConnections();
     });
     await new Promise<void>((resolve) => {
       internalServer.close(() => resolve());

@@ -66,6 +66,8 @@ describe.skipIf(!present)("spliced channels through HAProxy (TCP, send-proxy-v2)
       // The relay terminates TLS, so it seals: the agents' data connections came as plain TCP through
       // HAProxy (after the PROXY header the relay reads their first byte) and carried the agents' TLS.
       expect(relay.stats().data.sealed).toBe(21);
+      expect(viewer.stats().sealed).toBe(21);
+      expect(client.stats().sealed).toBe(21);
     } finally {
       await viewer.close();
       await client.stop();

@@ -85,6 +85,8 @@ describe.each([
     // The key made at the client's relay reaches both agents: the channels are sealed at both relays.
     expect(a.stats().data.sealed).toBe(sealed ? 21 : 0);
     expect(b.stats().data.sealed).toBe(sealed ? 21 : 0);
+    expect(viewer.stats().sealed).toBe(sealed ? 21 : 0);
+    expect(client.stats().sealed).toBe(sealed ? 21 : 0);
     expect(a.stats().links).toBe(1);
     await eventually(() => viewer.stats().channels === 0 && client.stats().channels === 0);
     await eventually(() => a.stats().data.spliced === 0 && b.stats().data.spliced === 0);

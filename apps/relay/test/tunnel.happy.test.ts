@@ -127,6 +127,7 @@ describe.each(paths)("the tunnel, $name", ({ dataPath, tls, sealed }) => {
   it("carries 1 MiB byte-exact and in order, on the path asked for", async () => {
     const before = relay.stats().data.joined;
     const sealedBefore = relay.stats().data.sealed;
+    const agentsSealedBefore = viewer.stats().sealed + client.stats().sealed;
     // The metrics say which path carried the bytes (plain runs: the scrape speaks http).
     const splicedBytes = async () =>
       tls ? 0 : sample((await scrape(url)).text, "tsunagi_relay_spliced_bytes_total");
@@ -137,6 +138,11 @@ describe.each(paths)("the tunnel, $name", ({ dataPath, tls, sealed }) => {
     expect(sha(back)).toBe(sha(payload));
     expect(relay.stats().data.joined - before).toBe(spliced ? 1 : 0);
     expect(relay.stats().data.sealed - sealedBefore).toBe(spliced && sealed ? 1 : 0);
+    // Both agents ran the channel's TLS (not only were they given a key).
+    await eventually(
+      () =>
+        viewer.stats().sealed + client.stats().sealed - agentsSealedBefore === (spliced && sealed ? 2 : 0),
+    );
     if (!tls) {
       await eventually(
         async () => (await splicedBytes()) - splicedBefore >= (spliced ? 2 * payload.length : 0),

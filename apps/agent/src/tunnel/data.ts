@@ -70,6 +70,22 @@ export function dialData(options: DataDialOptions): Promise<Socket> {
   });
 }
 
+/** A plain dial to a sealing relay is answered at once or not at all: it gives up sooner than TLS. */
+const PLAIN_DIAL_MS = 3_000;
+/**
+ * The relay's own answers on its plain port (no such session or secret, too many parked): plain gets
+ * through there, so they are no reason to dial TLS.
+ */
+const RELAY_ANSWERED = /upgrade refused \(HTTP\/1\.1 (403|429) /;
+/** Hosts (with port) of sealing relays whose plain data connections did not get through. */
+const tlsOnly = new Set<string>();
+
+/**
+ * Data connections dialled as plain TCP to a TLS relay (a sealing one): they may carry only sealed
+ * channels, whatever a relay's `open` says (mux.ts refuses a token without a key on them).
+ */
+export const plainToTlsRelay = new WeakSet<Socket>();
+
 function isSecure(url: URL): boolean {
   return url.protocol === "wss:" || url.protocol === "https:";
 }
@@ -120,7 +136,7 @@ export class DataPool {
 
   constructor(private readonly options: DataPoolOptions) {
     this.size = options.size ?? DATA_POOL_SIZE;
-    this.plain = options.sealed === true && isSecure(options.url);
+    this.plain = options.sealed === true && isSecure(options.url) && !tlsOnly.has(options.url.host);
   }
 
   /** Whether channels of this session may ask for data connections at all. */
@@ -159,18 +175,24 @@ export class DataPool {
 
   private dial(): Promise<Socket> {
     const plain = this.plain;
-    return dialData(plain ? { ...this.options, url: plainUrl(this.options.url) } : this.options).then(
+    const target = plain
+      ? { ...this.options, url: plainUrl(this.options.url), timeoutMs: PLAIN_DIAL_MS }
+      : this.options;
+    return dialData(target).then(
       (socket) => {
+        if (plain) plainToTlsRelay.add(socket);
         this.failures = 0;
         this.state = "ok";
         return socket;
       },
       (error: Error) => {
-        if (plain && this.state === "unknown") {
-          // Refused or unanswered: something between takes only TLS. Its channels are sealed all the
-          // same. Every plain dial under way then tries again with TLS; the first says so.
+        if (plain && this.state === "unknown" && !RELAY_ANSWERED.test(error.message)) {
+          // Reset, closed, unanswered or answered by something else: what is between takes only TLS.
+          // The channels are sealed all the same. Every plain dial under way then tries again with
+          // TLS, the first says so, and this process's later sessions to that host dial TLS at once.
           if (this.plain) this.options.onNotice?.(`plain ${error.message}; data connections use TLS`);
           this.plain = false;
+          tlsOnly.add(this.options.url.host);
           return this.dial();
         }
         this.failures += 1;

@@ -33,7 +33,7 @@ import {
 import { CloseCode } from "@tsunagi/core/wire";
 import { type SealRole, seal, splice } from "@tsunagi/net";
 import type { WebSocket } from "ws";
-import { tokenBytes } from "./data.js";
+import { plainToTlsRelay, tokenBytes } from "./data.js";
 
 const uncork = (socket: Socket) => socket.uncork();
 
@@ -83,6 +83,8 @@ export interface MuxEvents {
   onOpen?: (channelId: number, token?: string, key?: string) => void;
   /** A channel ended; `reason` is the far side's when it gave one. */
   onChannelClosed?: (channelId: number, reason: string | undefined) => void;
+  /** A spliced channel's end-to-end TLS is up (docs/protocol.md "Sealed channels"). */
+  onSealed?: (channelId: number) => void;
   /** The far side broke the tunnel's rules; the relay connection is being closed. */
   onViolation?: (message: string) => void;
 }
@@ -209,11 +211,20 @@ export class Mux {
         return;
       }
       entry.data = conn;
+      if (!path.key && plainToTlsRelay.has(conn)) {
+        // Unsealed, the channel's bytes would cross the network in clear.
+        fail("the relay sent no key for a channel on a plain data connection");
+        return;
+      }
       conn.setNoDelay(true);
       conn.write(tokenBytes(path.token));
       if (!path.key) return join(conn);
-      seal(conn, tokenBytes(path.key), path.role).then(join, (error: Error) =>
-        fail(`the channel's end-to-end TLS failed: ${error.message}`),
+      seal(conn, tokenBytes(path.key), path.role).then(
+        (sealed) => {
+          this.events.onSealed?.(id);
+          join(sealed);
+        },
+        (error: Error) => fail(`the channel's end-to-end TLS failed: ${error.message}`),
       );
     };
     if (data instanceof Promise) {
