@@ -13,7 +13,12 @@
  * tunnel needs both for throughput and for backpressure.
  */
 import { randomUUID } from "node:crypto";
-import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import {
   type AddressInfo,
@@ -290,24 +295,33 @@ export function createRelay(deps: RelayDeps): Relay {
     );
   });
   // Connections handed over by a listener of ours (PROXY header, first byte) that have not made their
-  // first request or upgrade yet, each with the timer that drops it. Node's header and request
-  // timeouts watch only the sockets a listening server accepted itself, so these get a deadline of
-  // ours: a connection that sends nothing, or half a request, goes after `handshakeTimeoutMs` (later
-  // requests on a kept-alive connection are Node's keep-alive timeout's), and all go when the relay
-  // closes.
+  // request or upgrade yet, each with the timer that drops it. Node's header and request timeouts
+  // watch only the sockets a listening server accepted itself, so these get a deadline of ours: a
+  // connection that sends nothing, or half a request, goes after `handshakeTimeoutMs`; one request is
+  // answered and the connection closed (below); all go when the relay closes.
   const waiting = new Map<Socket, NodeJS.Timeout>();
   const stopWaiting = (socket: Socket) => {
     clearTimeout(waiting.get(socket));
     waiting.delete(socket);
   };
-  /** A request or upgrade came: its connection (the TCP socket under a TLS one) is in use. */
-  const firstRequest = (request: IncomingMessage) => {
+  /** The connection (the TCP socket under a TLS one) a request came on. */
+  const connectionOf = (request: IncomingMessage) => {
     const socket = request.socket as Socket & { _parent?: Socket };
-    stopWaiting(socket._parent ?? socket);
+    return socket._parent ?? socket;
   };
-  server.prependListener("request", firstRequest);
-  server.prependListener("upgrade", firstRequest);
-  plainServer.prependListener("upgrade", firstRequest);
+  /** An upgrade came: its connection is in use for as long as it lasts. */
+  const upgraded = (request: IncomingMessage) => stopWaiting(connectionOf(request));
+  server.prependListener("upgrade", upgraded);
+  plainServer.prependListener("upgrade", upgraded);
+  // A request came: answered, its connection closes. Kept alive, a second request sent a byte at a
+  // time would hold it for ever: Node stops the keep-alive timeout as such a request begins, and its
+  // header timeout watches only a listening server's own sockets.
+  server.prependListener("request", (request: IncomingMessage, response: ServerResponse) => {
+    const connection = connectionOf(request);
+    if (!handed.has(connection)) return;
+    stopWaiting(connection);
+    response.setHeader("connection", "close");
+  });
   /** A connection (its PROXY header read, if any) to the server it speaks to. */
   const deliver = (socket: Socket) => {
     waiting.set(

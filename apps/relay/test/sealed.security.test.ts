@@ -172,8 +172,20 @@ describe("a sealing relay's port, held open", () => {
       tls.on("error", () => {});
       await once(tls, "secureConnect");
       tls.write("GET /healthz HTTP/1.1\r\nHost: relay\r\n");
+      // A whole request is answered, and its connection closed rather than kept alive for a second
+      // request that could be sent a byte at a time.
+      const whole = tlsConnect({ host: "127.0.0.1", port, rejectUnauthorized: false });
+      whole.on("error", () => {});
+      let answer = "";
+      whole.on("data", (d: Buffer) => {
+        answer += d.toString("latin1");
+      });
+      await once(whole, "secureConnect");
+      whole.write("GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n");
       // All go by themselves (the relay stays open): none would without a deadline of ours.
-      await Promise.all([silent.closed, half.closed, closeOf(tls)]);
+      await Promise.all([silent.closed, half.closed, closeOf(tls), closeOf(whole)]);
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+      expect(answer.toLowerCase()).toContain("connection: close");
       await new Promise((resolve) => setTimeout(resolve, 1_200));
       const payload = randomBytes(64 * 1024);
       expect(sha(await echoThrough(pair.port, payload))).toBe(sha(payload));

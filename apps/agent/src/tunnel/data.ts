@@ -73,12 +73,12 @@ export function dialData(options: DataDialOptions): Promise<Socket> {
 /** A plain dial to a sealing relay is answered at once or not at all: it gives up sooner than TLS. */
 const PLAIN_DIAL_MS = 3_000;
 /**
- * The relay's own answers on its plain port (no such session or secret, too many parked): plain gets
- * through there, so they are no reason to dial TLS.
+ * Hosts (with port) of sealing relays whose plain data connections did not get through where TLS ones
+ * then did, and when: this process's later sessions dial TLS there at once, for `TLS_ONLY_MS`, then
+ * try plain again (a blip, a network changed).
  */
-const RELAY_ANSWERED = /upgrade refused \(HTTP\/1\.1 (403|429) /;
-/** Hosts (with port) of sealing relays whose plain data connections did not get through. */
-const tlsOnly = new Set<string>();
+const tlsOnly = new Map<string, number>();
+const TLS_ONLY_MS = 60 * 60 * 1000;
 
 /**
  * Data connections dialled as plain TCP to a TLS relay (a sealing one): they may carry only sealed
@@ -136,7 +136,9 @@ export class DataPool {
 
   constructor(private readonly options: DataPoolOptions) {
     this.size = options.size ?? DATA_POOL_SIZE;
-    this.plain = options.sealed === true && isSecure(options.url) && !tlsOnly.has(options.url.host);
+    const since = tlsOnly.get(options.url.host);
+    const pinned = since !== undefined && Date.now() - since < TLS_ONLY_MS;
+    this.plain = options.sealed === true && isSecure(options.url) && !pinned;
   }
 
   /** Whether channels of this session may ask for data connections at all. */
@@ -186,14 +188,17 @@ export class DataPool {
         return socket;
       },
       (error: Error) => {
-        if (plain && this.state === "unknown" && !RELAY_ANSWERED.test(error.message)) {
-          // Reset, closed, unanswered or answered by something else: what is between takes only TLS.
-          // The channels are sealed all the same. Every plain dial under way then tries again with
-          // TLS, the first says so, and this process's later sessions to that host dial TLS at once.
+        if (plain && this.state === "unknown") {
+          // Reset, closed, unanswered or refused (by the relay or by something in between that takes
+          // only TLS: a 403 does not say which): TLS is tried. The channels are sealed all the same.
+          // Every plain dial under way then tries again with TLS and the first says so; if TLS gets
+          // through, this process's later sessions to that host dial TLS at once for a while.
           if (this.plain) this.options.onNotice?.(`plain ${error.message}; data connections use TLS`);
           this.plain = false;
-          tlsOnly.add(this.options.url.host);
-          return this.dial();
+          return this.dial().then((socket) => {
+            tlsOnly.set(this.options.url.host, Date.now());
+            return socket;
+          });
         }
         this.failures += 1;
         if (error instanceof DataRefusedError && this.state === "unknown") {
