@@ -165,6 +165,8 @@ export class DataPath {
   joined = 0;
   /** Of those, the sealed ones. */
   sealedJoined = 0;
+  /** Link data connections taken in clear on a TLS internal port (sealed channels only). */
+  linkedInClear = 0;
 
   constructor(private readonly deps: DataPathDeps) {
     this.enabled = deps.enabled ?? true;
@@ -324,22 +326,26 @@ export class DataPath {
    * A data connection another relay dialled to our internal listener (link-data.ts checked its MAC):
    * it carries the link side of one of our splices, whose token we gave that relay over the link.
    */
-  acceptLinked(duplex: Duplex, node: string, token: string): void {
+  acceptLinked(duplex: Duplex, node: string, token: string, inClear = false): void {
     const socket = duplex as Socket;
     socket.on("error", () => {});
     const entry = this.tokens.get(token);
     if (entry) this.tokens.delete(token);
     const ours = entry?.session.role === "link" && entry.session.userName === node && entry.side === "viewer";
-    if (!entry || !ours) {
-      this.deps.log({
-        event: "data-token-refused",
-        node,
-        detail: "link data connection with a token not its own",
-      });
+    // In clear on a TLS internal port, only a sealed channel's bytes (the agents' TLS) may travel.
+    const refusal =
+      !entry || !ours ? "a token not its own" : inClear && !entry.splice.sealed ? "in clear" : "";
+    if (!entry || refusal) {
+      this.deps.log({ event: "data-token-refused", node, detail: `link data connection with ${refusal}` });
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-      entry?.splice.end("a data connection token was presented by another relay");
+      entry?.splice.end(
+        ours
+          ? "a link data connection came in clear for a channel not sealed"
+          : "a data connection token was presented by another relay",
+      );
       return;
     }
+    if (inClear) this.linkedInClear += 1;
     socket.allowHalfOpen = true;
     socket.setNoDelay(true);
     socket.write(

@@ -238,17 +238,28 @@ export class Links {
     });
   }
 
-  /** A data connection to the relay at the other end of a link this relay dialled, for one channel. */
-  async dialData(link: Peer, token: string): Promise<Socket> {
+  /**
+   * A data connection to the relay at the other end of a link this relay dialled, for one channel.
+   * A sealed channel's goes in clear to a `wss://` internal URL's port (the relay there tells it from
+   * TLS by its first byte), and by TLS if that fails (a relay that does not seal).
+   */
+  async dialData(link: Peer, token: string, sealed = false): Promise<Socket> {
     const url = this.urls.get(link.userName);
     if (!url || this.closed) throw new Error("no link to that relay");
-    return dialLinkData({
-      url,
-      selfId: this.deps.selfId,
-      remoteId: link.userName,
-      key: await this.deps.key(),
-      token,
-    });
+    const dial = async (to: string) =>
+      dialLinkData({
+        url: to,
+        selfId: this.deps.selfId,
+        remoteId: link.userName,
+        key: await this.deps.key(),
+        token,
+      });
+    const secure = new URL(url);
+    if (!sealed || secure.protocol !== "wss:") return dial(url);
+    const clear = new URL(url);
+    clear.protocol = "ws:";
+    clear.port = secure.port || "443";
+    return dial(clear.href).catch(() => dial(url));
   }
 
   /** A link another relay dialled (server.ts hands over the upgraded socket and the connection under it). */

@@ -27,6 +27,7 @@ import {
   type Socket,
 } from "node:net";
 import type { Duplex } from "node:stream";
+import { Server as TlsServer } from "node:tls";
 import { createAdaptorServer, getRequestListener } from "@hono/node-server";
 import { addressAllowed, canonicalAddress } from "@tsunagi/core/address";
 import { dummyHashOnce } from "@tsunagi/core/password";
@@ -117,6 +118,8 @@ export interface Relay {
       joined: number;
       /** Joined channels that were sealed end to end. */
       sealed: number;
+      /** Link data connections taken in clear on a TLS internal port (sealed channels only). */
+      linkedInClear: number;
       heldBytes: number;
       peakHeldBytes: number;
     };
@@ -316,29 +319,34 @@ export function createRelay(deps: RelayDeps): Relay {
   // A request came: answered, its connection closes. Kept alive, a second request sent a byte at a
   // time would hold it for ever: Node stops the keep-alive timeout as such a request begins, and its
   // header timeout watches only a listening server's own sockets.
-  server.prependListener("request", (request: IncomingMessage, response: ServerResponse) => {
+  const answered = (request: IncomingMessage, response: ServerResponse) => {
     const connection = connectionOf(request);
     if (!handed.has(connection)) return;
     stopWaiting(connection);
     response.setHeader("connection", "close");
-  });
-  /** A connection (its PROXY header read, if any) to the server it speaks to. */
-  const deliver = (socket: Socket) => {
+  };
+  server.prependListener("request", answered);
+  /**
+   * A connection (its PROXY header read, if any) to the server it speaks to: `tlsSide` alone, or by
+   * its first byte `tlsSide` or `plainSide`.
+   */
+  const deliverTo = (tlsSide: Server, plainSide?: Server) => (socket: Socket) => {
     waiting.set(
       socket,
       setTimeout(() => socket.destroy(), config.handshakeTimeoutMs),
     );
     socket.on("error", () => {});
     socket.once("close", () => stopWaiting(socket));
-    if (!plainData) return hand(server, socket);
+    if (!plainSide) return hand(tlsSide, socket);
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
       socket.unshift(chunk);
-      hand(chunk[0] === TLS_HANDSHAKE_RECORD ? server : plainServer, socket);
+      hand(chunk[0] === TLS_HANDSHAKE_RECORD ? tlsSide : plainSide, socket);
     });
     // Paused after a PROXY header (its bytes given back): the first byte is read either way.
     socket.resume();
   };
+  const deliver = deliverTo(server, plainData ? plainServer : undefined);
   // Every socket handed to a server that does not listen itself (under a PROXY or first-byte
   // listener): Node's closeAllConnections does not reliably reach them (seen: a TLS socket with half a
   // request outlived it), so close() ends them.
@@ -349,7 +357,7 @@ export function createRelay(deps: RelayDeps): Relay {
     to.emit("connection", socket);
     // HTTP reads the socket as a stream and must be restarted; TLS takes the buffered bytes and the
     // handle over itself, and a resumed stream would take them back.
-    if (to === plainServer || !deps.tls) socket.resume();
+    if (!(to instanceof TlsServer)) socket.resume();
   };
 
   // Sockets from a trusted proxy whose PROXY header has not fully arrived yet.
@@ -441,22 +449,42 @@ export function createRelay(deps: RelayDeps): Relay {
   // The same health and metrics as the public port: an operator scrapes the internal address, which
   // stays up while a drain has closed the public one.
   internalServer.on("request", getRequestListener(app.fetch));
+  /** Another relay's data connection for a spliced channel (link-data.ts): its MAC first. */
+  const linkData = (request: IncomingMessage, socket: Duplex) => {
+    socket.on("error", () => {});
+    keyOnce().then(
+      (fleet) => {
+        const verified = verifyLinkData(request, fleet, nodeId);
+        // In clear where this relay speaks TLS: allowed only for a sealed channel (data.ts).
+        const inClear = deps.tls !== undefined && (socket as { encrypted?: boolean }).encrypted !== true;
+        if (verified) return dataPath.acceptLinked(socket, verified.node, verified.token, inClear);
+        log({ event: "link-refused", detail: "data connection without the fleet key" });
+        socket.destroy();
+      },
+      () => socket.destroy(),
+    );
+  };
+  // A sealing relay with TLS takes link data connections for sealed channels in clear on its internal
+  // port too (their bytes are the agents' TLS; data.ts refuses one for a channel not sealed), told
+  // from TLS by their first byte as on the public port. Nothing else is answered in clear.
+  const internalPlainServer = createHttpServer((_request, response) => {
+    response.writeHead(426, { connection: "close", upgrade: "TLS/1.3" });
+    response.end();
+  });
+  internalPlainServer.on("upgrade", (request: IncomingMessage, socket: Duplex) => {
+    const path = new URL(request.url ?? "/", "http://relay").pathname;
+    if (path === LINK_DATA_PATH && !closing) return linkData(request, socket);
+    socket.end("HTTP/1.1 426 Upgrade Required\r\nUpgrade: TLS/1.3\r\nConnection: close\r\n\r\n");
+  });
+  internalServer.prependListener("upgrade", upgraded);
+  internalServer.prependListener("request", answered);
+  internalPlainServer.prependListener("upgrade", upgraded);
+  const internalListener: NetServer = plainData
+    ? createNetServer(deliverTo(internalServer, internalPlainServer))
+    : internalServer;
   internalServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? "/", "http://relay").pathname;
-    if (path === LINK_DATA_PATH && !closing) {
-      // Another relay's data connection for a spliced channel (link-data.ts): its MAC first.
-      socket.on("error", () => {});
-      keyOnce().then(
-        (fleet) => {
-          const verified = verifyLinkData(request, fleet, nodeId);
-          if (verified) return dataPath.acceptLinked(socket, verified.node, verified.token);
-          log({ event: "link-refused", detail: "data connection without the fleet key" });
-          socket.destroy();
-        },
-        () => socket.destroy(),
-      );
-      return;
-    }
+    if (path === LINK_DATA_PATH && !closing) return linkData(request, socket);
     if (path !== LINK_PATH || closing) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
       return;
@@ -526,7 +554,7 @@ export function createRelay(deps: RelayDeps): Relay {
       server.closeAllConnections?.();
     });
     await new Promise<void>((resolve) => {
-      internalServer.close(() => resolve());
+      internalListener.close(() => resolve());
       internalServer.closeAllConnections?.();
     });
     wss.close();
@@ -593,7 +621,7 @@ export function createRelay(deps: RelayDeps): Relay {
     async listen(port, host = "127.0.0.1") {
       const address = await listenOn(listener, port, host);
       const internalHost = deps.internal?.host ?? host;
-      const internal = await listenOn(internalServer, deps.internal?.port ?? 0, internalHost).catch(
+      const internal = await listenOn(internalListener, deps.internal?.port ?? 0, internalHost).catch(
         async (error: unknown) => {
           await new Promise((resolve) => listener.close(resolve));
           throw error;
@@ -622,6 +650,7 @@ export function createRelay(deps: RelayDeps): Relay {
           spliced: dataPath.splices.size,
           joined: dataPath.joined,
           sealed: dataPath.sealedJoined,
+          linkedInClear: dataPath.linkedInClear,
           heldBytes: dataPath.heldBytes(),
           peakHeldBytes: dataPath.peakHeldBytes,
         },

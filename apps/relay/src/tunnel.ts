@@ -58,8 +58,11 @@ export type Located = { readonly link: Peer } | { readonly refuse: string };
 /** The fleet's side of the tunnel (link.ts): finds the relay holding a viewer's client and links to it. */
 export interface RemoteClients {
   locate(viewer: Peer): Promise<Located>;
-  /** A data connection to the relay at the other end of `link`, presenting the token it gave (link-data.ts). */
-  dialData(link: Peer, token: string): Promise<Socket>;
+  /**
+   * A data connection to the relay at the other end of `link`, presenting the token it gave
+   * (link-data.ts); for a sealed channel, in clear where that relay takes it.
+   */
+  dialData(link: Peer, token: string, sealed?: boolean): Promise<Socket>;
 }
 
 export class Tunnel {
@@ -302,7 +305,7 @@ export class Tunnel {
       { type: "open", channelId: end.id, token: spliced.viewer, ...(key ? { key } : {}) },
       viewer,
     );
-    remote.dialData(link, token).then(
+    remote.dialData(link, token, key !== undefined).then(
       (socket) => spliced.handle.attach("client", socket),
       () => spliced.handle.end("the data connection to the client's relay failed"),
     );

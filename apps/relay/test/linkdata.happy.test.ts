@@ -85,6 +85,9 @@ describe.each([
     // The key made at the client's relay reaches both agents: the channels are sealed at both relays.
     expect(a.stats().data.sealed).toBe(sealed ? 21 : 0);
     expect(b.stats().data.sealed).toBe(sealed ? 21 : 0);
+    // Between relays that speak TLS, a sealed channel's link data connection goes in clear: its bytes
+    // are the agents' TLS already, and neither relay encrypts them again.
+    expect(b.stats().data.linkedInClear).toBe(tls && sealed ? 21 : 0);
     expect(viewer.stats().sealed).toBe(sealed ? 21 : 0);
     expect(client.stats().sealed).toBe(sealed ? 21 : 0);
     expect(a.stats().links).toBe(1);
