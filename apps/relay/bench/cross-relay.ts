@@ -1,6 +1,6 @@
 /**
  * Pairing across two relays against pairing on one (on demand: `pnpm --filter @tsunagi/relay
- * bench:cross [--round-trips 2000] [--mib 256] [--rounds 3] [--relay dist|source]`): the round trip a
+ * bench:cross [--round-trips 2000] [--mib 256] [--rounds 3] [--tls] [--relay dist|source]`): the round trip a
  * small message gains when the viewer's relay forwards to the client's over the internal link, and the
  * throughput ratio of a bulk transfer, cross / single, both paths measured in the same run (issue 11).
  *
@@ -10,14 +10,21 @@
  * own (`proc.ts`); this process only pushes bytes in and counts them out, through one target server
  * behind both clients whose first byte per connection says echo (E) or count and discard (S), so the
  * two paths differ only in the link. Round trips alternate between the paths in blocks and bulk rounds
- * alternate too, so a noisy neighbour hits both alike. No timed assertion: it prints.
+ * alternate too, so a noisy neighbour hits both alike. With `--tls` both relays serve wss:// with a
+ * certificate of the bench's own (the agents' CA) and so seal their channels (docs/protocol.md
+ * "Sealed channels"): a cross channel's link data connection then goes in clear between them. No
+ * timed assertion: it prints.
  */
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
-import { availableParallelism, loadavg } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { hashSecret } from "@tsunagi/core/password";
 import { connect } from "@tsunagi/db";
 import {
   type Child,
+  certificate,
   cpuSeconds,
   median,
   option,
@@ -150,6 +157,12 @@ const bytes = Number(option("mib", "256")) * 1024 * 1024;
 const rounds = Number(option("rounds", "3"));
 /** The agents' data path (proc.ts hands it on); their default (auto) unless given. */
 const dataPath = option("data-path", "");
+/** Relays with TLS of their own (and so sealed channels). */
+const tls = process.argv.includes("--tls");
+
+/** The bench's CA with `--tls` (the agents trust it; the metrics scrape too). */
+let ca: string | undefined;
+const cleanup: (() => Promise<void>)[] = [];
 
 async function main(): Promise<void> {
   const program = relayProgram();
@@ -169,8 +182,17 @@ async function main(): Promise<void> {
       from unnest(array['pair.single', 'pair.cross']) name`;
     await setup.close();
 
+    const dir = await mkdtemp(join(tmpdir(), "tsunagi-cross-"));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const cert = tls ? certificate(dir) : undefined;
+    if (cert) ca = readFileSync(cert.certFile, "utf8");
+    const tlsEnv: Record<string, string> = cert
+      ? { TSUNAGI_TLS_CERT: cert.certFile, TSUNAGI_TLS_KEY: cert.keyFile }
+      : {};
     // One after the other: the second finds the first registered and links to it.
-    for (const _ of ["A", "B"]) relays.push(await startRelayProcess(program, { DATABASE_URL: db.url }));
+    for (const _ of ["A", "B"]) {
+      relays.push(await startRelayProcess(program, { DATABASE_URL: db.url, ...tlsEnv }));
+    }
     const [a, b] = relays as [RelayProcess, RelayProcess];
     console.log(`relays: ${program.label}, each its own process on one database`);
     console.log(`  A pid ${a.pid} ${a.url}, ${await nodeOf(a)}`);
@@ -188,6 +210,7 @@ async function main(): Promise<void> {
     for (const relay of relays.reverse()) await relay.stop();
     service.server.close();
     await db.stop();
+    for (const done of cleanup) await done();
   }
 }
 
@@ -205,6 +228,7 @@ async function measure(
     user,
     password: PASSWORD,
     ...(dataPath ? { dataPath } : {}),
+    ...(ca ? { ca } : {}),
   });
   const start = async (role: string, args: object) => {
     const child = await startProcess(role, args);
@@ -271,11 +295,11 @@ async function measure(
   const spliced: Record<string, [number, number]> = { single: [0, 0], cross: [0, 0] };
   const relayedNow = () =>
     Promise.all(
-      [a, b].map(async (r) => (await scrapeMetrics(r.url)).get("tsunagi_relay_relayed_bytes_total") ?? 0),
+      [a, b].map(async (r) => (await scrapeMetrics(r.url, ca)).get("tsunagi_relay_relayed_bytes_total") ?? 0),
     );
   const splicedNow = () =>
     Promise.all(
-      [a, b].map(async (r) => (await scrapeMetrics(r.url)).get("tsunagi_relay_spliced_bytes_total") ?? 0),
+      [a, b].map(async (r) => (await scrapeMetrics(r.url, ca)).get("tsunagi_relay_spliced_bytes_total") ?? 0),
     );
   for (let round = 0; round < rounds; round++) {
     for (const path of paths) {

@@ -27,10 +27,9 @@
  * carried the bytes. A tool that is not installed is skipped with a note. No assertion: it prints, and
  * says whether each of the issue's aims is met.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { get as httpsGet } from "node:https";
 import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,6 +39,7 @@ import { freePort } from "@tsunagi/db/server";
 import { opensshPresent, SSH, type Sshd, startSshd } from "../test/openssh.js";
 import {
   type Child,
+  certificate,
   cpuSeconds,
   median,
   option,
@@ -234,22 +234,6 @@ async function keystrokes(port: number): Promise<() => Promise<number>> {
     });
     return performance.now() - t0;
   };
-}
-
-/** A self-signed certificate for 127.0.0.1 in a temp dir (openssl), for the relay serving wss://. */
-function certificate(dir: string): { certFile: string; keyFile: string } {
-  const certFile = join(dir, "relay.crt");
-  const keyFile = join(dir, "relay.key");
-  execFileSync(
-    "openssl",
-    [
-      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
-      ...["-days", "1", "-subj", "/CN=bench-relay", "-addext", "subjectAltName=IP:127.0.0.1"],
-      ...["-keyout", keyFile, "-out", certFile],
-    ],
-    { stdio: "ignore" },
-  );
-  return { certFile, keyFile };
 }
 
 const gbit = (bps: number) => (bps / 1e9).toFixed(2);
@@ -581,28 +565,14 @@ async function measure(paths: Path[], withIperf: boolean, ca: string): Promise<v
 }
 
 /**
- * The relay's multiplexed tunnel payload (both directions: relayed minus spliced), from its /metrics: measure.ts's scrape for
- * ws://, and a request trusting the bench's CA for wss:// (fetch has no per-request CA).
+ * The relay's multiplexed tunnel payload (both directions: relayed minus spliced), from its /metrics.
  */
 async function relayedBytes(relay: RelayProcess, ca: string): Promise<number> {
-  const name = "tsunagi_relay_relayed_bytes_total";
-  const spliced = "tsunagi_relay_spliced_bytes_total";
-  if (!relay.url.startsWith("wss:")) {
-    const values = await scrapeMetrics(relay.url);
-    return (values.get(name) ?? 0) - (values.get(spliced) ?? 0);
-  }
-  const text = await new Promise<string>((resolve) => {
-    const request = httpsGet(new URL("/metrics", relay.url.replace(/^wss/, "https")), { ca }, (response) => {
-      let body = "";
-      response.on("data", (d: Buffer) => {
-        body += d.toString();
-      });
-      response.on("end", () => resolve(body));
-    });
-    request.on("error", () => resolve(""));
-  });
-  const value = (metric: string) => Number(text.match(new RegExp(`^${metric} (\\S+)$`, "m"))?.[1] ?? 0);
-  return value(name) - value(spliced);
+  const values = await scrapeMetrics(relay.url, ca);
+  return (
+    (values.get("tsunagi_relay_relayed_bytes_total") ?? 0) -
+    (values.get("tsunagi_relay_spliced_bytes_total") ?? 0)
+  );
 }
 
 runBench(main, () => {

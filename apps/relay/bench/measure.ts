@@ -6,9 +6,10 @@
  * `src/main.ts` through tsx) with the environment it is given, and the roles of `proc.ts` (a client, a
  * viewer, the baseline's pipe proxy) each in a process of its own.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -210,15 +211,28 @@ export function relayProgram(): { args: string[]; label: string } {
  * The relay's own counters: `GET /metrics` on its public port (loopback is allowed by default), as
  * `name{labels}` → value. Empty if the relay has no /metrics.
  */
-export async function scrapeMetrics(relayUrl: string): Promise<Map<string, number>> {
+export async function scrapeMetrics(relayUrl: string, ca?: string): Promise<Map<string, number>> {
   const url = new URL("/metrics", relayUrl.replace(/^ws/, "http"));
   const values = new Map<string, number>();
   try {
     // Where the bench is a trusted proxy (bench:idle), the relay believes only the forwarded address,
     // so the scrape names loopback; elsewhere the header is ignored and the socket's loopback counts.
-    const response = await fetch(url, { headers: { "x-forwarded-for": "127.0.0.1" } });
-    if (!response.ok) return values;
-    for (const line of (await response.text()).split("\n")) {
+    const headers = { "x-forwarded-for": "127.0.0.1" };
+    // A wss:// relay with the bench's own certificate: fetch takes no CA of its own, https.get does.
+    const text =
+      url.protocol === "https:"
+        ? await new Promise<string>((resolve, reject) => {
+            const request = httpsGet(url, { ca, headers }, (response) => {
+              let body = "";
+              response.on("data", (d: Buffer) => {
+                body += d.toString();
+              });
+              response.on("end", () => resolve(response.statusCode === 200 ? body : ""));
+            });
+            request.on("error", reject);
+          })
+        : await fetch(url, { headers }).then((response) => (response.ok ? response.text() : ""));
+    for (const line of text.split("\n")) {
       const match = line.match(/^([a-z_]+(?:\{[^}]*\})?) (\S+)$/);
       if (match) values.set(String(match[1]), Number(match[2]));
     }
@@ -226,6 +240,22 @@ export async function scrapeMetrics(relayUrl: string): Promise<Map<string, numbe
     // No metrics: the figures that need them are left out.
   }
   return values;
+}
+
+/** A self-signed certificate for 127.0.0.1 in `dir` (openssl), for relays serving wss://. */
+export function certificate(dir: string): { certFile: string; keyFile: string } {
+  const certFile = join(dir, "relay.crt");
+  const keyFile = join(dir, "relay.key");
+  execFileSync(
+    "openssl",
+    [
+      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
+      ...["-days", "1", "-subj", "/CN=bench-relay", "-addext", "subjectAltName=IP:127.0.0.1"],
+      ...["-keyout", keyFile, "-out", certFile],
+    ],
+    { stdio: "ignore" },
+  );
+  return { certFile, keyFile };
 }
 
 /** One `bench/proc.ts` role running in its own process. */
