@@ -7,7 +7,7 @@
 import { createServer, type Socket } from "node:net";
 import { DATA_POOL_HEADER, DATA_SESSION_HEADER, DATA_UPGRADE } from "@tsunagi/core/wire";
 import { afterEach, describe, expect, it } from "vitest";
-import { DataPool, DataRefusedError, dataUrl, dialData, plainUrl } from "../src/tunnel/data.js";
+import { DataPool, DataRefusedError, dataUrl, dialData } from "../src/tunnel/data.js";
 
 type Behaviour = "upgrade" | "403" | "reset" | "close" | "other-upgrade";
 
@@ -136,15 +136,5 @@ describe("the pool", () => {
     expect(spliced.usable).toBe(true);
     expect(server.heads.length).toBeGreaterThanOrEqual(1);
     spliced.close();
-  });
-});
-
-describe("a sealing relay's data connections in clear", () => {
-  it("go to the TLS URL's own host and port, its route kept (443 written out)", () => {
-    expect(plainUrl(new URL("wss://relay.example/v1/data?route=abc")).href).toBe(
-      "ws://relay.example:443/v1/data?route=abc",
-    );
-    expect(plainUrl(new URL("wss://[::1]:7410/v1/data")).href).toBe("ws://[::1]:7410/v1/data");
-    expect(plainUrl(new URL("https://relay.example:8443/x")).href).toBe("http://relay.example:8443/x");
   });
 });

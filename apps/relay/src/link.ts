@@ -16,6 +16,7 @@ import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core/wire";
 import { clientLocation, type Database, loggableError } from "@tsunagi/db";
+import { isSecureUrl, plainUrl } from "@tsunagi/net/upgrade";
 import { type RawData, WebSocket } from "ws";
 import { z } from "zod";
 import { dialLinkData } from "./link-data.js";
@@ -254,12 +255,8 @@ export class Links {
         key: await this.deps.key(),
         token,
       });
-    const secure = new URL(url);
-    if (!sealed || secure.protocol !== "wss:") return dial(url);
-    const clear = new URL(url);
-    clear.protocol = "ws:";
-    clear.port = secure.port || "443";
-    return dial(clear.href).catch(() => dial(url));
+    if (!sealed || !isSecureUrl(new URL(url))) return dial(url);
+    return dial(plainUrl(new URL(url)).href).catch(() => dial(url));
   }
 
   /** A link another relay dialled (server.ts hands over the upgraded socket and the connection under it). */

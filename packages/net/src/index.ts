@@ -2,4 +2,4 @@
 
 export { SEAL_KEY_BYTES, type SealRole, seal } from "./seal.js";
 export { bulkDirections, type SpliceOptions, splice, userBufferReads } from "./splice.js";
-export { dialUpgrade, type UpgradeOptions, UpgradeRefusedError } from "./upgrade.js";
+export { dialUpgrade, isSecureUrl, plainUrl, type UpgradeOptions, UpgradeRefusedError } from "./upgrade.js";

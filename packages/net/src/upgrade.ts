@@ -31,9 +31,26 @@ export interface UpgradeOptions {
 /** The most an answer's head may take before the upgrade counts as refused. */
 const MAX_RESPONSE_HEAD = 8 * 1024;
 
+/** Whether a ws:, wss:, http: or https: URL speaks TLS. */
+export function isSecureUrl(url: URL): boolean {
+  return url.protocol === "wss:" || url.protocol === "https:";
+}
+
+/**
+ * The same host, port, path and query without TLS (wss: → ws:, https: → http:), its port written out:
+ * a TLS default is not plain's. A sealing relay takes plain connections there (docs/protocol.md
+ * "Sealed channels").
+ */
+export function plainUrl(url: URL): URL {
+  const plain = new URL(url);
+  plain.protocol = url.protocol === "https:" ? "http:" : "ws:";
+  plain.port = url.port || "443";
+  return plain;
+}
+
 export function dialUpgrade(options: UpgradeOptions): Promise<Socket> {
   const { url } = options;
-  const secure = url.protocol === "wss:" || url.protocol === "https:";
+  const secure = isSecureUrl(url);
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   const port = Number(url.port) || (secure ? 443 : 80);
   const socket: Socket = secure ? tlsConnect({ ...options.tls, host, port }) : netConnect({ host, port });

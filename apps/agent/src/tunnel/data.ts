@@ -18,7 +18,7 @@ import {
   DATA_TOKEN_BYTES,
   DATA_UPGRADE,
 } from "@tsunagi/core/wire";
-import { dialUpgrade, UpgradeRefusedError } from "@tsunagi/net/upgrade";
+import { dialUpgrade, isSecureUrl, plainUrl, UpgradeRefusedError } from "@tsunagi/net/upgrade";
 
 /** Which path channels take: decided per session (`auto`), or forced. */
 export type DataPathMode = "auto" | "spliced" | "mux";
@@ -86,19 +86,6 @@ const TLS_ONLY_MS = 60 * 60 * 1000;
  */
 export const plainToTlsRelay = new WeakSet<Socket>();
 
-function isSecure(url: URL): boolean {
-  return url.protocol === "wss:" || url.protocol === "https:";
-}
-
-/** The same host and port, without TLS (its port written out: a TLS default is not plain's). */
-export function plainUrl(url: URL): URL {
-  const plain = new URL(url);
-  const port = url.port || "443";
-  plain.protocol = url.protocol === "https:" ? "http:" : "ws:";
-  plain.port = port;
-  return plain;
-}
-
 /** The token's bytes as a data connection presents them. */
 export function tokenBytes(token: string): Buffer {
   const bytes = Buffer.from(token, "base64url");
@@ -138,7 +125,7 @@ export class DataPool {
     this.size = options.size ?? DATA_POOL_SIZE;
     const since = tlsOnly.get(options.url.host);
     const pinned = since !== undefined && Date.now() - since < TLS_ONLY_MS;
-    this.plain = options.sealed === true && isSecure(options.url) && !pinned;
+    this.plain = options.sealed === true && isSecureUrl(options.url) && !pinned;
   }
 
   /** Whether channels of this session may ask for data connections at all. */
