@@ -48,10 +48,6 @@ import { type WebSocket, WebSocketServer } from "ws";
 import { type RelayConfig, resolveConfig } from "./config.js";
 import { CloseCode, onConnection, type RelayContext } from "./connection.js";
 import { DataPath, type DataPathOptions } from "./data.js";
-
-/** The first byte of a TLS connection: a handshake record (its ClientHello). */
-const TLS_HANDSHAKE_RECORD = 0x16;
-
 import { Heartbeats } from "./heartbeats.js";
 import { LINK_PATH, Links } from "./link.js";
 import { LINK_DATA_PATH, verifyLinkData } from "./link-data.js";
@@ -63,6 +59,39 @@ import { Semaphore } from "./semaphore.js";
 import { Tunnel } from "./tunnel.js";
 
 export const CONNECT_PATH = "/v1/connect";
+
+/** The first byte of a TLS connection: a handshake record (its ClientHello). */
+const TLS_HANDSHAKE_RECORD = 0x16;
+
+/** A request's path, without its query. */
+const pathOf = (request: IncomingMessage) => new URL(request.url ?? "/", "http://relay").pathname;
+
+/**
+ * The plain side of a port that speaks TLS (docs/protocol.md "Sealed channels"): an upgrade to `path`
+ * goes to `accept` (while `open()`); any other upgrade or request is refused with 426, logged.
+ */
+function plainSide(
+  path: string,
+  accept: (request: IncomingMessage, socket: Duplex, head: Buffer) => void,
+  open: () => boolean,
+  log: Log,
+): Server {
+  const refused = (socket: Socket) =>
+    log({ event: "plain-refused", source: socket.remoteAddress, detail: `not ${path}` });
+  const plain = createHttpServer((request, response) => {
+    refused(request.socket);
+    response.writeHead(426, { connection: "close", upgrade: "TLS/1.3", "content-type": "application/json" });
+    response.end(JSON.stringify({ error: { code: "tls-required", message: "Connect with TLS" } }));
+  });
+  plain.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (pathOf(request) === path && open()) return accept(request, socket, head);
+    refused(socket as Socket);
+    socket.end(
+      "HTTP/1.1 426 Upgrade Required\r\nUpgrade: TLS/1.3\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+    );
+  });
+  return plain;
+}
 
 export interface RelayDeps {
   readonly db: Database;
@@ -266,7 +295,7 @@ export function createRelay(deps: RelayDeps): Relay {
       : { createServer: createHttpServer }),
   }) as Server;
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(request.url ?? "/", "http://relay").pathname;
+    const path = pathOf(request);
     // A data connection (data.ts): spliced, never read as a WebSocket.
     if (path === DATA_PATH && !closing) return dataPath.accept(request, socket, head);
     if (path !== CONNECT_PATH || closing) {
@@ -281,22 +310,12 @@ export function createRelay(deps: RelayDeps): Relay {
   // a TLS ClientHello (22, a handshake record) from an HTTP request. On the plain side only the data
   // upgrade is answered; anything else, a login above all, is refused.
   const plainData = deps.tls !== undefined && dataPath.sealed;
-  const plainServer = createHttpServer((_request, response) => {
-    response.writeHead(426, { connection: "close", upgrade: "TLS/1.3", "content-type": "application/json" });
-    response.end(JSON.stringify({ error: { code: "tls-required", message: "Connect with TLS" } }));
-  });
-  plainServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(request.url ?? "/", "http://relay").pathname;
-    if (path === DATA_PATH && !closing) return dataPath.accept(request, socket, head);
-    log({
-      event: "plain-refused",
-      source: (socket as Socket).remoteAddress,
-      detail: "not a data connection",
-    });
-    socket.end(
-      "HTTP/1.1 426 Upgrade Required\r\nUpgrade: TLS/1.3\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-    );
-  });
+  const plainServer = plainSide(
+    DATA_PATH,
+    (...upgrade) => dataPath.accept(...upgrade),
+    () => !closing,
+    log,
+  );
   // Connections handed over by a listener of ours (PROXY header, first byte) that have not made their
   // request or upgrade yet, each with the timer that drops it. Node's header and request timeouts
   // watch only the sockets a listening server accepted itself, so these get a deadline of ours: a
@@ -467,15 +486,7 @@ export function createRelay(deps: RelayDeps): Relay {
   // A sealing relay with TLS takes link data connections for sealed channels in clear on its internal
   // port too (their bytes are the agents' TLS; data.ts refuses one for a channel not sealed), told
   // from TLS by their first byte as on the public port. Nothing else is answered in clear.
-  const internalPlainServer = createHttpServer((_request, response) => {
-    response.writeHead(426, { connection: "close", upgrade: "TLS/1.3" });
-    response.end();
-  });
-  internalPlainServer.on("upgrade", (request: IncomingMessage, socket: Duplex) => {
-    const path = new URL(request.url ?? "/", "http://relay").pathname;
-    if (path === LINK_DATA_PATH && !closing) return linkData(request, socket);
-    socket.end("HTTP/1.1 426 Upgrade Required\r\nUpgrade: TLS/1.3\r\nConnection: close\r\n\r\n");
-  });
+  const internalPlainServer = plainSide(LINK_DATA_PATH, linkData, () => !closing, log);
   internalServer.prependListener("upgrade", upgraded);
   internalServer.prependListener("request", answered);
   internalPlainServer.prependListener("upgrade", upgraded);
@@ -483,7 +494,7 @@ export function createRelay(deps: RelayDeps): Relay {
     ? createNetServer(deliverTo(internalServer, internalPlainServer))
     : internalServer;
   internalServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(request.url ?? "/", "http://relay").pathname;
+    const path = pathOf(request);
     if (path === LINK_DATA_PATH && !closing) return linkData(request, socket);
     if (path !== LINK_PATH || closing) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
