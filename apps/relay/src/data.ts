@@ -333,13 +333,16 @@ export class DataPath {
     if (entry) this.tokens.delete(token);
     const ours = entry?.session.role === "link" && entry.session.userName === node && entry.side === "viewer";
     // In clear on a TLS internal port, only a sealed channel's bytes (the agents' TLS) may travel.
-    const refusal =
-      !entry || !ours ? "a token not its own" : inClear && !entry.splice.sealed ? "in clear" : "";
-    if (!entry || refusal) {
-      this.deps.log({ event: "data-token-refused", node, detail: `link data connection with ${refusal}` });
+    const unsealedInClear = ours && inClear && !entry.splice.sealed;
+    if (!entry || !ours || unsealedInClear) {
+      this.deps.log({
+        event: "data-token-refused",
+        node,
+        detail: `link data connection with ${unsealedInClear ? "in clear" : "a token not its own"}`,
+      });
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       entry?.splice.end(
-        ours
+        unsealedInClear
           ? "a link data connection came in clear for a channel not sealed"
           : "a data connection token was presented by another relay",
       );

@@ -14,7 +14,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
-import { MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core/wire";
+import { DataToken, MAX_CONTROL_MESSAGE_BYTES } from "@tsunagi/core/wire";
 import { clientLocation, type Database, loggableError } from "@tsunagi/db";
 import { isSecureUrl, plainUrl } from "@tsunagi/net/upgrade";
 import { type RawData, WebSocket } from "ws";
@@ -56,15 +56,9 @@ const LinkOpen = z.object({
 const LinkAnswer = z.object({
   type: z.literal("answer"),
   channelId,
-  token: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{43}$/)
-    .optional(),
+  token: DataToken.optional(),
   /** The sealed channel's key, given to the viewer with its token. */
-  key: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{43}$/)
-    .optional(),
+  key: DataToken.optional(),
 });
 const LinkClose = z.object({ type: z.literal("close"), channelId, reason: z.string().max(200).optional() });
 const LinkControl = z.discriminatedUnion("type", [LinkOpen, LinkClose, LinkAnswer]);

@@ -39,7 +39,7 @@ const text = (max: number) => z.string().min(1).max(max);
  * 32 random bytes, base64url without padding (43 characters): a data connection's token, a pool secret
  * or a sealed channel's key.
  */
-const token = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "token must be 32 bytes of base64url");
+export const DataToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "token must be 32 bytes of base64url");
 
 /** The request path of a data connection (docs/protocol.md "Data connections"). */
 export const DATA_PATH = "/v1/data";
@@ -120,7 +120,7 @@ export const Result = z.object({
    * as plain TCP on its TLS port (docs/protocol.md "Sealed channels").
    */
   data: z
-    .object({ pool: token, max: z.number().int().min(1).max(64), sealed: z.boolean().optional() })
+    .object({ pool: DataToken, max: z.number().int().min(1).max(64), sealed: z.boolean().optional() })
     .optional(),
 });
 
@@ -168,8 +168,8 @@ export const OpenChannel = z.object({
   type: z.literal("open"),
   channelId,
   data: z.boolean().optional(),
-  token: token.optional(),
-  key: token.optional(),
+  token: DataToken.optional(),
+  key: DataToken.optional(),
 });
 export const CloseChannel = z.object({
   type: z.literal("close"),

@@ -51,11 +51,16 @@ export function seal(
     let sealed: TLSSocket | undefined;
     const timer = setTimeout(() => fail(new Error("the channel's TLS handshake timed out")), timeoutMs);
     const onClose = () => fail(new Error("the data connection closed during the channel's TLS handshake"));
-    const fail = (error: Error) => {
-      if (settled) return;
+    /** The handshake's end, once: false when it had ended already. */
+    const settle = () => {
+      if (settled) return false;
       settled = true;
       clearTimeout(timer);
       socket.off("close", onClose);
+      return true;
+    };
+    const fail = (error: Error) => {
+      if (!settle()) return;
       sealed?.destroy();
       socket.destroy();
       reject(error);
@@ -70,9 +75,7 @@ export function seal(
         fail(new Error("the far end showed a certificate instead of the channel's key"));
         return;
       }
-      settled = true;
-      clearTimeout(timer);
-      socket.off("close", onClose);
+      if (!settle()) return;
       // Until the caller's own listener (the splice's) is on, an error must not throw.
       tls.on("error", () => {});
       tls.allowHalfOpen = true;
