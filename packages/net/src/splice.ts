@@ -18,8 +18,11 @@
  *     quarter of it halves it, and below 128 KiB, or after a second without a read, the direction is
  *     quiet again, its buffer released.
  * A TLS socket's reads are records of at most 16 KiB handed over in a loop that does not stop when its
- * reader does, so a TLS direction is always quiet, and the writes of one turn of the event loop go out
- * together (`cork`): one encryption pass and one system call for several records when `to` is TLS.
+ * reader does, so a TLS direction never reads into a buffer a queued write still uses: quiet, it copies
+ * each record out of the shared buffer; bulk (once a full record came), each record gets the next
+ * unused part of the direction's own buffers (two, taken in turn). The writes of one turn of the event
+ * loop go out together (`cork`): one encryption pass and one system call for several records when `to`
+ * is TLS.
  *
  * Node offers `onread` only to sockets it creates for us; the relay's sockets are accepted ones and
  * come from its HTTP server's upgrade. `userBufferReads` switches an existing socket the way Node's
@@ -44,6 +47,8 @@ export const SPLICE_MAX_BUFFER = 256 * 1024;
 export const SHARED_BUFFER = 64 * 1024;
 /** A bulk direction's own buffer starts here; shrinking below it makes the direction quiet again. */
 const BULK_MIN = 2 * SHARED_BUFFER;
+/** TLS's largest record (plaintext bytes): a TLS socket's reads are never longer. */
+const TLS_RECORD = 16 * 1024;
 let shared: Buffer | undefined;
 /**
  * Bulk directions, each with the time of its last read and the way to release its buffer: a sweep
@@ -177,9 +182,12 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): (() => void)
   // Writes complete in order: once the latest is done, every buffer written from is free again. An
   // earlier write's completion must not resume reading, or a read could land in a buffer still queued.
   let writes = 0;
+  /** The latest write that is done: every buffer written from up to it is free again. */
+  let written = 0;
   const write = (chunk: Buffer) => {
     const n = ++writes;
     to.write(chunk, () => {
+      written = n;
       if (!waiting || n !== writes) return;
       waiting = false;
       if (!from.destroyed) from.resume();
@@ -190,13 +198,40 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): (() => void)
     corked = false;
     to.uncork();
   };
-  const next = () => own ?? quiet;
+  /**
+   * A bulk TLS direction reads each record straight into `own`, after the records before it (`filled`
+   * bytes so far), and writes it from there: a record never lands where a queued write still reads,
+   * because each read gets the part of `own` no write has used. A full `own` is set aside as `spare`
+   * and used again once the last write from it (`spareLast`) is done, so a steady stream cycles two
+   * buffers (a third is made only while both still wait on `to`). A fresh buffer per record, as a
+   * stream makes, was most of the garbage a sealed channel's receiving agent made, and collecting it
+   * most of that agent's CPU beside the decryption.
+   */
+  let filled = 0;
+  let ownLast = 0;
+  let spare: Buffer | undefined;
+  let spareLast = 0;
+  const nextRecord = (): Buffer => {
+    if (!own) return quiet;
+    if (written === writes) filled = 0;
+    if (own.length - filled < TLS_RECORD) {
+      const reuse = spare !== undefined && written >= spareLast ? spare : undefined;
+      spare = own;
+      spareLast = ownLast;
+      own = reuse ?? Buffer.allocUnsafe(own.length);
+      filled = 0;
+    }
+    return own.subarray(filled);
+  };
+  const next = encrypted ? nextRecord : () => own ?? quiet;
   /** This direction in `bulkNow` while it is bulk. */
   const entry = { lastRead: 0, release: () => setOwn(undefined) };
   /** Sets this direction's own buffer (bulk) or drops it (quiet). */
   const setOwn = (buffer: Buffer | undefined) => {
     own = buffer;
+    filled = 0;
     if (buffer === undefined) {
+      spare = undefined;
       bulkNow.delete(entry);
       return;
     }
@@ -207,15 +242,41 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): (() => void)
       sweeper ??= setInterval(sweep, IDLE_MS).unref();
     }
   };
+  const onRecord = (bytes: number, into: Buffer): boolean => {
+    if (to.destroyed) return false;
+    if (!corked) {
+      corked = true;
+      to.cork();
+      // A bulk direction's records of every read this turn of the event loop go out in one write (one
+      // wake-up of the receiver); a quiet one's at the end of this read, so a keystroke waits for nothing.
+      if (own) setImmediate(uncork);
+      else process.nextTick(uncork);
+    }
+    if (into === quiet) {
+      // Other directions read into the same buffer next: what this one keeps is a copy.
+      write(Buffer.from(into.subarray(0, bytes)));
+      // A full record: the far end sends in bulk, so the next ones go into a buffer of this direction.
+      if (!own && bytes >= TLS_RECORD) setOwn(Buffer.allocUnsafe(max));
+    } else {
+      // `into` is the part of `own` (or of a buffer released since) that no queued write uses.
+      write(into.subarray(0, bytes));
+      if (own && into.buffer === own.buffer && into.byteOffset === own.byteOffset + filled) {
+        filled += bytes;
+        ownLast = writes;
+        entry.lastRead = performance.now();
+      }
+    }
+    options.onBytes?.(bytes);
+    if (to.writableLength >= max) {
+      waiting = true;
+      return false;
+    }
+    return true;
+  };
   const onRead = (bytes: number, into: Buffer): boolean => {
     if (to.destroyed) return false;
     if (into === quiet) {
-      if (!encrypted && bytes === quiet.length) setOwn(Buffer.allocUnsafe(BULK_MIN));
-      if (encrypted && !corked) {
-        corked = true;
-        to.cork();
-        process.nextTick(uncork);
-      }
+      if (bytes === quiet.length) setOwn(Buffer.allocUnsafe(BULK_MIN));
       // Other directions read into the same buffer next: what this one keeps is a copy.
       write(Buffer.from(into.subarray(0, bytes)));
       options.onBytes?.(bytes);
@@ -243,7 +304,7 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): (() => void)
     }
     return true;
   };
-  if (!userBufferReads(from, next, onRead)) {
+  if (!userBufferReads(from, next, encrypted ? onRecord : onRead)) {
     for (const chunk of held.reverse()) from.unshift(chunk);
     return undefined;
   }

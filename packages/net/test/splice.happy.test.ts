@@ -2,7 +2,10 @@
 // and on the stream-pipe fallback, half-close kept, bytes already buffered in the stream first.
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { bulkDirections, splice, userBufferReads } from "../src/splice.js";
 import { readAll, type SpliceProxy, startProxy, startSink, tlsPair } from "./helpers.js";
@@ -188,6 +191,63 @@ describe("splice from a TLS socket", () => {
     client.end(payload);
     expect(sha(await done)).toBe(sha(payload));
   });
+});
+
+describe("splice from a TLS socket, bulk", () => {
+  it("full records read into the direction's own buffers while earlier writes wait are carried intact; silent, it gives them up", async () => {
+    // The receiver (on a Unix socket, whose small buffer fills at once) reads a chunk every 2 ms. Small
+    // records first leave writes queued at the splice; then full records make the direction bulk, each
+    // read into the part of its buffers no queued write uses, the two buffers taken in turn.
+    const dir = mkdtempSync(join(tmpdir(), "tsunagi-net-tls-burst-"));
+    servers.push({ close: () => rmSync(dir, { recursive: true, force: true }) });
+    const path = join(dir, "sink.sock");
+    const received: Buffer[] = [];
+    const ended = new Promise<void>((resolve) => {
+      const sink = createServer({ allowHalfOpen: true }, (s) => {
+        s.on("data", (c: Buffer) => {
+          received.push(c);
+          s.pause();
+          setTimeout(() => s.resume(), 2);
+        });
+        s.on("end", () => {
+          s.end();
+          resolve();
+        });
+      });
+      sink.listen(path);
+      servers.push({ close: () => new Promise((r) => sink.close(() => r(undefined))) });
+    });
+    const { client, server, close } = await tlsPair();
+    servers.push({ close });
+    const base = bulkDirections();
+    const plain = tcpConnect({ path, allowHalfOpen: true });
+    await once(plain, "connect");
+    server.allowHalfOpen = true;
+    // The smallest buffers: the records one TCP read brings outnumber what stopping reading holds back,
+    // so the spare is often still being written from when the buffer in use fills.
+    splice(server, plain, { maxBuffer: 128 * 1024 });
+    const data = randomBytes(12 * 1024 * 1024);
+    let at = 0;
+    while (plain.writableLength < 100_000 && at < 2 * 1024 * 1024) {
+      client.write(data.subarray(at, at + 4096));
+      at += 4096;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    let peak = base;
+    const watch = setInterval(() => {
+      peak = Math.max(peak, bulkDirections());
+    }, 5);
+    client.end(data.subarray(at));
+    await ended;
+    clearInterval(watch);
+    expect(sha(Buffer.concat(received))).toBe(sha(data));
+    expect(peak).toBeGreaterThan(base);
+    const silentSince = performance.now();
+    while (bulkDirections() !== base && performance.now() - silentSince < 10_000) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(bulkDirections()).toBe(base);
+  }, 60_000);
 });
 
 describe("userBufferReads", () => {
