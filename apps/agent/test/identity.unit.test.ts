@@ -3,11 +3,18 @@ import { createPublicKey, verify } from "node:crypto";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { configDir, loadOrCreateIdentity, signProof } from "../src/identity.js";
 
-const fresh = async () =>
-  join(await mkdtemp(join(tmpdir(), "tsunagi-agent-")), "sub", "device-identity.json");
+const made: string[] = [];
+afterAll(async () => {
+  for (const dir of made) await rm(dir, { recursive: true, force: true });
+});
+const fresh = async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tsunagi-agent-"));
+  made.push(dir);
+  return join(dir, "sub", "device-identity.json");
+};
 
 describe("device identity", () => {
   it("is created on first run (owner-only) and the same key is read back after", async () => {

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { connect as connectTcp, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -17,7 +17,7 @@ import { schema } from "@tsunagi/db";
 import { createTestDatabase, type TestDatabase } from "@tsunagi/db/testing";
 import { DEMO, seedDemo } from "@tsunagi/fixtures";
 import { and, asc, eq } from "drizzle-orm";
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import WebSocket, { type ClientOptions } from "ws";
 import type { RelayConfig } from "../src/config.js";
 import { silentLog } from "../src/log.js";
@@ -78,8 +78,19 @@ export const agentBase = (url: string, user: string, password: string = DEMO.use
   password,
 });
 
+/**
+ * The directories tempDir() made for this test file, removed after it (vitest imports this module
+ * afresh for each file, so the hook is each file's; its workers end without an 'exit' event).
+ */
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), "tsunagi-relay-test-"));
+  const dir = await mkdtemp(join(tmpdir(), "tsunagi-relay-test-"));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** A self-signed certificate for 127.0.0.1, made with openssl for this run. */
