@@ -497,7 +497,7 @@ async function measure(paths: Path[], withIperf: boolean, ca: string): Promise<v
     "path".padEnd(28),
     "Gbit/s".padStart(7),
     "  runs".padEnd(22),
-    "CPU s/GiB".padEnd(34),
+    "CPU s/GiB".padEnd(50),
     "RTT µs p50/p95/p99".padEnd(20),
     "added µs p50/p95",
   ];
@@ -512,7 +512,7 @@ async function measure(paths: Path[], withIperf: boolean, ca: string): Promise<v
         path.name.padEnd(28),
         (runs.length ? gbit(median(runs)) : "-").padStart(7),
         `  [${runs.map(gbit).join(", ")}]`.padEnd(22),
-        (cpu.join(", ") || "-").padEnd(34),
+        (cpu.join(", ") || "-").padEnd(50),
         `${us(l.p50)}/${us(l.p95)}/${us(l.p99)}`.padEnd(20),
         path.name === "direct" ? "-" : `${us(a.p50)}/${us(a.p95)}`,
       ].join(" "),

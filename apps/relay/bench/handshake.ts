@@ -21,7 +21,9 @@
  * `BENCH_HASH=cheap` gives every user a hash with tiny argon2 parameters: the handshake's cost outside
  * argon2 measured without argon2's cache pressure (the ratio line then says nothing).
  * `BENCH_CPU_PROF=DIR` runs each relay with `--cpu-prof`, its profile left under DIR.
- * `BENCH_HANDSHAKES=N` sets the handshakes per phase (default 600). An embedded PostgreSQL in a
+ * `BENCH_HANDSHAKES=N` sets the handshakes per phase (default 600); `BENCH_WARM_UP=N` the logins each
+ * relay serves before the first phase (default 600: with fewer, V8 is still optimising the relay's
+ * code during the phases, and its compiler threads' CPU counts as the handshakes'). An embedded PostgreSQL in a
  * temporary directory holds the data (`measure.ts`); nothing is left behind.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -46,7 +48,7 @@ import {
 const PASSWORD = "bench-password";
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 600);
-const WARM_UP = 60;
+const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 600);
 const BASELINE = process.env.BENCH_BASELINE;
 const CHEAP = process.env.BENCH_HASH === "cheap";
 
