@@ -19,10 +19,11 @@
  *     quiet again, its buffer released.
  * A TLS socket's reads are records of at most 16 KiB handed over in a loop that does not stop when its
  * reader does, so a TLS direction never reads into a buffer a queued write still uses: quiet, it copies
- * each record out of the shared buffer; bulk (once a full record came), each record gets the next
- * unused part of the direction's own buffers (two, taken in turn). The writes of one turn of the event
- * loop go out together (`cork`): one encryption pass and one system call for several records when `to`
- * is TLS.
+ * each record out of the shared buffer; bulk (once a full record came, until a second passes without
+ * one), each record gets the next unused part of the direction's own buffers (two, taken in turn).
+ * Writes are corked (`cork`): a bulk direction's full records of one turn of the event loop go out
+ * together (one system call, and one encryption pass when `to` is TLS), any other record at the end of
+ * its read.
  *
  * Node offers `onread` only to sockets it creates for us; the relay's sockets are accepted ones and
  * come from its HTTP server's upgrade. `userBufferReads` switches an existing socket the way Node's
@@ -102,7 +103,8 @@ interface Handle {
  * this Node does not allow it; bytes already buffered in the stream must have been read out first.
  *
  * A TLS socket decrypts the records it has in one loop, handing each to the buffer and `onRead` without
- * looking whether reading was stopped: on a TLS socket `onRead` must copy what it keeps.
+ * looking whether reading was stopped: on a TLS socket `next()` must never hand out a buffer (or part
+ * of one) that a queued write still uses, whatever `onRead` returned.
  */
 export function userBufferReads(
   socket: Socket,
@@ -195,6 +197,7 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): (() => void)
   };
   let corked = false;
   const uncork = () => {
+    if (!corked) return;
     corked = false;
     to.uncork();
   };
@@ -244,26 +247,33 @@ function forward(from: Socket, to: Socket, options: SpliceOptions): (() => void)
   };
   const onRecord = (bytes: number, into: Buffer): boolean => {
     if (to.destroyed) return false;
+    const full = bytes >= TLS_RECORD;
     if (!corked) {
       corked = true;
       to.cork();
-      // A bulk direction's records of every read this turn of the event loop go out in one write (one
-      // wake-up of the receiver); a quiet one's at the end of this read, so a keystroke waits for nothing.
-      if (own) setImmediate(uncork);
+      // Full records of a bulk direction, from every read this turn of the event loop, go out in one
+      // write (one wake-up of the receiver)...
+      if (own && full) setImmediate(uncork);
       else process.nextTick(uncork);
+    } else if (!full) {
+      // ...but a short record ends a write of the sender's (a keystroke, a reply): it goes out at the end
+      // of this read, not after every other callback of the turn.
+      process.nextTick(uncork);
     }
     if (into === quiet) {
       // Other directions read into the same buffer next: what this one keeps is a copy.
       write(Buffer.from(into.subarray(0, bytes)));
       // A full record: the far end sends in bulk, so the next ones go into a buffer of this direction.
-      if (!own && bytes >= TLS_RECORD) setOwn(Buffer.allocUnsafe(max));
+      if (!own && full) setOwn(Buffer.allocUnsafe(max));
     } else {
       // `into` is the part of `own` (or of a buffer released since) that no queued write uses.
       write(into.subarray(0, bytes));
       if (own && into.buffer === own.buffer && into.byteOffset === own.byteOffset + filled) {
         filled += bytes;
         ownLast = writes;
-        entry.lastRead = performance.now();
+        // Only full records keep the buffers: a channel that now carries keystrokes after a burst gives
+        // them up at the sweep after a second of short records, as a silent one does.
+        if (full) entry.lastRead = performance.now();
       }
     }
     options.onBytes?.(bytes);
