@@ -4,8 +4,8 @@
  * fleet's relays listed as an operator sees them.
  */
 
-import { FLEET_LOCK_CLASS, registerNode, relayNodeStatus } from "@tsunagi/db";
-import { sql } from "drizzle-orm";
+import { registerNode, relayNodeStatus } from "@tsunagi/db";
+import { killNode } from "@tsunagi/db/testing";
 import { describe, expect, it } from "vitest";
 import {
   addUser,
@@ -70,9 +70,7 @@ describe("ops nodes", () => {
     await draining.markDraining();
     const dead = await registerNode(h.t.db, { id: "relay-c", internalUrl: "ws://10.0.0.3:7411" });
     // A killed relay: the server ends the session holding its lock.
-    await h.t.db.execute(sql`
-      select pg_terminate_backend(pid) from pg_locks
-      where locktype = 'advisory' and classid = ${FLEET_LOCK_CLASS}::oid and objid = ${dead.lockKey}::oid`);
+    await killNode(h.t, dead);
     await expect
       .poll(async () => (await relayNodeStatus(h.t.db)).find((n) => n.id === "relay-c")?.alive)
       .toBe(false);

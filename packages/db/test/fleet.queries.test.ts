@@ -9,8 +9,8 @@ import {
   registerNode,
 } from "../src/queries/index.js";
 import { accessHistory, activeSessions, relayNodes } from "../src/schema/index.js";
-import { useTestDatabase } from "../src/testing/index.js";
-import { killNode, makeContract, makeUser, openLoginSession } from "./helpers.js";
+import { createTestDatabase, killNode, useTestDatabase } from "../src/testing/index.js";
+import { makeContract, makeUser, openLoginSession } from "./helpers.js";
 
 const t = useTestDatabase();
 
@@ -94,6 +94,26 @@ describe("the relay registry", () => {
     expect(b.equals(a)).toBe(true);
     const [count] = await t.db.execute(sql`select count(*)::int as n from fleet_keys`);
     expect(count).toEqual({ n: 1 });
+  });
+});
+
+describe("killNode (tests' stand-in for a killed relay)", () => {
+  it("ends the lock's session in its own database only: another database's node with the same key lives on", async () => {
+    // Two fresh databases on one server, as when CI runs several packages' suites on one PostgreSQL:
+    // their first nodes have the same lock key.
+    const [a, b] = [await createTestDatabase(), await createTestDatabase()];
+    try {
+      const inA = await registerNode(a.db, { id: "node-a", internalUrl: "ws://127.0.0.1:1" });
+      const inB = await registerNode(b.db, { id: "node-b", internalUrl: "ws://127.0.0.1:2" });
+      expect(inA.lockKey).toBe(inB.lockKey);
+      await killNode(a, inA);
+      expect(await inA.check()).toBe(false);
+      expect(await inB.check()).toBe(true);
+      await inB.release();
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });
 

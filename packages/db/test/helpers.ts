@@ -1,10 +1,9 @@
 /** Minimal rows for the db package's own tests (fixtures depends on db, so it cannot be used here). */
 import { randomBytes } from "node:crypto";
-import { eq, sql } from "drizzle-orm";
-import type { Connection, Database } from "../src/client.js";
+import { eq } from "drizzle-orm";
+import type { Database } from "../src/client.js";
 import {
   type AttemptPlan,
-  FLEET_LOCK_CLASS,
   type LeaseToOpen,
   readAttemptState,
   recordSuccessAndOpenSession,
@@ -56,24 +55,6 @@ export function openLoginSession(
       ? { reasonKey: "duplicate-viewer", reasonCode: 30100 }
       : { reasonKey: "duplicate-client", reasonCode: 30200 },
   );
-}
-
-/** What a killed relay's death does to its node: the server ends the session that holds the lock. */
-export async function killNode(t: Pick<Connection, "db">, node: { lockKey: number }) {
-  await t.db.execute(sql`
-    select pg_terminate_backend(pid) from pg_locks
-    where locktype = 'advisory' and classid = ${FLEET_LOCK_CLASS}::oid and objid = ${node.lockKey}::oid`);
-  // The lock goes once the backend has exited.
-  for (let i = 0; i < 100; i++) {
-    const [held] = (await t.db.execute(sql`
-      select count(*)::int as n from pg_locks
-      where locktype = 'advisory' and classid = ${FLEET_LOCK_CLASS}::oid and objid = ${node.lockKey}::oid`)) as unknown as {
-      n: number;
-    }[];
-    if (held?.n === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error("the lock outlived its session");
 }
 
 /**

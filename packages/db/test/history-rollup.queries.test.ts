@@ -22,8 +22,8 @@ import {
   recordFailedAttempt,
   registerNode,
 } from "../src/queries/index.js";
-import { useTestDatabase } from "../src/testing/index.js";
-import { killNode, makeContract, makeUser, openLoginSession } from "./helpers.js";
+import { killNode, useTestDatabase } from "../src/testing/index.js";
+import { makeContract, makeUser, openLoginSession } from "./helpers.js";
 
 const t = useTestDatabase();
 

@@ -9,8 +9,8 @@ import { eq, sql } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { isLapsedSql, registerNode, sessionsOfUser } from "../src/queries/index.js";
 import { activeSessions } from "../src/schema/index.js";
-import { useTestDatabase } from "../src/testing/index.js";
-import { killNode, makeContract, makeUser, openLoginSession } from "./helpers.js";
+import { killNode, useTestDatabase } from "../src/testing/index.js";
+import { makeContract, makeUser, openLoginSession } from "./helpers.js";
 
 const t = useTestDatabase();
 

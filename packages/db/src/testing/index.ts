@@ -65,5 +65,6 @@ export function useTestDatabase(prepare?: (t: TestDatabase) => Promise<unknown>)
 }
 
 export const globalSetupPath = new URL("./global-setup.ts", import.meta.url).pathname;
+export * from "./nodes.js";
 export * from "./rollups.js";
 export * from "./statements.js";
