@@ -108,6 +108,53 @@ export async function startSink(): Promise<{
   };
 }
 
+/**
+ * A slow receiver: on a Unix socket (whose small buffer fills at once), reading a chunk every 2 ms, so
+ * a splice in front of it keeps writes queued. `ended` resolves at its peer's end; `received` holds
+ * what came. With `pauseOnConnect`, it reads nothing until `accepted()?.resume()`.
+ */
+export function startSlowUnixSink(pauseOnConnect = false): {
+  path: string;
+  received: Buffer[];
+  ended: Promise<void>;
+  accepted(): Socket | undefined;
+  close(): Promise<void>;
+} {
+  const dir = mkdtempSync(join(tmpdir(), "tsunagi-net-sink-"));
+  const path = join(dir, "sink.sock");
+  const received: Buffer[] = [];
+  let accepted: Socket | undefined;
+  let sink: Server | undefined;
+  const ended = new Promise<void>((resolve) => {
+    sink = createServer({ allowHalfOpen: true, pauseOnConnect }, (s) => {
+      accepted = s;
+      s.on("data", (c: Buffer) => {
+        received.push(c);
+        s.pause();
+        setTimeout(() => s.resume(), 2);
+      });
+      s.on("end", () => {
+        s.end();
+        resolve();
+      });
+    });
+    sink.listen(path);
+  });
+  return {
+    path,
+    received,
+    ended,
+    accepted: () => accepted,
+    close: () =>
+      new Promise<void>((r) =>
+        (sink as Server).close(() => {
+          rmSync(dir, { recursive: true, force: true });
+          r();
+        }),
+      ),
+  };
+}
+
 /** A self-signed certificate for 127.0.0.1 in `dir` (openssl): its PEM files' paths. */
 export function selfSignedCertificate(dir: string): { cert: string; key: string } {
   const cert = join(dir, "c.pem");

@@ -2,13 +2,10 @@
 // the splicer holds a bounded amount) and a side that resets (both go, the error is reported).
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Socket, connect as tcpConnect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SPLICE_MAX_BUFFER, splice } from "../src/splice.js";
-import { startProxy } from "./helpers.js";
+import { startProxy, startSlowUnixSink } from "./helpers.js";
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -97,26 +94,9 @@ describe.each([
     // The receiver behind the splice (on a Unix socket, whose small buffer fills at once) reads a
     // chunk every 2 ms; small writes first leave some 100 KiB queued at the splice, then a burst makes
     // the direction bulk: no read may land in a buffer a queued write still refers to.
-    const dir = mkdtempSync(join(tmpdir(), "tsunagi-net-burst-"));
-    const path = join(dir, "sink.sock");
-    const received: Buffer[] = [];
-    let stalled: Socket | undefined;
-    const ended = new Promise<void>((resolve) => {
-      const sink = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => {
-        stalled = s;
-        s.on("data", (c: Buffer) => {
-          received.push(c);
-          s.pause();
-          setTimeout(() => s.resume(), 2);
-        });
-        s.on("end", () => {
-          s.end();
-          resolve();
-        });
-      });
-      sink.listen(path);
-      closers.push(() => new Promise((r) => sink.close(() => r(undefined))));
-    });
+    const sink = startSlowUnixSink(true);
+    closers.push(sink.close);
+    const { path, received, ended } = sink;
     let out: Socket | undefined;
     const proxy = createServer({ allowHalfOpen: true }, (inbound) => {
       const outbound = tcpConnect({ path, allowHalfOpen: true });
@@ -144,11 +124,10 @@ describe.each([
     sender.write(data.subarray(at, at + 4 * 1024 * 1024));
     at += 4 * 1024 * 1024;
     await new Promise((r) => setTimeout(r, 50));
-    stalled?.resume();
+    sink.accepted()?.resume();
     sender.end(data.subarray(at));
     await ended;
     sender.destroy();
-    rmSync(dir, { recursive: true, force: true });
     const digest = (b: Buffer) => createHash("sha256").update(b).digest("hex");
     expect(digest(Buffer.concat(received))).toBe(digest(data));
   }, 60_000);

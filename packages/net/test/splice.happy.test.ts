@@ -2,13 +2,10 @@
 // and on the stream-pipe fallback, half-close kept, bytes already buffered in the stream first.
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { bulkDirections, splice, userBufferReads } from "../src/splice.js";
-import { readAll, type SpliceProxy, startProxy, startSink, tlsPair } from "./helpers.js";
+import { readAll, type SpliceProxy, startProxy, startSink, startSlowUnixSink, tlsPair } from "./helpers.js";
 
 const servers: { close: () => unknown }[] = [];
 afterEach(async () => {
@@ -198,25 +195,9 @@ describe("splice from a TLS socket, bulk", () => {
     // The receiver (on a Unix socket, whose small buffer fills at once) reads a chunk every 2 ms. Small
     // records first leave writes queued at the splice; then full records make the direction bulk, each
     // read into the part of its buffers no queued write uses, the two buffers taken in turn.
-    const dir = mkdtempSync(join(tmpdir(), "tsunagi-net-tls-burst-"));
-    servers.push({ close: () => rmSync(dir, { recursive: true, force: true }) });
-    const path = join(dir, "sink.sock");
-    const received: Buffer[] = [];
-    const ended = new Promise<void>((resolve) => {
-      const sink = createServer({ allowHalfOpen: true }, (s) => {
-        s.on("data", (c: Buffer) => {
-          received.push(c);
-          s.pause();
-          setTimeout(() => s.resume(), 2);
-        });
-        s.on("end", () => {
-          s.end();
-          resolve();
-        });
-      });
-      sink.listen(path);
-      servers.push({ close: () => new Promise((r) => sink.close(() => r(undefined))) });
-    });
+    const sink = startSlowUnixSink();
+    servers.push(sink);
+    const { path, received, ended } = sink;
     const { client, server, close } = await tlsPair();
     servers.push({ close });
     const base = bulkDirections();
