@@ -42,9 +42,9 @@ export interface Client {
   stop(): Promise<void>;
   /**
    * The current session's open channels, closed ones still writing out what the viewer sent, and the
-   * bytes the local sockets hold unwritten (all zero when offline).
+   * bytes the local sockets hold unwritten (all zero when offline); and the channels sealed so far,
+   * over every session.
    */
-  /** Channels open and draining now, bytes queued; channels sealed so far. */
   stats(): { channels: number; draining: number; queuedBytes: number; sealed: number };
 }
 

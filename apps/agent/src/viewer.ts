@@ -84,9 +84,9 @@ export interface Viewer {
   close(): Promise<void>;
   /**
    * Channels open, closed ones still writing out, the bytes the local sockets hold unwritten, and
-   * local connections waiting for the relay to be back.
+   * local connections waiting for the relay to be back; and the channels sealed so far, over every
+   * session.
    */
-  /** Channels open and draining now, bytes queued, local connections waiting; channels sealed so far. */
   stats(): { channels: number; draining: number; queuedBytes: number; waiting: number; sealed: number };
 }
 

@@ -338,7 +338,9 @@ export class DataPath {
       this.deps.log({
         event: "data-token-refused",
         node,
-        detail: `link data connection with ${unsealedInClear ? "in clear" : "a token not its own"}`,
+        detail: unsealedInClear
+          ? "link data connection in clear for a channel not sealed"
+          : "link data connection with a token not its own",
       });
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       entry?.splice.end(

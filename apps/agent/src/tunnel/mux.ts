@@ -183,11 +183,14 @@ export class Mux {
       entry.data?.destroy();
       if (this.spliced.get(id) === entry) this.sendControl({ type: "close", channelId: id, reason });
     };
+    /** The channel ended, here or by the relay, while `conn` was on its way: it goes unused. */
+    const gone = (conn: Socket) => {
+      if (this.spliced.get(id) === entry && !socket.destroyed) return false;
+      conn.destroy();
+      return true;
+    };
     const join = (conn: Socket) => {
-      if (this.spliced.get(id) !== entry || socket.destroyed) {
-        conn.destroy();
-        return;
-      }
+      if (gone(conn)) return;
       entry.data = conn;
       splice(socket, conn, {
         done: (error) => {
@@ -199,15 +202,11 @@ export class Mux {
       });
     };
     const start = (conn: Socket) => {
-      if (this.spliced.get(id) !== entry || socket.destroyed) {
-        conn.destroy();
-        return;
-      }
+      if (gone(conn)) return;
       if (conn.destroyed || conn.readableEnded) {
         // The relay (or something in between) let the parked connection go meanwhile: say so at
         // once rather than leave the far half waiting for the token's time to run out.
-        socket.destroy();
-        this.sendControl({ type: "close", channelId: id, reason: "the data connection closed before use" });
+        fail("the data connection closed before use");
         return;
       }
       entry.data = conn;
